@@ -84,7 +84,17 @@ export type CommandResult =
   | { op: 'txn'; revision: number; succeeded: boolean; results: TxnOpResult[] }
   | { op: 'compact'; revision: number; compactRevision: number }
   | { op: 'leaseGrant'; revision: number; id: string; ttlMs: number }
-  | { op: 'leaseRevoke'; revision: number; id: string; deletedKeys: string[]; releasedLocks: string[] }
+  | {
+      op: 'leaseRevoke';
+      revision: number;
+      id: string;
+      deletedKeys: string[];
+      releasedLocks: string[];
+      /** Waiters granted a lock (in the same apply) because this lease's hold was released. */
+      grantedLocks?: LockHolder[];
+      /** Queued waiters of this lease that were withdrawn. */
+      withdrawnWaiters?: LockWaiter[];
+    }
   | { op: 'lockAcquire'; revision: number; granted: boolean; holder: LockHolder | null; position: number }
   | { op: 'lockCancel'; revision: number; canceled: boolean; holder: LockHolder | null }
   | { op: 'lockRelease'; revision: number; released: boolean; holder: LockHolder | null; next: LockHolder | null }
@@ -98,7 +108,9 @@ export type StateErrorCode =
   | 'NOT_HOLDER'
   | 'COMPACTED'
   | 'FUTURE_REVISION'
-  | 'INVALID_COMMAND';
+  | 'INVALID_COMMAND'
+  /** A fixed state limit was reached (waiters per lock, total keys, total leases). */
+  | 'TOO_MANY_REQUESTS';
 
 export type EventType = 'put' | 'delete';
 

@@ -1,0 +1,108 @@
+// createApi: the koa app (REST) and the watch WebSocket server, to be mounted on ONE node:http
+// server owned by cmd/:
+//
+//   const api = createApi({ server });
+//   const http = createServer(api.app.callback());
+//   api.attachWebSockets(http);
+//   ...
+//   await api.close(); http.close();
+
+import type { Server as HttpServer } from 'node:http';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { statusClassOf, type ApiMetrics } from './api-metrics.js';
+import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js';
+import { resolveApiLimits, type ApiLimits } from './limits.js';
+import { silentLogger, type ApiLogger } from './logger.js';
+import { registerClusterRoutes } from './routes-cluster.js';
+import { registerKvRoutes } from './routes-kv.js';
+import { registerLeaseRoutes } from './routes-leases.js';
+import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
+import { makeSchemas } from './schemas.js';
+import type { ServerFacade } from './server-facade.js';
+import { WatchSockets } from './watch-socket.js';
+
+export interface CreateApiOptions {
+  server: ServerFacade;
+  limits?: Partial<ApiLimits>;
+  metrics?: ApiMetrics;
+  logger?: ApiLogger;
+  /** Serves GET /metrics (owned by src/metrics). */
+  metricsHandler?: (ctx: Koa.Context) => Promise<void>;
+}
+
+export interface Api {
+  app: Koa;
+  /** Route WebSocket upgrades for /v1/watch on `httpServer` to the watch server. */
+  attachWebSockets(httpServer: HttpServer): void;
+  /** Close watch sockets, abort waiting lock requests (503 SHUTTING_DOWN), refuse new ones. */
+  close(): Promise<void>;
+  readonly limits: Readonly<ApiLimits>;
+}
+
+export function createApi(opts: CreateApiOptions): Api {
+  const { server, metrics } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const limits = resolveApiLimits(opts.limits);
+  const schemas = makeSchemas(limits);
+  const waits = new LockWaitRegistry(limits.maxPendingLockWaits);
+  const watchSockets = new WatchSockets(server, limits, metrics, logger);
+  let closing = false;
+
+  const app = new Koa();
+  app.silent = true;
+  app.on('error', (err: unknown) => logger.debug({ err }, 'koa error'));
+
+  // Outermost: every failure becomes `{"error": {...}}` with the status from errors.ts.
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    try {
+      if (closing) throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
+      await next();
+      if (ctx.status === 405 || ctx.status === 501) {
+        const allow = ctx.response.get('Allow');
+        setError(ctx, new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } }));
+      } else if (ctx.status === 404 && ctx.body == null) {
+        setError(ctx, new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`));
+      }
+    } catch (err) {
+      const e = toCodedError(err);
+      if (e.code === 'INTERNAL') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      setError(ctx, e);
+    } finally {
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      metrics?.observeRequest?.(String(route), statusClassOf(ctx.status), (performance.now() - started) / 1000);
+    }
+  });
+
+  const router = new Router();
+  const deps = { server, limits };
+  registerClusterRoutes(router, deps, opts.metricsHandler);
+  registerKvRoutes(router, deps, schemas);
+  registerLeaseRoutes(router, deps, schemas);
+  registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+
+  return {
+    app,
+    limits,
+    attachWebSockets(httpServer: HttpServer): void {
+      watchSockets.attach(httpServer);
+    },
+    async close(): Promise<void> {
+      closing = true;
+      waits.abortAll();
+      await watchSockets.close();
+    },
+  };
+}
+
+function setError(ctx: Koa.Context, err: CodedError): void {
+  const status = httpStatusFor(err.code);
+  ctx.body = errorBody(err);
+  ctx.status = status;
+  if (err.retryAfterSeconds !== undefined && (status === 503 || status === 429)) {
+    ctx.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+  }
+}

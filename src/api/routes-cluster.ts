@@ -1,0 +1,32 @@
+// Cluster view and health probes.
+
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import { CodedError } from './errors.js';
+import type { RouteDeps } from './http-context.js';
+import { parseQuery } from './request-text.js';
+
+export function registerClusterRoutes(router: Router, deps: RouteDeps, metricsHandler?: (ctx: Koa.Context) => Promise<void>): void {
+  const { server } = deps;
+
+  router.get('/v1/cluster', async (ctx) => {
+    parseQuery(ctx.querystring, []);
+    ctx.body = server.cluster();
+  });
+
+  router.get('/livez', async (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const r = server.readiness();
+    if (!r.ready) throw new CodedError('NOT_READY', `not ready: ${r.reason}`, { details: { reason: r.reason } });
+    ctx.body = { status: 'ok', reason: r.reason };
+  });
+
+  if (metricsHandler) {
+    router.get('/metrics', async (ctx) => {
+      await metricsHandler(ctx);
+    });
+  }
+}

@@ -1,0 +1,73 @@
+// JSON shapes sent to clients, built from state types. Copying field by field keeps internal
+// fields (e.g. a lock waiter's id) out of responses and fixes the public contract in one place.
+
+import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
+import { CodedError } from './errors.js';
+
+export interface KeyValueJson {
+  key: string;
+  value: string;
+  createRevision: number;
+  modRevision: number;
+  version: number;
+  lease: string;
+}
+
+export interface LockHolderJson {
+  name: string;
+  lease: string;
+  fencingToken: number;
+  revision: number;
+}
+
+export interface LockWaiterJson {
+  lease: string;
+  revision: number;
+}
+
+export interface WatchEventJson {
+  type: 'put' | 'delete';
+  kv: KeyValueJson;
+  prevKv?: KeyValueJson;
+}
+
+export function kvJson(kv: KeyValue): KeyValueJson {
+  return {
+    key: kv.key,
+    value: kv.value,
+    createRevision: kv.createRevision,
+    modRevision: kv.modRevision,
+    version: kv.version,
+    lease: kv.lease,
+  };
+}
+
+export function holderJson(h: LockHolder | null | undefined): LockHolderJson | null {
+  if (!h) return null;
+  return { name: h.name, lease: h.lease, fencingToken: h.fencingToken, revision: h.revision };
+}
+
+export function waiterJson(w: LockWaiter): LockWaiterJson {
+  return { lease: w.lease, revision: w.revision };
+}
+
+export function eventJson(ev: WatchEvent, withPrevKv: boolean): WatchEventJson {
+  const out: WatchEventJson = { type: ev.type, kv: kvJson(ev.kv) };
+  if (withPrevKv && ev.prevKv) out.prevKv = kvJson(ev.prevKv);
+  return out;
+}
+
+/** The result of a proposal, narrowed to the op we proposed. A refusal by apply becomes its coded
+ *  error; a result for a different op is a broken contract and fails loudly. */
+export function expectResult<K extends CommandResult['op']>(
+  result: CommandResult,
+  op: K,
+): Extract<CommandResult, { op: K }> {
+  if (result.op === 'error') {
+    throw new CodedError(result.code, result.message, { details: { revision: result.revision } });
+  }
+  if (result.op !== op) {
+    throw new Error(`invariant: proposed a "${op}" command but its result is for "${result.op}"`);
+  }
+  return result as Extract<CommandResult, { op: K }>;
+}

@@ -1,0 +1,36 @@
+// Requests a follower forwards to the leader over the peer transport's RPC channel, and their
+// answers. JSON is fine here: these are client requests, not per-entry replication traffic.
+
+import type { Command, CommandResult } from '../state/commands.js';
+
+export type ForwardRequest =
+  | { kind: 'propose'; cmd: Command; timeoutMs: number }
+  | { kind: 'keepalive'; lease: string }
+  | { kind: 'leaseRemaining'; lease: string };
+
+export type ForwardResponse =
+  | { ok: true; kind: 'propose'; result: CommandResult; index: number }
+  | { ok: true; kind: 'keepalive'; ttlMs: number }
+  | { ok: true; kind: 'leaseRemaining'; remainingMs: number }
+  | { ok: false; code: string; message: string; details?: Record<string, unknown> };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeForward(x: ForwardRequest | ForwardResponse): Uint8Array {
+  return enc.encode(JSON.stringify(x));
+}
+
+export function decodeForwardRequest(bytes: Uint8Array): ForwardRequest {
+  const v = JSON.parse(dec.decode(bytes)) as ForwardRequest;
+  if (!v || typeof v !== 'object' || !['propose', 'keepalive', 'leaseRemaining'].includes((v as { kind: string }).kind)) {
+    throw new Error('malformed forward request');
+  }
+  return v;
+}
+
+export function decodeForwardResponse(bytes: Uint8Array): ForwardResponse {
+  const v = JSON.parse(dec.decode(bytes)) as ForwardResponse;
+  if (!v || typeof v !== 'object' || typeof (v as { ok: unknown }).ok !== 'boolean') throw new Error('malformed forward response');
+  return v;
+}

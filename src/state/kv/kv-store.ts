@@ -1,0 +1,98 @@
+// The key space: a map from key to its current KeyValue plus a sorted index of keys for prefix
+// ranges (binary search; insert/delete are one splice each). KeyValue records are immutable and
+// frozen: every change makes a new record, so a record handed to a reader or kept in the watch
+// history never changes under it.
+//
+// The store knows nothing of revisions' bookkeeping: the caller passes the revision a change
+// happens at. It knows nothing of leases either (the caller keeps lease attachments).
+
+import type { KeyValue } from '../commands.js';
+import { invariant } from '../errors.js';
+import { lowerBound, prefixBounds } from './key-order.js';
+
+export interface RangeResult {
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+}
+
+export function makeKeyValue(
+  key: string,
+  value: string,
+  createRevision: number,
+  modRevision: number,
+  version: number,
+  lease: string,
+): KeyValue {
+  return Object.freeze({ key, value, createRevision, modRevision, version, lease });
+}
+
+export class KvStore {
+  private readonly byKey = new Map<string, KeyValue>();
+  /** All keys, sorted by compareKeys. Invariant: same members as byKey. */
+  private readonly sorted: string[] = [];
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): KeyValue | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** Keys starting with `prefix`, in key order; `limit` <= 0 means no limit. */
+  range(prefix: string, limit: number): RangeResult {
+    const [start, end] = prefixBounds(this.sorted, prefix);
+    const count = end - start;
+    const take = limit > 0 ? Math.min(limit, count) : count;
+    const kvs: KeyValue[] = new Array(take);
+    for (let i = 0; i < take; i++) kvs[i] = this.byKey.get(this.sorted[start + i]!)!;
+    return { kvs, more: take < count, count };
+  }
+
+  /** The keys starting with `prefix`, in key order (a copy). */
+  keysWithPrefix(prefix: string): string[] {
+    const [start, end] = prefixBounds(this.sorted, prefix);
+    return this.sorted.slice(start, end);
+  }
+
+  /** Write `key` at `revision`; returns the new record and the previous one, if any. */
+  put(key: string, value: string, lease: string, revision: number): { kv: KeyValue; prevKv?: KeyValue } {
+    const prev = this.byKey.get(key);
+    let kv: KeyValue;
+    if (prev) {
+      invariant(revision >= prev.modRevision, `put of ${JSON.stringify(key)} at revision ${revision} before its modRevision ${prev.modRevision}`);
+      kv = makeKeyValue(key, value, prev.createRevision, revision, prev.version + 1, lease);
+    } else {
+      kv = makeKeyValue(key, value, revision, revision, 1, lease);
+      const at = lowerBound(this.sorted, key);
+      this.sorted.splice(at, 0, key);
+    }
+    this.byKey.set(key, kv);
+    return prev ? { kv, prevKv: prev } : { kv };
+  }
+
+  /** Remove `key`; returns the removed record or undefined when it did not exist. */
+  delete(key: string): KeyValue | undefined {
+    const prev = this.byKey.get(key);
+    if (!prev) return undefined;
+    this.byKey.delete(key);
+    const at = lowerBound(this.sorted, key);
+    invariant(this.sorted[at] === key, `sorted index lost key ${JSON.stringify(key)}`);
+    this.sorted.splice(at, 1);
+    return prev;
+  }
+
+  /** Every record in key order (for snapshots). */
+  *entries(): IterableIterator<KeyValue> {
+    for (const key of this.sorted) yield this.byKey.get(key)!;
+  }
+
+  /** Load a record while restoring a snapshot; records must arrive in strictly increasing key order. */
+  load(kv: KeyValue): void {
+    const last = this.sorted[this.sorted.length - 1];
+    invariant(last === undefined || last < kv.key, `snapshot keys out of order at ${JSON.stringify(kv.key)}`);
+    this.sorted.push(kv.key);
+    this.byKey.set(kv.key, Object.isFrozen(kv) ? kv : Object.freeze({ ...kv }));
+  }
+}

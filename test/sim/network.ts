@@ -1,0 +1,162 @@
+// The simulated network: a bounded set of in-flight messages, each with a delivery time drawn
+// from the seed. It drops, delays, duplicates and reorders, and it cuts links: a symmetric
+// partition blocks both directions between two groups, a one-way cut blocks a -> b only.
+// Links are checked both when a message is sent and when it would be delivered.
+
+import { MessageType, type Message, type NodeId } from '../../src/raft/types.js';
+import type { SimRng } from './rng.js';
+import type { Stats } from './stats.js';
+
+export interface NetworkFaults {
+  /** Probability that a message is lost. */
+  dropP: number;
+  /** Probability that a message is delivered twice (the copy gets its own delay). */
+  dupP: number;
+  /** Delivery delay in ticks, uniform in [minDelay, maxDelay]. Different delays reorder. */
+  minDelay: number;
+  maxDelay: number;
+}
+
+export const CALM_NETWORK: NetworkFaults = { dropP: 0, dupP: 0, minDelay: 0, maxDelay: 1 };
+
+interface InFlight {
+  deliverAt: number;
+  /** Send order, to detect and count reordering on delivery. */
+  seq: number;
+  /** Random tiebreak among messages due at the same tick. */
+  tiebreak: number;
+  msg: Message;
+}
+
+function cloneMessage(m: Message): Message {
+  const c: Message = { ...m, entries: m.entries.map((e) => ({ ...e })) };
+  return c;
+}
+
+export class Network {
+  private inFlight: InFlight[] = [];
+  private seq = 0;
+  /** Highest seq delivered per directed link, to count reorders. */
+  private lastSeq = new Map<string, number>();
+  /** Directed links currently cut, as "from>to". */
+  private cut = new Set<string>();
+  /** Snapshot messages the network lost, for the driver to report as failed sends. */
+  private snapDrops: Message[] = [];
+  faults: NetworkFaults = CALM_NETWORK;
+
+  constructor(
+    private readonly rng: SimRng,
+    private readonly stats: Stats,
+    /** Hard cap on messages in flight; sends beyond it are dropped (and counted). */
+    readonly maxInFlight = 20_000,
+  ) {}
+
+  get size(): number {
+    return this.inFlight.length;
+  }
+
+  isCut(from: NodeId, to: NodeId): boolean {
+    return this.cut.has(`${from}>${to}`);
+  }
+
+  cutOneWay(from: NodeId, to: NodeId): void {
+    if (from !== to) this.cut.add(`${from}>${to}`);
+  }
+
+  /** Block every link between group a and group b, both directions. */
+  partition(a: readonly NodeId[], b: readonly NodeId[]): void {
+    for (const x of a) {
+      for (const y of b) {
+        this.cutOneWay(x, y);
+        this.cutOneWay(y, x);
+      }
+    }
+  }
+
+  healAll(): void {
+    this.cut.clear();
+  }
+
+  get cutCount(): number {
+    return this.cut.size;
+  }
+
+  /** Hand a message to the network at sim time `now`. Returns false when it was dropped. */
+  send(m: Message, now: number): boolean {
+    this.stats.inc('msgsSent');
+    if (this.isCut(m.from, m.to)) {
+      this.stats.inc('dropsPartitioned');
+      return false;
+    }
+    if (this.rng.chance(this.faults.dropP)) {
+      this.stats.inc('drops');
+      return false;
+    }
+    if (!this.enqueue(m, now)) return false;
+    if (this.rng.chance(this.faults.dupP)) {
+      if (this.enqueue(m, now)) this.stats.inc('dups');
+    }
+    return true;
+  }
+
+  private enqueue(m: Message, now: number): boolean {
+    if (this.inFlight.length >= this.maxInFlight) {
+      this.stats.inc('dropsOverflow');
+      return false;
+    }
+    const { minDelay, maxDelay } = this.faults;
+    this.inFlight.push({
+      deliverAt: now + this.rng.range(minDelay, Math.max(minDelay, maxDelay)),
+      seq: this.seq++,
+      tiebreak: this.rng.next32(),
+      msg: cloneMessage(m),
+    });
+    return true;
+  }
+
+  /**
+   * Remove and return the messages due at `now`, in delivery order. Messages whose link is cut
+   * by now are dropped here. The caller delivers them one by one (and may send new ones, which
+   * are due no earlier than `now` and are picked up by the next call).
+   */
+  takeDue(now: number): Message[] {
+    const due: InFlight[] = [];
+    const keep: InFlight[] = [];
+    for (const f of this.inFlight) (f.deliverAt <= now ? due : keep).push(f);
+    if (due.length === 0) return [];
+    this.inFlight = keep;
+    due.sort((x, y) => x.deliverAt - y.deliverAt || x.tiebreak - y.tiebreak);
+    const out: Message[] = [];
+    for (const f of due) {
+      const { from, to } = f.msg;
+      if (this.isCut(from, to)) {
+        this.stats.inc('dropsPartitioned');
+        if (f.msg.type === MessageType.Snap) this.reportSnapDrop(f.msg);
+        continue;
+      }
+      const key = `${from}>${to}`;
+      const last = this.lastSeq.get(key) ?? -1;
+      if (f.seq < last) this.stats.inc('reorders');
+      else this.lastSeq.set(key, f.seq);
+      out.push(f.msg);
+    }
+    return out;
+  }
+
+  /** A Snap message was lost (on send, on delivery, or to a down member). */
+  reportSnapDrop(m: Message): void {
+    if (this.snapDrops.length >= this.maxInFlight) throw new Error('Network: too many unreported snapshot drops');
+    this.snapDrops.push(m);
+  }
+
+  takeSnapDrops(): Message[] {
+    const out = this.snapDrops;
+    this.snapDrops = [];
+    return out;
+  }
+
+  /** Forget every message to or from `id` (used when a member is removed for good). */
+  purge(id: NodeId): void {
+    this.inFlight = this.inFlight.filter((f) => f.msg.to !== id && f.msg.from !== id);
+  }
+}
