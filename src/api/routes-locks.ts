@@ -27,6 +27,7 @@ const LOCK_PREFIX = '/v1/locks/';
 /** Lock requests now waiting on this member; bounded, and all aborted at shutdown. */
 export class LockWaitRegistry {
   private readonly waits = new Set<(reason: 'shutdown') => void>();
+  private closed = false;
   constructor(private readonly max: number) {}
 
   get size(): number {
@@ -40,10 +41,13 @@ export class LockWaitRegistry {
       });
     }
     this.waits.add(abort);
+    // A wait that starts after shutdown began ends at once (its request raced close()).
+    if (this.closed) abort('shutdown');
     return () => this.waits.delete(abort);
   }
 
   abortAll(): void {
+    this.closed = true;
     for (const abort of [...this.waits]) abort('shutdown');
   }
 }

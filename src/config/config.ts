@@ -457,7 +457,7 @@ function finishConfig(
   const join = r.join ?? DEFAULTS.join;
   if (join && members.length < 2) fail('join', 'a joining member needs at least one existing member besides itself in initialCluster');
 
-  const dataDirRaw = r.dataDir ?? `raftlock-data/${name}`;
+  const dataDirRaw = r.dataDir ?? `data/${name}`;
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(ctx.cwd, dataDirRaw);
 
   const config: Config = {

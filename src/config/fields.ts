@@ -17,7 +17,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['name'], kind: 'string', description: 'member name, unique in the cluster (default "default")' },
-  { path: ['dataDir'], kind: 'string', description: 'directory for the Raft log, snapshots and state (default ./raftlock-data/<name>)' },
+  { path: ['dataDir'], kind: 'string', description: 'directory for the Raft log, snapshots and state (default ./data/<name>)' },
   { path: ['listenClient'], kind: 'string', description: 'host:port for the client REST/WebSocket API (default 127.0.0.1:7379)' },
   { path: ['listenPeer'], kind: 'string', description: 'host:port for peer traffic (default 127.0.0.1:7380)' },
   { path: ['advertiseClientUrl'], kind: 'string', description: 'client URL other members and clients use to reach this member (default from initialCluster or listenClient)' },

@@ -6,12 +6,14 @@ import type { Command, CommandResult } from '../state/commands.js';
 export type ForwardRequest =
   | { kind: 'propose'; cmd: Command; timeoutMs: number }
   | { kind: 'keepalive'; lease: string }
-  | { kind: 'leaseRemaining'; lease: string };
+  | { kind: 'leaseRemaining'; lease: string }
+  | { kind: 'confChange'; change: 'add' | 'addLearner' | 'remove'; member: { id: number; name: string; peerUrl: string; clientUrl: string } };
 
 export type ForwardResponse =
   | { ok: true; kind: 'propose'; result: CommandResult; index: number }
   | { ok: true; kind: 'keepalive'; ttlMs: number }
   | { ok: true; kind: 'leaseRemaining'; remainingMs: number }
+  | { ok: true; kind: 'confChange'; index: number }
   | { ok: false; code: string; message: string; details?: Record<string, unknown> };
 
 const enc = new TextEncoder();
@@ -23,7 +25,7 @@ export function encodeForward(x: ForwardRequest | ForwardResponse): Uint8Array {
 
 export function decodeForwardRequest(bytes: Uint8Array): ForwardRequest {
   const v = JSON.parse(dec.decode(bytes)) as ForwardRequest;
-  if (!v || typeof v !== 'object' || !['propose', 'keepalive', 'leaseRemaining'].includes((v as { kind: string }).kind)) {
+  if (!v || typeof v !== 'object' || !['propose', 'keepalive', 'leaseRemaining', 'confChange'].includes((v as { kind: string }).kind)) {
     throw new Error('malformed forward request');
   }
   return v;

@@ -251,9 +251,12 @@ export class Member implements ServerFacade {
       } else if (req.kind === 'keepalive') {
         const ttlMs = await this.keepaliveLocal(req.lease);
         resp = { ok: true, kind: 'keepalive', ttlMs };
-      } else {
+      } else if (req.kind === 'leaseRemaining') {
         const remainingMs = await this.remainingLocal(req.lease);
         resp = { ok: true, kind: 'leaseRemaining', remainingMs };
+      } else {
+        const index = await this.confChangeLocal(req.change, req.member);
+        resp = { ok: true, kind: 'confChange', index };
       }
       return encodeForward(resp);
     } catch (e) {
@@ -761,6 +764,41 @@ export class Member implements ServerFacade {
       waiters += l.waiters.length;
     }
     m.locks?.(held, waiters);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership (one server at a time; see raft/raw-node.ts for the safety argument)
+
+  private async confChangeLocal(change: 'add' | 'addLearner' | 'remove', rec: MemberRecord): Promise<number> {
+    if (this.role !== StateRole.Leader) throw this.notLeaderError();
+    const type = change === 'remove' ? ConfChangeType.RemoveNode : change === 'addLearner' ? ConfChangeType.AddLearner : ConfChangeType.AddVoter;
+    const r = this.raft.proposeConfChange({ type, nodeId: rec.id, context: encodeMemberContext(rec) });
+    if (!r.ok) {
+      const code: ErrorCode = r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL';
+      throw new CodedError(code, r.message);
+    }
+    this.kick();
+    const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
+    await Promise.race([this.waitApplied(r.index), this.sleep(this.o.requestTimeoutMs)]);
+    if (this.applied < r.index) throw new CodedError('TIMEOUT', `membership change not applied within ${this.o.requestTimeoutMs} ms; the outcome is unknown`);
+    void deadline;
+    return r.index;
+  }
+
+  /** Add (as voter or learner) or remove a member; forwarded to the leader from a follower. */
+  async changeMembership(change: 'add' | 'addLearner' | 'remove', rec: MemberRecord): Promise<void> {
+    if (this.role === StateRole.Leader) {
+      await this.confChangeLocal(change, rec);
+      return;
+    }
+    if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2))) throw new CodedError('NO_LEADER', 'no leader is known');
+    const resp = await this.forward({ kind: 'confChange', change, member: rec }, this.o.clock.now() + this.o.requestTimeoutMs);
+    if (resp.ok && resp.kind === 'confChange') {
+      await Promise.race([this.waitApplied(resp.index), this.sleep(this.o.requestTimeoutMs)]);
+      return;
+    }
+    if (!resp.ok) throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
+    throw new CodedError('INTERNAL', 'unexpected forward response');
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 // imports nothing outside src/raft, and the driver (src/node), storage and transport speak these
 // types. Names follow the Raft paper and etcd-io/raft.
 
+import type { MemoryLog } from './log-storage.js';
+
 /** A member's id. 0 means "none" (no vote, no leader). Ids are positive integers < 2^53. */
 export type NodeId = number;
 /** A Raft term. Starts at 0 and only ever grows on a member. */
@@ -192,7 +194,7 @@ export interface RaftConfig {
   /** Ticks between leader heartbeats. Must be < electionTicks. */
   heartbeatTicks: number;
   /** The log storage the core reads from (see MemoryLog in log-storage.ts). */
-  storage: import('./log-storage.js').MemoryLog;
+  storage: MemoryLog;
   rng: Rng;
   /** Index already applied by the state machine at start (after restoring a snapshot/replay). */
   applied?: LogIndex;
@@ -206,5 +208,11 @@ export interface RaftConfig {
   maxCommittedSizePerReady?: number;
   /** Max bytes of proposed-but-uncommitted entries the leader accepts before dropping proposals. */
   maxUncommittedEntriesSize?: number;
+  /** Max ReadIndex requests a leader keeps waiting (for a heartbeat quorum or for its first
+   *  commit of the term), and max read states buffered for one Ready. Default 4096. */
+  maxPendingReadIndex?: number;
+  /** Max outgoing messages buffered between two Readies; more are dropped (like network loss).
+   *  Default 65536. */
+  maxMsgsPerReady?: number;
   mutations?: RaftMutations;
 }

@@ -72,7 +72,7 @@ describe('defaults', () => {
     assert.equal(c.limits.maxLockWaitMs, 300_000);
     assert.equal(c.limits.requestTimeoutMs, 10_000);
     assert.equal(c.testing.syncDelayMs, 0);
-    assert.equal(c.dataDir, join(dir, 'raftlock-data', 'default'));
+    assert.equal(c.dataDir, join(dir, 'data', 'default'));
     assert.equal(c.configFile, null);
     assert.equal(c.initialCluster.length, 1);
     assert.equal(c.initialCluster[0]!.id, c.memberId);

@@ -75,7 +75,7 @@ describe('discovery from the environment', () => {
     assert.equal(c.listenPeer, '0.0.0.0:7380');
     assert.equal(c.advertiseClientUrl, 'http://raftlock-1.raftlock-headless.default.svc.cluster.local:7379');
     assert.deepEqual(c.initialCluster.map((m) => m.name), ['raftlock-0', 'raftlock-1', 'raftlock-2']);
-    assert.equal(c.dataDir, '/data/raftlock-data/raftlock-1');
+    assert.equal(c.dataDir, '/data/data/raftlock-1');
 
     const flagged = loadConfig({ argv: ['--listen-client', '0.0.0.0:9000', '--advertise-client-url', 'http://raftlock-1.raftlock-headless.default.svc.cluster.local:7379'], env, cwd: '/data' });
     assert.equal(flagged.listenClient, '0.0.0.0:9000');

@@ -8,11 +8,11 @@ import { MemoryLog } from '../../src/raft/log-storage.js';
 import { ConfChangeType, MessageType, StateRole, type ConfState, type NodeId } from '../../src/raft/types.js';
 import { SafetyChecker } from './checkers.js';
 import { Disk } from './disk.js';
-import { History } from './history.js';
+import { History, type WriteOp } from './history.js';
 import { Network } from './network.js';
 import type { SimRng } from './rng.js';
 import { SimNode, type CrashPoint, type RaftOptions, type SimEnv } from './sim-node.js';
-import { Stats } from './stats.js';
+import type { Stats } from './stats.js';
 import { Trace } from './trace.js';
 
 export interface Member {
@@ -35,7 +35,6 @@ export class Cluster implements SimEnv {
   readonly network: Network;
   readonly checker = new SafetyChecker();
   readonly history = new History();
-  readonly stats = new Stats();
   readonly trace: Trace;
   private nextId: NodeId;
 
@@ -43,6 +42,7 @@ export class Cluster implements SimEnv {
     readonly initialVoters: NodeId[],
     readonly raft: RaftOptions,
     private readonly rng: SimRng,
+    readonly stats: Stats,
     traceSize: number,
   ) {
     this.trace = new Trace(traceSize);
@@ -187,24 +187,25 @@ export class Cluster implements SimEnv {
   // ---- client operations -------------------------------------------------------------------
 
   /** Propose a new write at `node`; follows one NOT_LEADER redirect. */
-  propose(node: SimNode): void {
+  propose(node: SimNode): WriteOp | undefined {
     const { id, key } = this.history.newWriteKey();
     let target = node;
     for (let hop = 0; hop < 2; hop++) {
       this.stats.inc('proposals');
       const res = target.raw.propose(enc.encode(key));
       if (res.ok) {
-        this.history.recordWrite(id, key, target.id, target.life, res.index, res.term, this.time);
+        const w = this.history.recordWrite(id, key, target.id, target.life, res.index, res.term, this.time);
         this.trace.add(this.time, `n${target.id} propose ${key} -> ${res.index}/${res.term}`);
         const t = target;
         this.withNode(t, () => {});
-        return;
+        return w;
       }
       this.stats.inc('proposalsRefused');
       const next = res.code === 'NOT_LEADER' ? this.members.get(res.leader)?.node : undefined;
-      if (next === undefined) return;
+      if (next === undefined) return undefined;
       target = next;
     }
+    return undefined;
   }
 
   read(node: SimNode): void {

@@ -58,13 +58,14 @@ export class History {
     return { id, key: `w${id}` };
   }
 
-  recordWrite(id: number, key: string, node: NodeId, life: number, index: LogIndex, term: Term, now: number): void {
+  recordWrite(id: number, key: string, node: NodeId, life: number, index: LogIndex, term: Term, now: number): WriteOp {
     if (this.pendingWrites.size >= this.maxPending) {
       throw new Error(`History: more than ${this.maxPending} pending writes; the workload outruns the cluster`);
     }
     const w: WriteOp = { id, key, node, life, index, term, start: now, end: -1, status: 'pending' };
     this.writes.push(w);
     this.pendingWrites.set(`${node}/${life}/${index}`, w);
+    return w;
   }
 
   /**

@@ -25,6 +25,8 @@ interface InFlight {
   seq: number;
   /** Random tiebreak among messages due at the same tick. */
   tiebreak: number;
+  /** The member that actually sent it (a forwarded TransferLeader names the transferee in `from`). */
+  src: NodeId;
   msg: Message;
 }
 
@@ -82,9 +84,9 @@ export class Network {
   }
 
   /** Hand a message to the network at sim time `now`. Returns false when it was dropped. */
-  send(m: Message, now: number): boolean {
+  send(m: Message, src: NodeId, now: number): boolean {
     this.stats.inc('msgsSent');
-    if (this.isCut(m.from, m.to)) {
+    if (this.isCut(src, m.to)) {
       this.stats.inc('dropsPartitioned');
       return false;
     }
@@ -92,14 +94,14 @@ export class Network {
       this.stats.inc('drops');
       return false;
     }
-    if (!this.enqueue(m, now)) return false;
+    if (!this.enqueue(m, src, now)) return false;
     if (this.rng.chance(this.faults.dupP)) {
-      if (this.enqueue(m, now)) this.stats.inc('dups');
+      if (this.enqueue(m, src, now)) this.stats.inc('dups');
     }
     return true;
   }
 
-  private enqueue(m: Message, now: number): boolean {
+  private enqueue(m: Message, src: NodeId, now: number): boolean {
     if (this.inFlight.length >= this.maxInFlight) {
       this.stats.inc('dropsOverflow');
       return false;
@@ -109,6 +111,7 @@ export class Network {
       deliverAt: now + this.rng.range(minDelay, Math.max(minDelay, maxDelay)),
       seq: this.seq++,
       tiebreak: this.rng.next32(),
+      src,
       msg: cloneMessage(m),
     });
     return true;
@@ -128,7 +131,8 @@ export class Network {
     due.sort((x, y) => x.deliverAt - y.deliverAt || x.tiebreak - y.tiebreak);
     const out: Message[] = [];
     for (const f of due) {
-      const { from, to } = f.msg;
+      const from = f.src;
+      const to = f.msg.to;
       if (this.isCut(from, to)) {
         this.stats.inc('dropsPartitioned');
         if (f.msg.type === MessageType.Snap) this.reportSnapDrop(f.msg);
@@ -157,6 +161,6 @@ export class Network {
 
   /** Forget every message to or from `id` (used when a member is removed for good). */
   purge(id: NodeId): void {
-    this.inFlight = this.inFlight.filter((f) => f.msg.to !== id && f.msg.from !== id);
+    this.inFlight = this.inFlight.filter((f) => f.msg.to !== id && f.src !== id);
   }
 }

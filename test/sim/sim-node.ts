@@ -147,10 +147,10 @@ export class SimNode {
       if (m.type === MessageType.Hup || m.type === MessageType.Beat || m.type === MessageType.SnapStatus || m.type === MessageType.Unreachable) {
         throw new SimViolation('core-invariant', `node ${this.id} emitted local-only message type ${MessageType[m.type]}`);
       }
-      if (m.from !== this.id) throw new SimViolation('core-invariant', `node ${this.id} emitted a message from ${m.from}`);
+      if (m.from !== this.id && m.type !== MessageType.TransferLeader) throw new SimViolation('core-invariant', `node ${this.id} emitted a message from ${m.from}`);
       if (m.to === this.id) throw new SimViolation('core-invariant', `node ${this.id} emitted a message to itself (${MessageType[m.type]})`);
       if (m.type === MessageType.Snap) env.stats.inc('snapshotsSent');
-      const sent = env.network.send(m, now);
+      const sent = env.network.send(m, this.id, now);
       if (!sent && m.type === MessageType.Snap) env.network.reportSnapDrop(m);
     }
     if (this.crashAt === 'after-send') return this.die('after sending a Ready');

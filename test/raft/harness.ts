@@ -1,0 +1,239 @@
+// A tiny in-process network of RawNodes for tests: messages go into one FIFO queue and are
+// delivered synchronously; the test decides when (deliver / stabilize), what is lost (down
+// members, cut links, filters) and when time passes (tick). Each member's "disk" is its
+// MemoryLog (the core moves Ready contents into it on advance), so a restart builds a new RawNode
+// over the same MemoryLog.
+//
+// The harness also plays state machine and checks State Machine Safety (§5.4.3) as it goes: the
+// first entry applied at an index anywhere fixes that index's (term, data); any member applying
+// something else there is recorded in `violations`.
+
+import {
+  EntryType,
+  MemoryLog,
+  MessageType,
+  RawNode,
+  SplitMix32,
+  StateRole,
+  type Entry,
+  type Message,
+  type NodeId,
+  type RaftConfig,
+  type ReadState,
+  type Ready,
+} from '../../src/raft/index.js';
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+export type NodeOptions = Partial<Omit<RaftConfig, 'id' | 'storage' | 'rng'>>;
+
+interface Member {
+  node: RawNode;
+  storage: MemoryLog;
+  opts: NodeOptions;
+  /** The "state machine": data of applied non-empty normal entries, in order. */
+  state: string[];
+  appliedIndex: number;
+  readStates: ReadState[];
+  /** Every Ready this member produced (most recent last), for assertions. */
+  readies: Ready[];
+}
+
+export class Cluster {
+  readonly members = new Map<NodeId, Member>();
+  queue: Message[] = [];
+  readonly down = new Set<NodeId>();
+  private readonly cuts = new Set<string>();
+  /** Return false to drop a message at delivery time. */
+  filter: ((m: Message) => boolean) | undefined;
+  readonly violations: string[] = [];
+  /** index -> "term:data" of the first entry applied there by anyone. */
+  private readonly appliedAt = new Map<number, string>();
+  private seed: number;
+  delivered = 0;
+
+  constructor(voters: NodeId[], readonly defaults: NodeOptions = {}, seed = 1) {
+    this.seed = seed;
+    for (const id of voters) this.addMember(id, MemoryLog.bootstrapped(voters), defaults);
+  }
+
+  /** A member with the given storage (a bootstrapped one, or an empty one for a joiner). */
+  addMember(id: NodeId, storage: MemoryLog = new MemoryLog(), opts: NodeOptions = this.defaults): RawNode {
+    const node = new RawNode({ electionTicks: 10, heartbeatTicks: 1, ...opts, id, storage, rng: new SplitMix32(this.seed * 1000 + id) });
+    this.members.set(id, { node, storage, opts, state: [], appliedIndex: storage.firstIndex() - 1, readStates: [], readies: [] });
+    return node;
+  }
+
+  node(id: NodeId): RawNode {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`no member ${id}`);
+    return m.node;
+  }
+
+  member(id: NodeId): Member {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`no member ${id}`);
+    return m;
+  }
+
+  /** Crash and restart `id` from its MemoryLog (its state machine is rebuilt by replay). */
+  restart(id: NodeId): RawNode {
+    const m = this.member(id);
+    const snap = m.storage.snapshot();
+    const node = new RawNode({ electionTicks: 10, heartbeatTicks: 1, ...m.opts, id, storage: m.storage, rng: new SplitMix32(this.seed * 7919 + id) });
+    m.node = node;
+    m.state = snap.metadata.index > 0 ? (JSON.parse(dec(snap.data)) as string[]) : [];
+    m.appliedIndex = snap.metadata.index;
+    this.queue = this.queue.filter((q) => q.to !== id);
+    return node;
+  }
+
+  isolate(id: NodeId): void {
+    this.down.add(id);
+  }
+
+  heal(id?: NodeId): void {
+    if (id === undefined) this.down.clear();
+    else this.down.delete(id);
+  }
+
+  cut(a: NodeId, b: NodeId): void {
+    this.cuts.add(`${a}-${b}`).add(`${b}-${a}`);
+  }
+
+  uncut(): void {
+    this.cuts.clear();
+  }
+
+  private dropped(m: Message): boolean {
+    if (this.down.has(m.to) || this.down.has(m.from)) return true;
+    if (this.cuts.has(`${m.from}-${m.to}`)) return true;
+    if (this.filter && !this.filter(m)) return true;
+    return false;
+  }
+
+  /** Drain every Ready of `id`: persist (implicit), queue messages, apply, advance. */
+  processReady(id: NodeId): void {
+    const m = this.member(id);
+    let rounds = 0;
+    while (m.node.hasReady()) {
+      if (++rounds > 10_000) throw new Error(`member ${id}: Ready loop does not settle`);
+      const rd = m.node.ready();
+      m.readies.push(rd);
+      if (m.readies.length > 50) m.readies.shift();
+      for (const msg of rd.messages) this.queue.push(msg);
+      if (rd.snapshot) {
+        m.state = JSON.parse(dec(rd.snapshot.data)) as string[];
+        m.appliedIndex = rd.snapshot.metadata.index;
+      }
+      for (const e of rd.committedEntries) this.apply(id, m, e);
+      for (const rs of rd.readStates) m.readStates.push(rs);
+      m.node.advance(rd);
+    }
+  }
+
+  private apply(id: NodeId, m: Member, e: Entry): void {
+    if (e.index !== m.appliedIndex + 1) this.violations.push(`member ${id} applied ${e.index} after ${m.appliedIndex}`);
+    m.appliedIndex = e.index;
+    const key = `${e.term}:${e.type}:${dec(e.data)}`;
+    const prev = this.appliedAt.get(e.index);
+    if (prev === undefined) this.appliedAt.set(e.index, key);
+    else if (prev !== key) this.violations.push(`index ${e.index}: member ${id} applied ${key}, another member applied ${prev}`);
+    if (e.type === EntryType.Normal && e.data.length > 0) m.state.push(dec(e.data));
+  }
+
+  processAll(): void {
+    for (const id of this.members.keys()) if (!this.down.has(id)) this.processReady(id);
+  }
+
+  /** Deliver one message now (whatever the filters say). */
+  deliverMessage(msg: Message): void {
+    const m = this.members.get(msg.to);
+    if (!m) return;
+    this.delivered++;
+    m.node.step(msg);
+  }
+
+  /** Deliver everything queued right now (dropping what the network loses); returns the count. */
+  deliverQueued(): number {
+    const q = this.queue;
+    this.queue = [];
+    let n = 0;
+    for (const msg of q) {
+      if (this.dropped(msg)) continue;
+      this.deliverMessage(msg);
+      n++;
+    }
+    return n;
+  }
+
+  /** Process and deliver until nothing moves. */
+  stabilize(maxRounds = 1000): void {
+    for (let r = 0; r < maxRounds; r++) {
+      this.processAll();
+      if (this.queue.length === 0) return;
+      this.deliverQueued();
+    }
+    throw new Error(`network did not stabilize in ${maxRounds} rounds`);
+  }
+
+  /** Remove and return queued messages matching `pred` (after processing Readies). */
+  take(pred: (m: Message) => boolean): Message[] {
+    this.processAll();
+    const out = this.queue.filter(pred);
+    this.queue = this.queue.filter((m) => !pred(m));
+    return out;
+  }
+
+  tick(id: NodeId, n = 1): void {
+    for (let i = 0; i < n; i++) this.node(id).tick();
+  }
+
+  /** Tick every up member `n` times, stabilizing after each tick. */
+  tickAll(n = 1): void {
+    for (let i = 0; i < n; i++) {
+      for (const id of this.members.keys()) if (!this.down.has(id)) this.node(id).tick();
+      this.stabilize();
+    }
+  }
+
+  /** Make `id` leader by campaigning and stabilizing (asserts it worked). */
+  elect(id: NodeId): RawNode {
+    this.stabilize();
+    this.node(id).campaign();
+    this.stabilize();
+    const st = this.node(id).status();
+    if (st.role !== StateRole.Leader) throw new Error(`member ${id} did not become leader (role ${st.role}, term ${st.term})`);
+    return this.node(id);
+  }
+
+  /** The leaders among up members. */
+  leaders(): NodeId[] {
+    const out: NodeId[] = [];
+    for (const [id, m] of this.members) if (!this.down.has(id) && m.node.status().role === StateRole.Leader) out.push(id);
+    return out;
+  }
+
+  propose(id: NodeId, s: string): void {
+    const r = this.node(id).propose(enc(s));
+    if (!r.ok) throw new Error(`propose on ${id} refused: ${r.code} ${r.message}`);
+  }
+
+  state(id: NodeId): string[] {
+    return this.member(id).state;
+  }
+
+  /** Count of queued-then-delivered messages of a type (for back-off / batching assertions). */
+  static count(msgs: Message[], type: MessageType): number {
+    return msgs.filter((m) => m.type === type).length;
+  }
+}
+
+/** A fresh cluster of `n` voters (ids 1..n), bootstrapped and with its first Ready processed. */
+export function cluster(n: number, opts: NodeOptions = {}, seed = 1): Cluster {
+  const ids = Array.from({ length: n }, (_, i) => i + 1);
+  const c = new Cluster(ids, opts, seed);
+  c.stabilize();
+  return c;
+}
