@@ -8,7 +8,7 @@ import http from 'node:http';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi } from '../src/api/index.js';
-import { ConfigError, addConfigOptions, loadConfig, type Config } from '../src/config/index.js';
+import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
@@ -61,6 +61,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     maxPendingProposals: config.limits.maxPendingProposals,
     maxWatchers: config.limits.maxWatchers,
     requestTimeoutMs: config.limits.requestTimeoutMs,
+    memberIdFor: (name) => memberIdFor(name, config.clusterToken),
     log: store,
     peers: transport,
     clock: systemClock,

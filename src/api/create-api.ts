@@ -14,6 +14,7 @@ import { statusClassOf, type ApiMetrics } from './api-metrics.js';
 import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { silentLogger, type ApiLogger } from './logger.js';
+import { registerMemberRoutes } from './routes-members.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
@@ -81,6 +82,7 @@ export function createApi(opts: CreateApiOptions): Api {
   registerKvRoutes(router, deps, schemas);
   registerLeaseRoutes(router, deps, schemas);
   registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
+  registerMemberRoutes(router, deps);
   app.use(router.routes());
   app.use(router.allowedMethods());
 

@@ -86,6 +86,12 @@ export interface ServerFacade {
   /** Resolve when the lock waiter `waiterId` is granted or removed (resolves with the holder or null). */
   awaitLockGrant(name: string, waiterId: string, signal: AbortSignal): Promise<LockHolder | null>;
   watch(opts: WatchOptions): WatchSubscription;
+  /** Membership changes, one server at a time (forwarded to the leader). `add` adds a voter,
+   *  `addLearner` a non-voting member that catches up first; `add` of an existing learner
+   *  promotes it. Resolves once the change is applied on this member. */
+  changeMembership(change: 'add' | 'addLearner' | 'remove', member: { id: number; name: string; peerUrl: string; clientUrl: string }): Promise<void>;
+  /** The member id a name maps to in this cluster (ids derive from name + cluster token). */
+  memberIdFor(name: string): number;
   /** Ready for traffic: knows a leader and has applied up to the commit index it last heard. */
   readiness(): { ready: boolean; reason: string };
 }

@@ -73,7 +73,9 @@ export class WatchSockets {
     private readonly metrics: ApiMetrics | undefined,
     private readonly logger: ApiLogger,
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes, clientTracking: false });
+    // UTF-8 of text frames is checked by us (strictly, in parseJsonBytes) so a bad frame gets an
+    // `error` message and the socket stays open, instead of ws closing it with 1007.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes, clientTracking: false, skipUTF8Validation: true });
     this.schema = clientMessageSchema(limits);
   }
 

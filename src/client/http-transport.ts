@@ -30,6 +30,8 @@ export interface HttpTransportOptions {
   maxRetryAfterMs?: number;
   /** Largest response body accepted, bytes (default 64 MiB). */
   maxResponseBytes?: number;
+  /** Start at a random endpoint so many clients spread out (default true; false = the first). */
+  randomStart?: boolean;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -135,7 +137,7 @@ export class HttpTransport {
     this.maxResponseBytes = positive(opts.maxResponseBytes, 64 * 1024 * 1024, 'maxResponseBytes');
     this.fetchFn = opts.fetch ?? fetch;
     // Start at a random member so many clients spread out.
-    this.current = Math.floor(Math.random() * this.endpoints.length);
+    this.current = opts.randomStart === false ? 0 : Math.floor(Math.random() * this.endpoints.length);
   }
 
   /** The endpoint requests currently go to. */
@@ -220,13 +222,15 @@ export class HttpTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);
     }
+    // A read (or keepalive) changes nothing: its outcome is never "unknown" in a way that matters.
+    const mayWrite = opts.retry !== 'read';
     const why = (): RaftlockError | undefined => {
-      if (this.closer.signal.aborted) return new RaftlockError('CLIENT_CLOSED', 'the client is closed', { endpoint, outcomeUnknown: opts.method !== 'GET' });
-      if (opts.signal?.aborted) return new RaftlockError('ABORTED', 'the request was aborted', { endpoint, outcomeUnknown: opts.method !== 'GET', cause: opts.signal.reason });
+      if (this.closer.signal.aborted) return new RaftlockError('CLIENT_CLOSED', 'the client is closed', { endpoint, outcomeUnknown: mayWrite });
+      if (opts.signal?.aborted) return new RaftlockError('ABORTED', 'the request was aborted', { endpoint, outcomeUnknown: mayWrite, cause: opts.signal.reason });
       if (timedOut) {
         return new RaftlockError('REQUEST_TIMEOUT', `${opts.method} ${opts.path} to ${endpoint}: no answer within ${timeoutMs} ms`, {
           endpoint,
-          outcomeUnknown: true,
+          outcomeUnknown: mayWrite,
         });
       }
       return undefined;
@@ -244,7 +248,7 @@ export class HttpTransport {
         }
         throw new RaftlockError('CONNECTION_LOST', `${opts.method} ${opts.path} to ${endpoint} failed after sending: ${code ?? (err as Error).message}`, {
           endpoint,
-          outcomeUnknown: true,
+          outcomeUnknown: mayWrite,
           cause: err,
         });
       }
@@ -257,11 +261,11 @@ export class HttpTransport {
         if (stopped) throw stopped;
         throw new RaftlockError('CONNECTION_LOST', `reading the answer from ${endpoint} failed: ${(err as Error).message}`, {
           endpoint,
-          outcomeUnknown: true,
+          outcomeUnknown: mayWrite,
           cause: err,
         });
       }
-      return parseResponse<T>(res, text, endpoint);
+      return parseResponse<T>(res, text, endpoint, mayWrite);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -270,7 +274,7 @@ export class HttpTransport {
   }
 }
 
-function parseResponse<T>(res: Response, text: string, endpoint: string): T {
+function parseResponse<T>(res: Response, text: string, endpoint: string, mayWrite: boolean): T {
   let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
@@ -285,18 +289,26 @@ function parseResponse<T>(res: Response, text: string, endpoint: string): T {
   const err = (json as { error?: unknown } | undefined)?.error;
   if (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string') {
     const { code, message, ...details } = err as { code: string; message?: unknown };
-    return throwCoded(code, typeof message === 'string' ? message : code, res.status, details, retryAfterMs, endpoint);
+    return throwCoded(code, typeof message === 'string' ? message : code, res.status, details, retryAfterMs, endpoint, mayWrite);
   }
   throw new RaftlockError('BAD_RESPONSE', `${endpoint} answered ${res.status} without an error body`, { status: res.status, endpoint, retryAfterMs });
 }
 
-function throwCoded(code: string, message: string, status: number, details: Record<string, unknown>, retryAfterMs: number | undefined, endpoint: string): never {
+function throwCoded(
+  code: string,
+  message: string,
+  status: number,
+  details: Record<string, unknown>,
+  retryAfterMs: number | undefined,
+  endpoint: string,
+  mayWrite: boolean,
+): never {
   throw new RaftlockError(code, message, {
     status,
     details,
     retryAfterMs: retryAfterMs ?? (status === 503 || status === 429 ? 1000 : undefined),
     endpoint,
-    outcomeUnknown: code === 'TIMEOUT' || code === 'PEER_UNREACHABLE' || code === 'NO_QUORUM' || code === 'INTERNAL',
+    outcomeUnknown: mayWrite && (code === 'TIMEOUT' || code === 'PEER_UNREACHABLE' || code === 'NO_QUORUM' || code === 'INTERNAL'),
   });
 }
 

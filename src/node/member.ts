@@ -58,6 +58,8 @@ export interface MemberOptions {
   maxPendingProposals: number;
   maxWatchers: number;
   requestTimeoutMs: number;
+  /** The id a member name maps to in this cluster (cmd/ derives it from name + cluster token). */
+  memberIdFor: (name: string) => number;
   log: DurableLog;
   peers: PeerLink;
   clock: Clock;
@@ -799,6 +801,10 @@ export class Member implements ServerFacade {
     }
     if (!resp.ok) throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
     throw new CodedError('INTERNAL', 'unexpected forward response');
+  }
+
+  memberIdFor(name: string): number {
+    return this.o.memberIdFor(name);
   }
 
   // ---------------------------------------------------------------------------------------------

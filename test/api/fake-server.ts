@@ -107,7 +107,7 @@ export class FakeServer implements ServerFacade {
       term: 3,
       commitIndex: this.applied.length,
       appliedIndex: this.applied.length,
-      members: [{ name: 'n1', id: '1', role: 'leader', clientUrl: 'http://127.0.0.1:2379', peerUrl: 'http://127.0.0.1:2380' }],
+      members: this.memberList,
     };
   }
 
@@ -168,5 +168,24 @@ export class FakeServer implements ServerFacade {
 
   readiness(): { ready: boolean; reason: string } {
     return this.ready;
+  }
+
+  /** Membership changes recorded in order (the fake has no Raft configuration). */
+  readonly membershipChanges: { change: string; member: { id: number; name: string } }[] = [];
+  memberList: { name: string; id: string; role: 'leader' | 'follower' | 'learner'; clientUrl: string; peerUrl: string }[] = [
+    { name: 'n1', id: '1', role: 'leader', clientUrl: 'http://127.0.0.1:2379', peerUrl: 'http://127.0.0.1:2380' },
+  ];
+
+  async changeMembership(change: 'add' | 'addLearner' | 'remove', member: { id: number; name: string; peerUrl: string; clientUrl: string }): Promise<void> {
+    this.membershipChanges.push({ change, member: { id: member.id, name: member.name } });
+    const id = String(member.id);
+    this.memberList = this.memberList.filter((m) => m.id !== id);
+    if (change !== 'remove') this.memberList.push({ name: member.name, id, role: change === 'addLearner' ? 'learner' : 'follower', clientUrl: member.clientUrl, peerUrl: member.peerUrl });
+  }
+
+  memberIdFor(name: string): number {
+    let h = 7;
+    for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) % 1_000_000_007;
+    return h + 1;
   }
 }

@@ -129,7 +129,7 @@ export class WatchClient {
     if (this.closed) return Promise.reject(new Error('socket is closed'));
     return new Promise((resolve, reject) => {
       // The timer only turns a hang into a failure; it never decides an outcome.
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; queued: ${JSON.stringify(this.queue)}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; queued: ${JSON.stringify(this.queue).slice(0, 300)}`)), timeoutMs);
       this.waiters.push({
         pred,
         resolve: (m) => {

@@ -79,7 +79,9 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
     await eventually('the restarted member to serve every key', async () => {
       const r = await http('GET', `${down.url}/v1/kv?prefix=while-down/&limit=1000&consistency=serializable`);
       return r.status === 200 && r.body.kvs.length === 300 ? true : undefined;
-    }, 30_000);
+    }, 60_000).catch((e) => {
+      throw new Error(`${e.message}\n--- ${down.name} output ---\n${c.logs(down)}`);
+    });
     const st = await http('GET', `${down.url}/v1/cluster`);
     assert.equal(st.body.leader?.name, leader.name);
     // The member got there through a snapshot: its log starts after index 1.
@@ -91,7 +93,9 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
   test('all three restarted keep every key', async () => {
     await c.stopAll();
     for (const m of c.members) c.spawn(m);
-    await waitForLeader(c);
+    await waitForLeader(c, 60_000).catch((e) => {
+      throw new Error(`${e.message}\n${c.members.map((m) => `--- ${m.name} ---\n${c.logs(m)}`).join('\n')}`);
+    });
     for (const m of c.members) {
       const r = await http('GET', `${m.url}/v1/kv?prefix=&limit=10000`);
       assert.equal(r.status, 200);

@@ -85,6 +85,7 @@ export class Cluster {
     m.node = node;
     m.state = snap.metadata.index > 0 ? (JSON.parse(dec(snap.data)) as string[]) : [];
     m.appliedIndex = snap.metadata.index;
+    for (const q of this.queue) if (q.to === id) this.lose(q);
     this.queue = this.queue.filter((q) => q.to !== id);
     return node;
   }
@@ -147,12 +148,19 @@ export class Cluster {
     for (const id of this.members.keys()) if (!this.down.has(id)) this.processReady(id);
   }
 
-  /** Deliver one message now (whatever the filters say). */
+  /** Deliver one message now (whatever the filters say). Like a transport, report the outcome
+   *  of a snapshot send to its sender (the driver's duty: RawNode.reportSnapshot). */
   deliverMessage(msg: Message): void {
     const m = this.members.get(msg.to);
     if (!m) return;
     this.delivered++;
     m.node.step(msg);
+    if (msg.type === MessageType.Snap) this.members.get(msg.from)?.node.reportSnapshot(msg.to, true);
+  }
+
+  /** The network lost `msg`; a lost snapshot is reported to its sender as failed. */
+  lose(msg: Message): void {
+    if (msg.type === MessageType.Snap) this.members.get(msg.from)?.node.reportSnapshot(msg.to, false);
   }
 
   /** Deliver everything queued right now (dropping what the network loses); returns the count. */
@@ -161,7 +169,10 @@ export class Cluster {
     this.queue = [];
     let n = 0;
     for (const msg of q) {
-      if (this.dropped(msg)) continue;
+      if (this.dropped(msg)) {
+        this.lose(msg);
+        continue;
+      }
       this.deliverMessage(msg);
       n++;
     }

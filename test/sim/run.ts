@@ -172,7 +172,10 @@ function liveness(c: Cluster, rng: SimRng, budget: number): number {
       if (m.node !== undefined && !listed.has(m.id) && m.id !== keptDown) c.crash(m.id, Infinity);
       else if (m.node === undefined && listed.has(m.id) && m.life > 0) c.restart(m.id);
     }
-    if (final === undefined || final.status === 'lost' || (final.status === 'pending' && c.member(final.node).life !== final.life)) {
+    // (Re)propose the final write until one is acknowledged: a write left pending by a member
+    // that is no longer the leader of its term may never resolve, so it does not count.
+    const stale = final !== undefined && final.status === 'pending' && (final.node !== leader.id || final.term !== leader.term);
+    if (final === undefined || final.status === 'lost' || stale) {
       final = c.propose(leader);
       continue;
     }
