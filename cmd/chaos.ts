@@ -32,13 +32,14 @@ async function main(): Promise<void> {
     .option('--faults <kinds>', `comma-separated fault kinds (default all: ${FAULT_KINDS.join(',')})`)
     .option('--member-args <flags>', 'extra raftlockd flags for every member, space separated (e.g. "--testing-unsafe-local-reads")')
     .option('--election-timeout-ms <n>', 'members\' election timeout', int('election-timeout-ms', 50, 60_000), 500)
+    .option('--unsafe-serializable-reads', 'UNSAFE on purpose: register reads skip the read barrier (the checker should report stale reads)')
     .option('--keep-data', 'keep the members\' data directories')
     .option('--quiet', 'do not print faults as they happen')
     .allowExcessArguments(false);
   program.parse(process.argv);
   const o = program.opts<{
     minutes?: number; seconds?: number; seed?: number; members: number; runs: number; faults?: string;
-    memberArgs?: string; electionTimeoutMs: number; keepData?: boolean; quiet?: boolean;
+    memberArgs?: string; electionTimeoutMs: number; keepData?: boolean; quiet?: boolean; unsafeSerializableReads?: boolean;
   }>();
   const durationMs = o.seconds !== undefined ? o.seconds * 1000 : Math.round((o.minutes ?? 1) * 60_000);
   let kinds: FaultKind[] | undefined;
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       electionTimeoutMs: o.electionTimeoutMs,
       heartbeatMs: Math.max(10, Math.floor(o.electionTimeoutMs / 10)),
       faultKinds: kinds,
+      unsafeSerializableReads: o.unsafeSerializableReads,
       keepData: o.keepData,
       log: o.quiet ? undefined : (l) => process.stdout.write(`${l}\n`),
     });

@@ -5,6 +5,21 @@
 // (`stepFn` = stepLeader / stepCandidate / stepFollower and `tickFn` = tickHeartbeat /
 // tickElection); term handling common to all roles lives in `step()`.
 //
+// ---- What the driver must do ------------------------------------------------------------
+//
+//  * Boot: fill a MemoryLog from disk (applySnapshot, append, setHardState) or from
+//    MemoryLog.bootstrap(voters) for a founding member, or leave it empty for a joining one;
+//    pass `applied` = the index the state machine was restored to (default: snapshot index).
+//    Committed entries after `applied` (the bootstrap conf changes included) come back in the
+//    first Ready(s); membership changes take effect as they are applied, and a member does not
+//    campaign while a committed conf change is unapplied.
+//  * Loop: ready() -> persist -> send -> apply -> advance(rd) (see Ready in types.ts). The core
+//    moves the Ready's entries, snapshot and hard state into the MemoryLog in advance().
+//  * After sending a Snap message, call reportSnapshot(to, ok) when the send finishes or fails:
+//    the leader sends nothing else to that follower until it hears the follower's answer or the
+//    report (as in etcd), so a lost answer with no report would stall that follower.
+//  * compact(index, data) with index <= applied, after the snapshot data is durable.
+//
 // ---- Membership changes: why one server at a time, applied at apply time, is safe ----------
 //
 // Any two majorities of configurations that differ by a single server overlap, so at no moment

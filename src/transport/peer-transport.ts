@@ -67,7 +67,7 @@ export interface PeerTransportOptions {
   maxQueueFrames?: number;
   /** Largest frame sent or accepted. Default 16 MiB. */
   maxFrameBytes?: number;
-  /** Snapshot chunk size. Default 1 MiB. Must fit in a frame. */
+  /** Snapshot chunk size. Default 1 MiB (less if maxFrameBytes is smaller). Must fit in a frame. */
   snapshotChunkBytes?: number;
   /** Largest snapshot accepted from a peer. Default 1 GiB. */
   maxSnapshotBytes?: number;
@@ -260,7 +260,7 @@ export class PeerTransport {
       maxQueueBytes: opts.maxQueueBytes ?? 8 << 20,
       maxQueueFrames: opts.maxQueueFrames ?? 16384,
       maxFrameBytes: opts.maxFrameBytes ?? 16 << 20,
-      snapshotChunkBytes: opts.snapshotChunkBytes ?? 1 << 20,
+      snapshotChunkBytes: opts.snapshotChunkBytes ?? Math.min(1 << 20, (opts.maxFrameBytes ?? 16 << 20) - 64),
       maxSnapshotBytes: opts.maxSnapshotBytes ?? 1 << 30,
       maxPendingRequests: opts.maxPendingRequests ?? 1024,
       maxInboundRequests: opts.maxInboundRequests ?? 1024,
@@ -436,6 +436,7 @@ export class PeerTransport {
     p.socket = sock;
     const decoder = new FrameDecoder(this.o.maxFrameBytes);
     sock.setNoDelay(true);
+    sock.setKeepAlive(true, 10_000);
     sock.setTimeout(this.o.dialTimeoutMs, () => sock.destroy(new Error(`connect/handshake timed out after ${this.o.dialTimeoutMs} ms`)));
     sock.on('connect', () => sock.write(helloFrame(this.o.clusterId, this.o.selfId, p.id)));
     sock.on('data', (chunk: Buffer) => {
@@ -721,7 +722,11 @@ export class PeerTransport {
     };
     this.inbound.add(c);
     sock.setNoDelay(true);
-    sock.setTimeout(this.o.dialTimeoutMs, () => sock.destroy());
+    sock.setKeepAlive(true, 10_000);
+    sock.setTimeout(this.o.dialTimeoutMs, () => {
+      this.log.warn({ remote: c.remote, peer: c.peerId }, 'inbound peer connection idle; closing it');
+      sock.destroy();
+    });
     sock.on('data', (chunk: Buffer) => {
       this.counters.bytesReceived += chunk.length;
       try {
@@ -764,7 +769,9 @@ export class PeerTransport {
         return;
       }
       c.peerId = f.from;
-      c.socket.setTimeout(0);
+      // The dialer pings every pingIntervalMs; an inbound connection silent for much longer than
+      // that belongs to a dead or partitioned peer (half-open TCP) and is dropped.
+      c.socket.setTimeout(Math.max(5 * this.o.pingIntervalMs, 10_000));
       this.reply(c, helloAckFrame(this.o.clusterId, this.o.selfId));
       return;
     }

@@ -29,6 +29,8 @@ export interface ChaosOptions {
   heartbeatMs?: number;
   requestTimeoutMs?: number;
   faultKinds?: readonly FaultKind[];
+  /** Register reads with ?consistency=serializable: UNSAFE on purpose, to see the checker bite. */
+  unsafeSerializableReads?: boolean;
   keepData?: boolean;
   log?: (line: string) => void;
 }
@@ -103,14 +105,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     log(`chaos seed ${o.seed}: ${o.members} members, ${o.durationMs} ms of faults`);
     await until('a first leader', 30_000, () => findLeader(cluster));
     const stop = { stopped: false };
-    const env: WorkloadEnv = { cluster, rec, requestTimeoutMs, registers: o.registers ?? 3, stop };
+    const env: WorkloadEnv = { cluster, rec, requestTimeoutMs, registers: o.registers ?? 3, readConsistency: o.unsafeSerializableReads ? 'serializable' : 'linearizable', stop };
     for (let i = 0; i < (o.watchers ?? 2); i++) {
       const w = new Watcher(env, `watcher${i + 1}`, workloadRng.fork(), 1);
       watchers.push(w);
       w.start();
     }
     const loops: Promise<void>[] = [];
-    for (let i = 0; i < (o.registerClients ?? 4); i++) loops.push(registerClient(env, `c${i + 1}`, workloadRng.fork()));
+    for (let i = 0; i < (o.registerClients ?? 5); i++) loops.push(registerClient(env, `c${i + 1}`, workloadRng.fork()));
     for (let i = 0; i < (o.lockClients ?? 3); i++) loops.push(lockClient(env, `l${i + 1}`, workloadRng.fork(), { locks: o.locks ?? 2, ttlSeconds: 3, waitMs: 1500 }));
     // Watchers also hop between members on their own now and then.
     const hopRng = workloadRng.fork();

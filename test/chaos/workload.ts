@@ -57,6 +57,9 @@ export interface WorkloadEnv {
   rec: Recorder;
   requestTimeoutMs: number;
   registers: number;
+  /** 'serializable' makes register reads skip the read barrier: a deliberately unsafe mode that
+   *  shows the linearizability checker catching stale reads end to end. */
+  readConsistency: 'linearizable' | 'serializable';
   /** Set to stop every loop. */
   stop: { stopped: boolean };
 }
@@ -96,7 +99,8 @@ export async function registerClient(env: WorkloadEnv, name: string, rng: ChaosR
     rec.kvOps.push(op);
     op.invokeMs = rec.now();
     if (kind === 'read') {
-      const res = await call('GET', kvUrl(m, key), undefined, env.requestTimeoutMs);
+      const q = env.readConsistency === 'serializable' ? '?consistency=serializable' : '';
+      const res = await call('GET', kvUrl(m, key) + q, undefined, env.requestTimeoutMs);
       op.completeMs = rec.now();
       if (res.ok) {
         op.outcome = 'ok';

@@ -177,7 +177,6 @@ test('Ready contract: steps between ready() and advance() are safe (entries repl
   c.node(1).propose(enc('doomed-2'));
   const rd = c.node(1).ready();
   c.heal(1);
-  c.tickAll(0);
   c.node(2).tick();
   const hb = c.take((m) => m.from === 2 && m.to === 1);
   for (const m of hb) c.node(1).step(m);

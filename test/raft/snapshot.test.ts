@@ -57,17 +57,21 @@ test('§7 a failed snapshot send is retried after reportSnapshot(to, false)', ()
   c.stabilize();
   compactAll(c, 1);
   c.heal(3);
-  c.filter = (m) => m.type !== MessageType.Snap; // the first send is lost
-  c.tickAll(1);
+  // Heartbeat -> response -> append rejected -> the leader finds 3 needs a snapshot.
+  c.node(1).tick();
+  let inFlight: unknown[] = [];
+  for (let i = 0; i < 10 && inFlight.length === 0; i++) {
+    inFlight = c.take((m) => m.type === MessageType.Snap); // the transport is still sending it
+    c.deliverQueued();
+  }
+  assert.equal(inFlight.length, 1);
   assert.equal(c.node(1).status().progress!.get(3)!.state, 'snapshot');
   c.tickAll(3);
-  assert.equal(c.node(1).status().progress!.get(3)!.state, 'snapshot', 'nothing is sent while waiting');
-  c.filter = undefined;
-  c.node(1).reportSnapshot(3, false);
+  assert.equal(c.node(1).status().progress!.get(3)!.state, 'snapshot', 'nothing else is sent while waiting');
+  assert.equal(c.take((m) => m.type === MessageType.Snap || (m.type === MessageType.App && m.to === 3)).length, 0);
+  c.node(1).reportSnapshot(3, false); // the send failed
   assert.equal(c.node(1).status().progress!.get(3)!.state, 'probe');
-  c.tickAll(3);
-  c.node(1).reportSnapshot(3, true);
-  c.tickAll(3);
+  c.tickAll(3); // the next heartbeat response triggers a new attempt, which succeeds
   assert.deepEqual(c.state(3), ['v0', 'v1', 'v2', 'v3']);
 });
 

@@ -1,5 +1,5 @@
 // The key space: a map from key to its current KeyValue plus a sorted index of keys for prefix
-// ranges (binary search; insert/delete are one splice each). KeyValue records are immutable and
+// ranges (SortedKeys: binary search over sorted chunks). KeyValue records are immutable and
 // frozen: every change makes a new record, so a record handed to a reader or kept in the watch
 // history never changes under it.
 //
@@ -8,7 +8,8 @@
 
 import type { KeyValue } from '../commands.js';
 import { invariant } from '../errors.js';
-import { lowerBound, prefixBounds } from './key-order.js';
+import { prefixEnd } from './key-order.js';
+import { SortedKeys } from './sorted-keys.js';
 
 export interface RangeResult {
   kvs: KeyValue[];
@@ -30,7 +31,7 @@ export function makeKeyValue(
 export class KvStore {
   private readonly byKey = new Map<string, KeyValue>();
   /** All keys, sorted by compareKeys. Invariant: same members as byKey. */
-  private readonly sorted: string[] = [];
+  private readonly sorted = new SortedKeys();
 
   get size(): number {
     return this.byKey.size;
@@ -42,18 +43,21 @@ export class KvStore {
 
   /** Keys starting with `prefix`, in key order; `limit` <= 0 means no limit. */
   range(prefix: string, limit: number): RangeResult {
-    const [start, end] = prefixBounds(this.sorted, prefix);
-    const count = end - start;
-    const take = limit > 0 ? Math.min(limit, count) : count;
-    const kvs: KeyValue[] = new Array(take);
-    for (let i = 0; i < take; i++) kvs[i] = this.byKey.get(this.sorted[start + i]!)!;
-    return { kvs, more: take < count, count };
+    const [start, end] = this.bounds(prefix);
+    const count = this.sorted.countBetween(start, end);
+    const keys = this.sorted.collect(start, end, limit > 0 ? limit : -1);
+    return { kvs: keys.map((k) => this.byKey.get(k)!), more: keys.length < count, count };
   }
 
   /** The keys starting with `prefix`, in key order (a copy). */
   keysWithPrefix(prefix: string): string[] {
-    const [start, end] = prefixBounds(this.sorted, prefix);
-    return this.sorted.slice(start, end);
+    const [start, end] = this.bounds(prefix);
+    return this.sorted.collect(start, end, -1);
+  }
+
+  private bounds(prefix: string) {
+    const stop = prefixEnd(prefix);
+    return [this.sorted.seek(prefix), stop === undefined ? this.sorted.end() : this.sorted.seek(stop)] as const;
   }
 
   /** Write `key` at `revision`; returns the new record and the previous one, if any. */
@@ -65,8 +69,7 @@ export class KvStore {
       kv = makeKeyValue(key, value, prev.createRevision, revision, prev.version + 1, lease);
     } else {
       kv = makeKeyValue(key, value, revision, revision, 1, lease);
-      const at = lowerBound(this.sorted, key);
-      this.sorted.splice(at, 0, key);
+      invariant(this.sorted.insert(key), `sorted index already had new key ${JSON.stringify(key)}`);
     }
     this.byKey.set(key, kv);
     return prev ? { kv, prevKv: prev } : { kv };
@@ -77,9 +80,7 @@ export class KvStore {
     const prev = this.byKey.get(key);
     if (!prev) return undefined;
     this.byKey.delete(key);
-    const at = lowerBound(this.sorted, key);
-    invariant(this.sorted[at] === key, `sorted index lost key ${JSON.stringify(key)}`);
-    this.sorted.splice(at, 1);
+    invariant(this.sorted.delete(key), `sorted index lost key ${JSON.stringify(key)}`);
     return prev;
   }
 
@@ -90,9 +91,7 @@ export class KvStore {
 
   /** Load a record while restoring a snapshot; records must arrive in strictly increasing key order. */
   load(kv: KeyValue): void {
-    const last = this.sorted[this.sorted.length - 1];
-    invariant(last === undefined || last < kv.key, `snapshot keys out of order at ${JSON.stringify(kv.key)}`);
-    this.sorted.push(kv.key);
+    this.sorted.append(kv.key);
     this.byKey.set(kv.key, Object.isFrozen(kv) ? kv : Object.freeze({ ...kv }));
   }
 }
