@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// `npm run bench`: load against a running cluster (raftlock by default, or etcd 3.4 through its
+// v3 JSON gateway with `--target etcd`), reporting ops/s and latency percentiles per
+// concurrency level, as a table and as JSON.
+import http from 'node:http';
+import { Command } from 'commander';
+import WebSocket from 'ws';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+function request(ep, method, path, body) {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: ep.host, port: ep.port, method, path, agent, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+            res.on('error', reject);
+        });
+        req.on('error', reject);
+        if (body !== undefined)
+            req.write(body);
+        req.end();
+    });
+}
+function percentile(sorted, p) {
+    if (sorted.length === 0)
+        return 0;
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const b64 = (s) => Buffer.from(s).toString('base64');
+function putOp(target, value) {
+    if (target === 'etcd') {
+        return async (ep, w, i) => (await request(ep, 'POST', '/v3/kv/put', JSON.stringify({ key: b64(`bench/${w}/${i % 100}`), value: b64(value) }))).status === 200;
+    }
+    return async (ep, w, i) => (await request(ep, 'PUT', `/v1/kv/bench%2F${w}%2F${i % 100}`, JSON.stringify({ value }))).status === 200;
+}
+function getOp(target) {
+    if (target === 'etcd') {
+        return async (ep, w, i) => (await request(ep, 'POST', '/v3/kv/range', JSON.stringify({ key: b64(`bench/${w}/${i % 100}`) }))).status === 200;
+    }
+    return async (ep, w, i) => {
+        const s = (await request(ep, 'GET', `/v1/kv/bench%2F${w}%2F${i % 100}`)).status;
+        return s === 200 || s === 404;
+    };
+}
+function leaseCycleOp() {
+    return async (ep) => {
+        const g = await request(ep, 'POST', '/v1/leases', JSON.stringify({ ttl: 30 }));
+        if (g.status !== 200)
+            return false;
+        const id = JSON.parse(g.text).id;
+        return (await request(ep, 'DELETE', `/v1/leases/${id}`)).status === 200;
+    };
+}
+function lockCycleOp(shared) {
+    const leases = new Map();
+    return async (ep, w) => {
+        let lease = leases.get(w);
+        if (!lease) {
+            const g = await request(ep, 'POST', '/v1/leases', JSON.stringify({ ttl: 60 }));
+            if (g.status !== 200)
+                return false;
+            lease = JSON.parse(g.text).id;
+            leases.set(w, lease);
+        }
+        const name = shared ? 'bench-contended' : `bench-lock-${w}`;
+        const a = await request(ep, 'POST', `/v1/locks/${name}`, JSON.stringify({ lease, waitMs: 30_000 }));
+        if (a.status !== 200)
+            return false;
+        const token = JSON.parse(a.text).fencingToken;
+        return (await request(ep, 'DELETE', `/v1/locks/${name}?fencingToken=${token}`)).status === 200;
+    };
+}
+async function runLevel(workload, target, eps, clients, seconds, op) {
+    const lat = [];
+    let errors = 0;
+    const stopAt = performance.now() + seconds * 1000;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: clients }, async (_, w) => {
+        const ep = eps[w % eps.length];
+        for (let i = 0; performance.now() < stopAt; i++) {
+            const s = performance.now();
+            let ok = false;
+            try {
+                ok = await op(ep, w, i);
+            }
+            catch {
+                ok = false;
+            }
+            if (ok)
+                lat.push(performance.now() - s);
+            else
+                errors++;
+        }
+    }));
+    const elapsed = (performance.now() - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    return {
+        workload,
+        target,
+        clients,
+        ops: lat.length,
+        errors,
+        seconds: Number(elapsed.toFixed(2)),
+        opsPerSec: Math.round(lat.length / elapsed),
+        p50Ms: Number(percentile(lat, 50).toFixed(3)),
+        p99Ms: Number(percentile(lat, 99).toFixed(3)),
+    };
+}
+/** Watch delivery latency: put acknowledged -> event received, with `watchers` watchers. */
+async function watchLatency(ep, watchers, puts) {
+    const sockets = [];
+    const perSocket = 100;
+    const pendingSeen = new Map();
+    const lat = [];
+    const key = `bench-watch-${process.pid}`;
+    const nSockets = Math.ceil(watchers / perSocket);
+    let created = 0;
+    await Promise.all(Array.from({ length: nSockets }, (_, s) => new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://${ep.host}:${ep.port}/v1/watch`);
+        sockets.push(ws);
+        const mine = Math.min(perSocket, watchers - s * perSocket);
+        let mineCreated = 0;
+        ws.on('open', () => {
+            for (let i = 0; i < mine; i++)
+                ws.send(JSON.stringify({ type: 'create', key }));
+        });
+        ws.on('message', (data) => {
+            const m = JSON.parse(data.toString());
+            if (m.type === 'created') {
+                created++;
+                if (++mineCreated === mine)
+                    resolve();
+            }
+            else if (m.type === 'events') {
+                for (const e of m.events ?? []) {
+                    const p = pendingSeen.get(e.kv.modRevision);
+                    if (p && ++p.seen === p.need)
+                        p.resolve();
+                }
+            }
+        });
+        ws.on('error', reject);
+    })));
+    const t0 = performance.now();
+    for (let i = 0; i < puts; i++) {
+        const s = performance.now();
+        const r = await request(ep, 'PUT', `/v1/kv/${key}`, JSON.stringify({ value: String(i) }));
+        const rev = JSON.parse(r.text).revision;
+        const acked = performance.now();
+        await new Promise((resolve) => {
+            const entry = { acked, seen: 0, need: created, resolve };
+            pendingSeen.set(rev, entry);
+        });
+        lat.push(performance.now() - acked);
+        pendingSeen.delete(rev);
+        void s;
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    for (const ws of sockets)
+        ws.close();
+    lat.sort((a, b) => a - b);
+    return {
+        workload: `watch-latency(${watchers} watchers, last delivery)`,
+        target: 'raftlock',
+        clients: watchers,
+        ops: lat.length,
+        errors: 0,
+        seconds: Number(elapsed.toFixed(2)),
+        opsPerSec: Math.round(lat.length / elapsed),
+        p50Ms: Number(percentile(lat, 50).toFixed(3)),
+        p99Ms: Number(percentile(lat, 99).toFixed(3)),
+    };
+}
+function parseEndpoints(s) {
+    return s.split(',').map((u) => {
+        const url = new URL(u.includes('://') ? u : `http://${u}`);
+        return { host: url.hostname, port: Number(url.port || 80) };
+    });
+}
+async function findLeader(eps) {
+    for (const ep of eps) {
+        try {
+            const r = await request(ep, 'GET', '/v1/cluster');
+            const leader = JSON.parse(r.text).leader;
+            if (leader)
+                return parseEndpoints(leader.clientUrl);
+        }
+        catch {
+            // try the next one
+        }
+    }
+    return eps;
+}
+async function main() {
+    const program = new Command('raftlock-bench')
+        .description('load a running raftlock (or etcd) cluster and report throughput and latency')
+        .option('--target <target>', 'raftlock | etcd', 'raftlock')
+        .option('--endpoints <urls>', 'comma-separated client URLs', 'http://127.0.0.1:7379,http://127.0.0.1:7479,http://127.0.0.1:7579')
+        .option('--clients <list>', 'concurrency levels', '1,16,64,256')
+        .option('--seconds <n>', 'seconds per level', '5')
+        .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get)', 'put,get')
+        .option('--spread', 'spread clients over all endpoints instead of sending to the leader', false)
+        .option('--value-bytes <n>', 'value size for puts', '64')
+        .option('--json <file>', 'also write the results as JSON to this file')
+        .parse(process.argv);
+    const o = program.opts();
+    if (o.target !== 'raftlock' && o.target !== 'etcd')
+        throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
+    let eps = parseEndpoints(o.endpoints);
+    if (o.target === 'raftlock' && !o.spread)
+        eps = await findLeader(eps);
+    const levels = o.clients.split(',').map(Number);
+    const seconds = Number(o.seconds);
+    const value = 'v'.repeat(Number(o.valueBytes));
+    const results = [];
+    for (const wl of o.workloads.split(',')) {
+        if (wl === 'watch') {
+            if (o.target !== 'raftlock')
+                continue;
+            for (const n of [1, 100, 1000])
+                results.push(await watchLatency(eps[0], n, 200));
+            continue;
+        }
+        let op;
+        if (wl === 'put')
+            op = putOp(o.target, value);
+        else if (wl === 'get')
+            op = getOp(o.target);
+        else if (wl === 'lease')
+            op = leaseCycleOp();
+        else if (wl === 'lock')
+            op = lockCycleOp(false);
+        else if (wl === 'contended')
+            op = lockCycleOp(true);
+        else
+            throw new Error(`unknown workload ${wl}`);
+        if (o.target === 'etcd' && wl !== 'put' && wl !== 'get')
+            continue;
+        const lv = wl === 'contended' ? [16] : levels;
+        for (const n of lv) {
+            const r = await runLevel(wl, o.target, eps, n, seconds, op);
+            results.push(r);
+            process.stderr.write(`${wl} x${n}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms (${r.errors} errors)\n`);
+        }
+    }
+    const rows = results.map((r) => [r.target, r.workload, String(r.clients), String(r.opsPerSec), r.p50Ms.toFixed(3), r.p99Ms.toFixed(3), String(r.errors)]);
+    const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'errors'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+    process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+    if (o.json) {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(o.json, JSON.stringify(results, null, 2));
+    }
+    agent.destroy();
+}
+main().catch((err) => {
+    process.stderr.write(`bench: ${err?.stack ?? err}\n`);
+    process.exit(1);
+});
+//# sourceMappingURL=bench.js.map

@@ -1,0 +1,97 @@
+// raftlockctl output: aligned tables or JSON, and the exit codes (documented in docs/client.md).
+import { RaftlockError } from '../../src/client/index.js';
+export const EXIT = {
+    OK: 0,
+    /** The server refused the request, or an unexpected failure. */
+    FAILURE: 1,
+    /** Bad command line (unknown flag, missing or malformed argument). */
+    USAGE: 2,
+    /** The key, lease or lock does not exist. */
+    NOT_FOUND: 3,
+    /** A conflict: lock held / not the holder / lease exists / compacted. */
+    CONFLICT: 4,
+    /** No member could serve the request (unreachable, no leader, not ready, ...). */
+    UNAVAILABLE: 5,
+    /** A write's outcome is unknown (it timed out or the connection broke after sending). */
+    OUTCOME_UNKNOWN: 6,
+    /** `lock`: the lease holding the lock was lost while the command ran. */
+    LEASE_LOST: 7,
+    /** The server does not support the request (e.g. member add/remove route missing). */
+    UNSUPPORTED: 8,
+};
+const NOT_FOUND_CODES = new Set(['KEY_NOT_FOUND', 'LEASE_NOT_FOUND', 'LOCK_NOT_FOUND']);
+const CONFLICT_CODES = new Set(['LOCK_HELD', 'NOT_HOLDER', 'LEASE_EXISTS', 'COMPACTED']);
+const USAGE_CODES = new Set(['INVALID_ARGUMENT', 'INVALID_JSON', 'INVALID_UTF8', 'BAD_REQUEST', 'RESERVED_KEY', 'INVALID_COMMAND', 'FUTURE_REVISION', 'PAYLOAD_TOO_LARGE']);
+const UNAVAILABLE_CODES = new Set([
+    'UNAVAILABLE',
+    'NO_LEADER',
+    'NO_QUORUM',
+    'NOT_READY',
+    'TRANSFER_IN_PROGRESS',
+    'TOO_MANY_UNCOMMITTED',
+    'CONF_CHANGE_PENDING',
+    'PEER_UNREACHABLE',
+    'SHUTTING_DOWN',
+    'TOO_MANY_WATCHERS',
+    'TOO_MANY_REQUESTS',
+    'PROPOSAL_LOST',
+    // for reads, a timeout or a broken connection only means "not served"
+    'TIMEOUT',
+    'REQUEST_TIMEOUT',
+    'CONNECTION_LOST',
+]);
+export function exitCodeFor(err) {
+    if (!(err instanceof RaftlockError))
+        return EXIT.FAILURE;
+    if (err.code === 'LEASE_LOST')
+        return EXIT.LEASE_LOST;
+    if (err.code === 'UNSUPPORTED')
+        return EXIT.UNSUPPORTED;
+    if (err.outcomeUnknown)
+        return EXIT.OUTCOME_UNKNOWN;
+    if (NOT_FOUND_CODES.has(err.code))
+        return EXIT.NOT_FOUND;
+    if (CONFLICT_CODES.has(err.code))
+        return EXIT.CONFLICT;
+    if (USAGE_CODES.has(err.code))
+        return EXIT.USAGE;
+    if (UNAVAILABLE_CODES.has(err.code))
+        return EXIT.UNAVAILABLE;
+    return EXIT.FAILURE;
+}
+export function describeError(err) {
+    if (err instanceof RaftlockError) {
+        const extra = err.outcomeUnknown ? ' (the write may or may not have been applied)' : '';
+        const where = err.endpoint ? ` [${err.endpoint}]` : '';
+        return `${err.code}: ${err.message}${extra}${where}`;
+    }
+    return err instanceof Error ? err.message : String(err);
+}
+/** Columns padded to their widest cell. */
+export function table(headers, rows) {
+    const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+    const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+    return cells
+        .map((r) => r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd())
+        .join('\n');
+}
+export function printer(format, write = (s) => process.stdout.write(s)) {
+    return {
+        format,
+        print(value, render) {
+            write(`${format === 'json' ? JSON.stringify(value) : render()}\n`);
+        },
+        line(s) {
+            write(`${s}\n`);
+        },
+    };
+}
+/** Printable value: newlines and control characters escaped so a row stays one line. */
+export function cell(s, max = 80) {
+    const escaped = JSON.stringify(s).slice(1, -1);
+    return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+}
+//# sourceMappingURL=output.js.map

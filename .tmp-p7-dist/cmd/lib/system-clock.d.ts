@@ -1,0 +1,2 @@
+import type { Clock } from '../../src/node/ports.js';
+export declare const systemClock: Clock;

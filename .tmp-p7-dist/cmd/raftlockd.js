@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// raftlockd: one raftlock member. The only place that reads config and picks the concrete
+// storage (RocksDB), transport (TCP), clock and logger, and wires them to the driver and the API.
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { createApi } from '../src/api/index.js';
+import { ConfigError, addConfigOptions, loadConfig, memberIdFor } from '../src/config/index.js';
+import { createMetrics } from '../src/metrics/index.js';
+import { Member } from '../src/node/member.js';
+import { SplitMix32 } from '../src/raft/index.js';
+import { RocksRaftStore } from '../src/storage/index.js';
+import { PeerTransport } from '../src/transport/index.js';
+import { systemClock } from './lib/system-clock.js';
+import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
+const VERSION = '0.1.0';
+export async function runDaemon(config) {
+    const logger = pino({ level: config.logLevel, base: { member: config.name } });
+    const metrics = createMetrics({ defaultMetrics: true });
+    metrics.setMemberInfo({ name: config.name, memberId: config.memberId, version: VERSION });
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = new RocksRaftStore(config.dataDir, { syncDelayMs: config.testing.syncDelayMs });
+    await store.open();
+    let member = null;
+    const nameOf = new Map(config.initialCluster.map((m) => [m.id, m.name]));
+    const transport = new PeerTransport({
+        selfId: config.memberId,
+        clusterId: config.clusterToken,
+        listen: config.listenPeerAddress,
+        onMessage: (m) => member?.handlePeerMessage(m),
+        onRequest: async (from, payload) => {
+            if (!member)
+                throw Object.assign(new Error('member is starting'), { code: 'NOT_READY' });
+            return member.handlePeerRequest(from, payload);
+        },
+        onSnapshotStatus: (to, ok) => member?.reportSnapshot(to, ok),
+        onUnreachable: (to) => {
+            member?.reportUnreachable(to);
+            metrics.transport.peerSendFailures.inc({ peer: nameOf.get(to) ?? String(to) });
+        },
+        logger: logger.child({ component: 'transport' }),
+    });
+    await transport.start();
+    const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
+    member = await Member.start({
+        self,
+        initialMembers: config.initialCluster.map((m) => ({ id: m.id, name: m.name, peerUrl: m.peerUrl, clientUrl: m.clientUrl })),
+        join: config.join,
+        tickMs: config.tickMs,
+        electionTicks: config.electionTicks,
+        heartbeatTicks: config.heartbeatTicks,
+        snapshotThreshold: config.snapshotThreshold,
+        historyRevisions: config.historyRevisions,
+        maxPendingProposals: config.limits.maxPendingProposals,
+        maxWatchers: config.limits.maxWatchers,
+        requestTimeoutMs: config.limits.requestTimeoutMs,
+        memberIdFor: (name) => memberIdFor(name, config.clusterToken),
+        log: store,
+        peers: transport,
+        clock: systemClock,
+        rng: new SplitMix32(randomInt(0, 2 ** 31)),
+        logger: logger.child({ component: 'raft' }),
+        metrics: nodeMetricsOf(metrics),
+    });
+    const theMember = member;
+    // Peer RTT gauges are sampled at scrape time from the transport.
+    const api = createApi({
+        server: theMember,
+        limits: {
+            maxBodyBytes: config.limits.maxBodyBytes,
+            maxKeyBytes: config.limits.maxKeyBytes,
+            maxValueBytes: config.limits.maxValueBytes,
+            maxTxnOps: config.limits.maxTxnOps,
+            maxLockWaitMs: config.limits.maxLockWaitMs,
+        },
+        metrics: apiMetricsOf(metrics),
+        logger: logger.child({ component: 'api' }),
+        metricsHandler: async (ctx) => {
+            const st = theMember.status();
+            metrics.raft.commitIndex.set(st.commit);
+            metrics.raft.appliedIndex.set(st.applied);
+            metrics.raft.leaderId.set(st.lead);
+            metrics.raft.members.set(theMember.cluster().members.filter((m) => m.role !== 'learner').length);
+            for (const m of config.initialCluster) {
+                if (m.id === config.memberId)
+                    continue;
+                const rtt = transport.rttSeconds(m.id);
+                if (rtt !== undefined)
+                    metrics.transport.peerRtt.observe({ peer: m.name }, rtt);
+            }
+            ctx.set('Content-Type', metrics.contentType);
+            ctx.body = await metrics.render();
+        },
+    });
+    const server = http.createServer(api.app.callback());
+    server.keepAliveTimeout = 65_000;
+    api.attachWebSockets(server);
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
+            server.off('error', reject);
+            resolve();
+        });
+    });
+    logger.info({ clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir }, 'raftlock member started');
+    let stopping = null;
+    const stop = () => {
+        stopping ??= (async () => {
+            logger.info('shutting down: handing over leadership, draining requests');
+            // Hand leadership over first, while still serving, so in-flight writes can finish.
+            await theMember.stop({ transferLeadership: true });
+            await api.close();
+            await new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeIdleConnections();
+            });
+            await transport.stop();
+            await store.close();
+            logger.info('stopped cleanly');
+        })();
+        return stopping;
+    };
+    return { stop };
+}
+async function main() {
+    const program = new Command('raftlockd')
+        .description('raftlock member daemon: Raft-replicated keys, leases, locks and watches')
+        .version(VERSION)
+        .allowUnknownOption(false);
+    addConfigOptions(program);
+    program.parse(process.argv);
+    let config;
+    try {
+        config = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+    }
+    catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`raftlockd: ${e.message}\n`);
+            process.exit(2);
+        }
+        throw e;
+    }
+    const d = await runDaemon(config);
+    let signals = 0;
+    const onSignal = (sig) => {
+        signals++;
+        if (signals > 1) {
+            process.stderr.write(`raftlockd: second ${sig}, exiting now\n`);
+            process.exit(1);
+        }
+        d.stop().then(() => process.exit(0), (err) => {
+            process.stderr.write(`raftlockd: error during shutdown: ${String(err)}\n`);
+            process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+}
+if (import.meta.url === `file://${process.argv[1]}`) {
+    main().catch((err) => {
+        process.stderr.write(`raftlockd: ${err?.stack ?? err}\n`);
+        process.exit(1);
+    });
+}
+//# sourceMappingURL=raftlockd.js.map

@@ -1,0 +1,80 @@
+// Errors a client can act on carry a stable `code`. This one table maps every code to its HTTP
+// status and WebSocket close code; nothing else in api/ decides statuses.
+export const ERROR_CODES = {
+    // 400 — the request itself is wrong
+    BAD_REQUEST: { http: 400, ws: 1008 },
+    INVALID_JSON: { http: 400, ws: 1007 },
+    INVALID_UTF8: { http: 400, ws: 1007 },
+    INVALID_ARGUMENT: { http: 400, ws: 1008 },
+    RESERVED_KEY: { http: 400, ws: 1008 },
+    INVALID_COMMAND: { http: 400, ws: 1008 },
+    // 404
+    KEY_NOT_FOUND: { http: 404, ws: 1008 },
+    LEASE_NOT_FOUND: { http: 404, ws: 1008 },
+    LOCK_NOT_FOUND: { http: 404, ws: 1008 },
+    NOT_FOUND: { http: 404, ws: 1008 },
+    // 405 / 409 / 410 / 413 / 415
+    METHOD_NOT_ALLOWED: { http: 405, ws: 1008 },
+    LOCK_HELD: { http: 409, ws: 1008 },
+    NOT_HOLDER: { http: 409, ws: 1008 },
+    LEASE_EXISTS: { http: 409, ws: 1008 },
+    COMPACTED: { http: 410, ws: 1008 },
+    FUTURE_REVISION: { http: 400, ws: 1008 },
+    PAYLOAD_TOO_LARGE: { http: 413, ws: 1009 },
+    UNSUPPORTED_MEDIA_TYPE: { http: 415, ws: 1003 },
+    TOO_MANY_REQUESTS: { http: 429, ws: 1013 },
+    // 5xx — the cluster cannot serve it right now; safe to retry where the operation allows
+    NO_LEADER: { http: 503, ws: 1013 },
+    NO_QUORUM: { http: 503, ws: 1013 },
+    NOT_READY: { http: 503, ws: 1013 },
+    TRANSFER_IN_PROGRESS: { http: 503, ws: 1013 },
+    TOO_MANY_UNCOMMITTED: { http: 503, ws: 1013 },
+    CONF_CHANGE_PENDING: { http: 503, ws: 1013 },
+    INVALID_CONF_CHANGE: { http: 400, ws: 1008 },
+    /** The entry this request proposed was overwritten after a leader change: it was NOT applied. */
+    PROPOSAL_LOST: { http: 503, ws: 1013 },
+    /** The outcome is unknown: the request may or may not have been applied. */
+    TIMEOUT: { http: 504, ws: 1013 },
+    PEER_UNREACHABLE: { http: 503, ws: 1013 },
+    SHUTTING_DOWN: { http: 503, ws: 1001 },
+    TOO_MANY_WATCHERS: { http: 503, ws: 1013 },
+    INTERNAL: { http: 500, ws: 1011 },
+};
+export class CodedError extends Error {
+    code;
+    /** Extra JSON-safe fields for the response body (e.g. the current lock holder). */
+    details;
+    /** Seconds a client should wait before retrying (sent as Retry-After on 503). */
+    retryAfterSeconds;
+    constructor(code, message, opts) {
+        super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+        this.name = 'CodedError';
+        this.code = code;
+        this.details = opts?.details;
+        this.retryAfterSeconds = opts?.retryAfterSeconds ?? (ERROR_CODES[code].http === 503 ? 1 : undefined);
+    }
+}
+export function isErrorCode(x) {
+    return Object.prototype.hasOwnProperty.call(ERROR_CODES, x);
+}
+export function httpStatusFor(code) {
+    return ERROR_CODES[code].http;
+}
+export function wsCloseCodeFor(code) {
+    return ERROR_CODES[code].ws;
+}
+/** The JSON body of every error response: `{"error": {"code", "message", ...details}}`. */
+export function errorBody(err) {
+    return { error: { code: err.code, message: err.message, ...(err.details ?? {}) } };
+}
+/** Any thrown value as a CodedError (unknown errors become INTERNAL without leaking internals). */
+export function toCodedError(err) {
+    if (err instanceof CodedError)
+        return err;
+    const code = err?.code;
+    if (typeof code === 'string' && isErrorCode(code)) {
+        return new CodedError(code, err.message ?? code);
+    }
+    return new CodedError('INTERNAL', 'internal error', { cause: err });
+}
+//# sourceMappingURL=errors.js.map

@@ -1,0 +1,55 @@
+// Per-request helpers shared by the REST routes: body reading, path tails, consistency.
+import { CodedError } from './errors.js';
+import { parseJsonBytes, percentDecode, readRawBody } from './request-text.js';
+import { parseWith } from './schemas.js';
+/**
+ * The JSON body, validated. The content type must be application/json (charset, if given, must
+ * be utf-8). An empty body is read as `{}` when `emptyAsObject` (routes whose fields are all
+ * optional).
+ */
+export async function readJson(ctx, limits, schema, emptyAsObject = false) {
+    const raw = await readRawBody(ctx.req, limits.maxBodyBytes).catch((err) => {
+        if (err instanceof CodedError && err.code === 'PAYLOAD_TOO_LARGE')
+            ctx.set('Connection', 'close');
+        throw err;
+    });
+    if (raw.length === 0 && emptyAsObject)
+        return parseWith(schema, {});
+    const type = ctx.get('Content-Type');
+    if (!isJsonContentType(type)) {
+        throw new CodedError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json, got ${type === '' ? 'none' : `"${type}"`}`);
+    }
+    if (raw.length === 0)
+        throw new CodedError('INVALID_JSON', 'request body is empty; a JSON object is required');
+    return parseWith(schema, parseJsonBytes(raw));
+}
+function isJsonContentType(header) {
+    const [mediaType, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
+    if (mediaType !== 'application/json')
+        return false;
+    for (const p of params) {
+        const [name, value] = p.split('=').map((s) => s.trim());
+        if (name === 'charset' && value !== 'utf-8' && value !== 'utf8' && value !== '"utf-8"')
+            return false;
+    }
+    return true;
+}
+/** The raw (still percent-encoded) path after `prefix`, decoded exactly once. */
+export function pathTail(ctx, prefix, what) {
+    const path = ctx.path;
+    if (!path.startsWith(prefix))
+        throw new Error(`invariant: route for "${prefix}" matched path "${path}"`);
+    return percentDecode(path.slice(prefix.length), what);
+}
+/** `?consistency=`: linearizable (default) waits on a read barrier; serializable reads local
+ *  state at once. */
+export async function readConsistency(server, value) {
+    if (value === undefined || value === 'linearizable') {
+        await server.readBarrier();
+        return;
+    }
+    if (value === 'serializable')
+        return;
+    throw new CodedError('INVALID_ARGUMENT', 'consistency must be "linearizable" or "serializable"');
+}
+//# sourceMappingURL=http-context.js.map

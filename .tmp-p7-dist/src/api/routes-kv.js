@@ -1,0 +1,127 @@
+// Keys: PUT/GET/DELETE /v1/kv/{key}, GET /v1/kv (range), POST /v1/txn, POST /v1/compact.
+import { CodedError } from './errors.js';
+import { pathTail, readConsistency, readJson } from './http-context.js';
+import { parseQuery, queryBool, queryInt } from './request-text.js';
+import { assertKey, assertWritableKey } from './schemas.js';
+import { expectResult, kvJson } from './wire.js';
+const KV_PREFIX = '/v1/kv/';
+export function registerKvRoutes(router, deps, schemas) {
+    const { server, limits } = deps;
+    // An empty key ("/v1/kv" or "/v1/kv/") can be listed but never written.
+    const emptyKey = async () => {
+        throw new CodedError('INVALID_ARGUMENT', 'key must not be empty');
+    };
+    router.put('/v1/kv', emptyKey);
+    router.delete('/v1/kv', emptyKey);
+    router.put('/v1/kv/*key', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const key = pathTail(ctx, KV_PREFIX, 'key');
+        assertKey(key, limits);
+        assertWritableKey(key);
+        const body = await readJson(ctx, limits, schemas.put);
+        const cmd = { op: 'put', key, value: body.value };
+        if (body.lease !== undefined)
+            cmd.lease = body.lease;
+        if (body.prevKv)
+            cmd.prevKv = true;
+        const r = expectResult(await server.propose(cmd), 'put');
+        ctx.body = r.prevKv ? { revision: r.revision, prevKv: kvJson(r.prevKv) } : { revision: r.revision };
+    });
+    router.get('/v1/kv/*key', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['consistency']);
+        const key = pathTail(ctx, KV_PREFIX, 'key');
+        assertKey(key, limits);
+        await readConsistency(server, q.get('consistency'));
+        const kv = server.state().get(key);
+        if (!kv)
+            throw new CodedError('KEY_NOT_FOUND', `key not found`, { details: { key } });
+        ctx.body = kvJson(kv);
+    });
+    router.get('/v1/kv', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['prefix', 'limit', 'consistency']);
+        const prefix = q.get('prefix') ?? '';
+        assertKey(prefix, limits, 'prefix', true);
+        const limit = queryInt(q, 'limit', 1, limits.maxRangeLimit) ?? limits.maxRangeLimit;
+        await readConsistency(server, q.get('consistency'));
+        const view = server.state();
+        const r = view.range(prefix, limit);
+        ctx.body = { kvs: r.kvs.map(kvJson), more: r.more, count: r.count, revision: view.revision() };
+    });
+    router.delete('/v1/kv/*key', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['prefix', 'prevKv']);
+        const key = pathTail(ctx, KV_PREFIX, 'key');
+        const prefix = queryBool(q, 'prefix', false);
+        assertKey(key, limits);
+        assertWritableKey(key, prefix);
+        const cmd = { op: 'delete', key };
+        if (prefix)
+            cmd.prefix = true;
+        const prevKv = queryBool(q, 'prevKv', false);
+        if (prevKv)
+            cmd.prevKv = true;
+        const r = expectResult(await server.propose(cmd), 'delete');
+        ctx.body =
+            prevKv && r.prevKvs
+                ? { deleted: r.deleted, revision: r.revision, prevKvs: r.prevKvs.map(kvJson) }
+                : { deleted: r.deleted, revision: r.revision };
+    });
+    router.post('/v1/txn', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const body = await readJson(ctx, limits, schemas.txn);
+        const total = body.compare.length + body.success.length + body.failure.length;
+        if (total > limits.maxTxnOps) {
+            throw new CodedError('INVALID_ARGUMENT', `a transaction may hold at most ${limits.maxTxnOps} compares and ops in all (got ${total})`);
+        }
+        const toOp = (op) => {
+            if ('put' in op) {
+                assertWritableKey(op.put.key);
+                const put = { key: op.put.key, value: op.put.value };
+                if (op.put.lease !== undefined)
+                    put.lease = op.put.lease;
+                if (op.put.prevKv)
+                    put.prevKv = true;
+                return { put };
+            }
+            if ('get' in op) {
+                if (op.get.key === '' && !op.get.prefix)
+                    throw new CodedError('INVALID_ARGUMENT', 'get.key must not be empty unless prefix is true');
+                const get = { key: op.get.key, limit: op.get.limit ?? limits.maxRangeLimit };
+                if (op.get.prefix)
+                    get.prefix = true;
+                return { get };
+            }
+            assertWritableKey(op.delete.key, op.delete.prefix === true);
+            const del = { key: op.delete.key };
+            if (op.delete.prefix)
+                del.prefix = true;
+            if (op.delete.prevKv)
+                del.prevKv = true;
+            return { delete: del };
+        };
+        const cmd = {
+            op: 'txn',
+            compare: body.compare.map((c) => ({ key: c.key, target: c.target, op: c.op, value: c.value })),
+            success: body.success.map(toOp),
+            failure: body.failure.map(toOp),
+        };
+        const r = expectResult(await server.propose(cmd), 'txn');
+        ctx.body = {
+            succeeded: r.succeeded,
+            revision: r.revision,
+            results: r.results.map((res) => {
+                if ('put' in res)
+                    return { put: res.put.prevKv ? { revision: res.put.revision, prevKv: kvJson(res.put.prevKv) } : { revision: res.put.revision } };
+                if ('get' in res)
+                    return { get: { kvs: res.get.kvs.map(kvJson), more: res.get.more, count: res.get.count } };
+                return { delete: res.delete.prevKvs ? { deleted: res.delete.deleted, prevKvs: res.delete.prevKvs.map(kvJson) } : { deleted: res.delete.deleted } };
+            }),
+        };
+    });
+    router.post('/v1/compact', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const body = await readJson(ctx, limits, schemas.compact);
+        const r = expectResult(await server.propose({ op: 'compact', revision: body.revision }), 'compact');
+        ctx.body = { revision: r.revision, compactRevision: r.compactRevision };
+    });
+}
+//# sourceMappingURL=routes-kv.js.map

@@ -1,0 +1,72 @@
+// Leases: grant, keepalive, time-to-live, list, revoke.
+import { randomBytes } from 'node:crypto';
+import { CodedError } from './errors.js';
+import { readConsistency, readJson } from './http-context.js';
+import { parseQuery, percentDecode } from './request-text.js';
+import { LEASE_ID_PATTERN } from './schemas.js';
+import { expectResult } from './wire.js';
+/** A fresh lease id: 16 hex chars from the OS CSPRNG (the api layer may use randomness; apply may
+ *  not, so ids are chosen before proposing). */
+export function newLeaseId() {
+    return randomBytes(8).toString('hex');
+}
+const LEASE_PATH = /^\/v1\/leases\/([^/]+)(?:\/keepalive)?\/?$/;
+function leaseIdFrom(ctx) {
+    const m = LEASE_PATH.exec(ctx.path);
+    if (!m || m[1] === undefined)
+        throw new Error(`invariant: lease route matched path "${ctx.path}"`);
+    const id = percentDecode(m[1], 'lease id');
+    if (!LEASE_ID_PATTERN.test(id))
+        throw new CodedError('INVALID_ARGUMENT', 'lease id must be 1-64 characters of A-Z a-z 0-9 _ . -');
+    return id;
+}
+/** Milliseconds as seconds for the wire: whole seconds, rounded up (a lease with 1 ms left still
+ *  has "1 second"); -1 stays -1 (unknown). */
+export function msToTtlSeconds(ms) {
+    return ms < 0 ? -1 : Math.ceil(ms / 1000);
+}
+export function registerLeaseRoutes(router, deps, schemas) {
+    const { server, limits } = deps;
+    router.post('/v1/leases', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const body = await readJson(ctx, limits, schemas.leaseGrant);
+        const id = body.id ?? newLeaseId();
+        const r = expectResult(await server.propose({ op: 'leaseGrant', id, ttlMs: body.ttl * 1000 }), 'leaseGrant');
+        ctx.body = { id: r.id, ttl: msToTtlSeconds(r.ttlMs) };
+    });
+    router.get('/v1/leases', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['consistency']);
+        await readConsistency(server, q.get('consistency'));
+        ctx.body = { leases: server.state().leases().map((l) => ({ id: l.id, ttl: msToTtlSeconds(l.ttlMs) })) };
+    });
+    router.get('/v1/leases/:id', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['consistency']);
+        const id = leaseIdFrom(ctx);
+        await readConsistency(server, q.get('consistency'));
+        const lease = server.state().lease(id);
+        if (!lease)
+            throw new CodedError('LEASE_NOT_FOUND', 'lease not found', { details: { id } });
+        const remainingMs = await server.leaseRemaining(id);
+        ctx.body = {
+            id: lease.id,
+            ttl: msToTtlSeconds(remainingMs),
+            grantedTtl: msToTtlSeconds(lease.ttlMs),
+            remaining: remainingMs < 0 ? -1 : remainingMs / 1000,
+            keys: [...lease.keys],
+            locks: [...lease.locks],
+        };
+    });
+    router.post('/v1/leases/:id/keepalive', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const id = leaseIdFrom(ctx);
+        const r = await server.leaseKeepalive(id);
+        ctx.body = { ttl: msToTtlSeconds(r.ttlMs) };
+    });
+    router.delete('/v1/leases/:id', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const id = leaseIdFrom(ctx);
+        const r = expectResult(await server.propose({ op: 'leaseRevoke', id, reason: 'revoke' }), 'leaseRevoke');
+        ctx.body = { revision: r.revision, deletedKeys: [...r.deletedKeys], releasedLocks: [...r.releasedLocks] };
+    });
+}
+//# sourceMappingURL=routes-leases.js.map

@@ -1,0 +1,248 @@
+// Locks: acquire (blocking, bounded wait), release, inspect, list.
+//
+// Acquire is the one route that waits. Its rule is "no ghost waiter, no leaked grant":
+//   - the waiter is queued with a unique waiterId; we then wait for the grant with a deadline;
+//   - on timeout or client disconnect we propose lockCancel; the cancel result says whether the
+//     waiter was removed or had been granted meanwhile (then a timed-out request answers 200, a
+//     vanished client gets its grant released);
+//   - a lease made for this request (`ttl`) is revoked whenever the request does not end holding
+//     the lock.
+import { randomBytes } from 'node:crypto';
+import { STATE_LIMITS } from '../state/limits.js';
+import { CodedError } from './errors.js';
+import { pathTail, readConsistency, readJson } from './http-context.js';
+import { parseQuery, queryInt } from './request-text.js';
+import { newLeaseId } from './routes-leases.js';
+import { assertKey, LEASE_ID_PATTERN } from './schemas.js';
+import { expectResult, holderJson, waiterJson } from './wire.js';
+const LOCK_PREFIX = '/v1/locks/';
+/** Lock requests now waiting on this member; bounded, and all aborted at shutdown. */
+export class LockWaitRegistry {
+    max;
+    waits = new Set();
+    closed = false;
+    constructor(max) {
+        this.max = max;
+    }
+    get size() {
+        return this.waits.size;
+    }
+    add(abort) {
+        if (this.waits.size >= this.max) {
+            throw new CodedError('TOO_MANY_REQUESTS', `too many lock requests waiting on this member (limit ${this.max})`, {
+                retryAfterSeconds: 1,
+            });
+        }
+        this.waits.add(abort);
+        // A wait that starts after shutdown began ends at once (its request raced close()).
+        if (this.closed)
+            abort('shutdown');
+        return () => this.waits.delete(abort);
+    }
+    abortAll() {
+        this.closed = true;
+        for (const abort of [...this.waits])
+            abort('shutdown');
+    }
+}
+export function registerLockRoutes(router, deps, schemas) {
+    const { server, limits, metrics, logger, waits } = deps;
+    const emptyName = async () => {
+        throw new CodedError('INVALID_ARGUMENT', 'lock name must not be empty');
+    };
+    router.post('/v1/locks', emptyName);
+    router.delete('/v1/locks', emptyName);
+    const lockName = (ctx) => {
+        const name = pathTail(ctx, LOCK_PREFIX, 'lock name');
+        assertKey(name, limits, 'lock name');
+        if (name.length > STATE_LIMITS.maxLockNameLength) {
+            throw new CodedError('INVALID_ARGUMENT', `lock name must be at most ${STATE_LIMITS.maxLockNameLength} characters`);
+        }
+        return name;
+    };
+    /** Best-effort cleanup proposals after the request's fate is decided; failures are logged
+     *  (the lease TTL is the backstop). */
+    const bestEffort = async (what, fn) => {
+        try {
+            await fn();
+        }
+        catch (err) {
+            logger.warn({ err, what }, 'lock cleanup failed; the lease TTL will clean up');
+        }
+    };
+    router.post('/v1/locks/*name', async (ctx) => {
+        parseQuery(ctx.querystring, []);
+        const name = lockName(ctx);
+        const body = await readJson(ctx, limits, schemas.lockAcquire);
+        const started = performance.now();
+        let observed = false;
+        const observe = (outcome) => {
+            observed = true;
+            metrics?.lockWait?.((performance.now() - started) / 1000, outcome);
+        };
+        const waitMs = Math.min(body.waitMs ?? limits.defaultLockWaitMs, limits.maxLockWaitMs);
+        let lease;
+        let ownLease = false;
+        if (body.ttl !== undefined) {
+            lease = newLeaseId();
+            expectResult(await server.propose({ op: 'leaseGrant', id: lease, ttlMs: body.ttl * 1000 }), 'leaseGrant');
+            ownLease = true;
+        }
+        else if (body.lease !== undefined) {
+            lease = body.lease;
+        }
+        else {
+            throw new Error('invariant: lock schema admitted a body with neither ttl nor lease');
+        }
+        let holdsLock = false;
+        try {
+            const waiterId = randomBytes(8).toString('hex');
+            const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire');
+            let holder = acq.granted ? acq.holder : null;
+            if (acq.granted && holder?.waiterId !== waiterId) {
+                throw new Error(`invariant: lockAcquire reported granted but the holder is waiter ${holder?.waiterId ?? 'none'}, not ${waiterId}`);
+            }
+            let end = acq.granted ? 'granted' : 'timeout';
+            if (!acq.granted && waitMs > 0) {
+                const waited = await waitForGrant(ctx, name, waiterId, waitMs);
+                end = waited.end;
+                holder = waited.holder;
+            }
+            if (end !== 'granted' && end !== 'gone') {
+                // Withdraw the waiter; the cancel result tells us if it was granted meanwhile.
+                const cancel = expectResult(await server.propose({ op: 'lockCancel', name, waiterId }), 'lockCancel');
+                if (!cancel.canceled) {
+                    if (cancel.holder?.waiterId === waiterId) {
+                        holder = cancel.holder;
+                        if (end === 'timeout')
+                            end = 'granted';
+                    }
+                    else {
+                        end = 'gone';
+                    }
+                }
+                else {
+                    holder = cancel.holder;
+                }
+            }
+            if (end === 'granted') {
+                if (!holder)
+                    throw new Error('invariant: lock granted without a holder');
+                holdsLock = true;
+                observe('acquired');
+                ctx.body = { name, lease, fencingToken: holder.fencingToken, revision: holder.revision };
+                return;
+            }
+            if (end === 'client_gone') {
+                observe('client_gone');
+                if (holder && holder.waiterId === waiterId && !ownLease) {
+                    // Granted to a client that left: give it back (an own lease is revoked below instead).
+                    const token = holder.fencingToken;
+                    await bestEffort('release abandoned grant', () => server.propose({ op: 'lockRelease', name, fencingToken: token }));
+                }
+                ctx.status = 499;
+                return;
+            }
+            if (end === 'shutdown') {
+                observe('error');
+                throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
+            }
+            if (end === 'gone') {
+                observe('lease_gone');
+                throw new CodedError('LEASE_NOT_FOUND', 'the lock request was dropped: its lease expired or was revoked while waiting', {
+                    details: { lease },
+                });
+            }
+            observe('timeout');
+            const current = holder ?? server.state().lock(name)?.holder ?? null;
+            throw new CodedError('LOCK_HELD', `lock "${name}" is held; waited ${waitMs} ms`, { details: { name, holder: holderJson(current) } });
+        }
+        catch (err) {
+            if (!observed)
+                observe('error');
+            throw err;
+        }
+        finally {
+            if (ownLease && !holdsLock) {
+                await bestEffort('revoke request lease', () => server.propose({ op: 'leaseRevoke', id: lease, reason: 'revoke' }));
+            }
+        }
+    });
+    /** Wait for the grant of `waiterId` until the deadline, the client leaving, or shutdown. */
+    async function waitForGrant(ctx, name, waiterId, waitMs) {
+        const ac = new AbortController();
+        let why;
+        const stop = (reason) => {
+            why ??= reason;
+            ac.abort();
+        };
+        const unregister = waits.add((r) => stop(r));
+        const timer = setTimeout(() => stop('timeout'), waitMs);
+        const onClose = () => {
+            if (!ctx.res.writableEnded)
+                stop('client_gone');
+        };
+        ctx.res.on('close', onClose);
+        // The socket may already be gone before we listened.
+        if (ctx.req.socket.destroyed)
+            stop('client_gone');
+        let holder;
+        try {
+            holder = await server.awaitLockGrant(name, waiterId, ac.signal);
+        }
+        catch (err) {
+            if (!ac.signal.aborted)
+                throw err;
+        }
+        finally {
+            clearTimeout(timer);
+            ctx.res.off('close', onClose);
+            unregister();
+        }
+        if (holder && holder.waiterId === waiterId) {
+            // Granted, even if the client left in the same instant (the caller releases then).
+            return { end: why === 'client_gone' ? 'client_gone' : 'granted', holder };
+        }
+        if (why !== undefined)
+            return { end: why, holder: null };
+        return { end: 'gone', holder: null };
+    }
+    router.delete('/v1/locks/*name', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['fencingToken', 'lease']);
+        const name = lockName(ctx);
+        const fencingToken = queryInt(q, 'fencingToken', 1, Number.MAX_SAFE_INTEGER);
+        const lease = q.get('lease');
+        if ((fencingToken === undefined) === (lease === undefined)) {
+            throw new CodedError('INVALID_ARGUMENT', 'give exactly one of ?fencingToken=N or ?lease=ID');
+        }
+        if (lease !== undefined && !LEASE_ID_PATTERN.test(lease)) {
+            throw new CodedError('INVALID_ARGUMENT', 'lease must be 1-64 characters of A-Z a-z 0-9 _ . -');
+        }
+        const r = expectResult(await server.propose(fencingToken !== undefined ? { op: 'lockRelease', name, fencingToken } : { op: 'lockRelease', name, lease: lease }), 'lockRelease');
+        if (!r.released) {
+            throw new CodedError('NOT_HOLDER', `the caller does not hold lock "${name}"`, { details: { name, holder: holderJson(r.holder) } });
+        }
+        ctx.body = { released: true, revision: r.revision, next: holderJson(r.next) };
+    });
+    router.get('/v1/locks/*name', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['consistency']);
+        const name = lockName(ctx);
+        await readConsistency(server, q.get('consistency'));
+        const info = server.state().lock(name);
+        if (!info || (info.holder === null && info.waiters.length === 0)) {
+            throw new CodedError('LOCK_NOT_FOUND', `lock "${name}" is neither held nor awaited`, { details: { name } });
+        }
+        ctx.body = { name, holder: holderJson(info.holder), waiters: info.waiters.map(waiterJson) };
+    });
+    router.get('/v1/locks', async (ctx) => {
+        const q = parseQuery(ctx.querystring, ['consistency']);
+        await readConsistency(server, q.get('consistency'));
+        const locks = server
+            .state()
+            .locks()
+            .filter((l) => l.holder !== null)
+            .map((l) => ({ name: l.name, holder: holderJson(l.holder), waiters: l.waiters.length }));
+        ctx.body = { locks };
+    });
+}
+//# sourceMappingURL=routes-locks.js.map

@@ -1,0 +1,119 @@
+import type { Command, CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
+export type MemberRole = 'leader' | 'follower' | 'candidate' | 'learner';
+export interface MemberInfo {
+    name: string;
+    /** Decimal string of the numeric member id. */
+    id: string;
+    role: MemberRole;
+    clientUrl: string;
+    peerUrl: string;
+}
+export interface ClusterInfo {
+    member: {
+        name: string;
+        id: string;
+        role: MemberRole;
+    };
+    leader: {
+        name: string;
+        id: string;
+        clientUrl: string;
+    } | null;
+    term: number;
+    commitIndex: number;
+    appliedIndex: number;
+    members: MemberInfo[];
+}
+export interface LeaseInfo {
+    id: string;
+    /** Granted TTL in ms. */
+    ttlMs: number;
+    /** Remaining ms as the leader sees it (-1 if unknown, e.g. the lease is gone). */
+    remainingMs: number;
+    keys: string[];
+    locks: string[];
+}
+export interface LockInfo {
+    name: string;
+    holder: LockHolder | null;
+    waiters: LockWaiter[];
+}
+/** A read-only view of the applied state. Calls are synchronous and see the member's state as
+ *  of now; linearizability comes from awaiting `readBarrier()` first. */
+export interface StateView {
+    revision(): number;
+    compactRevision(): number;
+    get(key: string): KeyValue | undefined;
+    range(prefix: string, limit: number): {
+        kvs: KeyValue[];
+        more: boolean;
+        count: number;
+    };
+    lease(id: string): {
+        id: string;
+        ttlMs: number;
+        keys: string[];
+        locks: string[];
+    } | undefined;
+    leases(): {
+        id: string;
+        ttlMs: number;
+    }[];
+    lock(name: string): LockInfo | undefined;
+    locks(): LockInfo[];
+}
+export interface WatchSubscription {
+    cancel(): void;
+}
+export interface WatchOptions {
+    key: string;
+    prefix: boolean;
+    /** First revision to deliver (inclusive); 0 = from now on. */
+    startRevision: number;
+    prevKv: boolean;
+    /** Called with events in revision order, a batch per revision. */
+    onEvents(events: WatchEvent[], revision: number): void;
+    /** Called once if the watch ends from the server side (compacted start, slow reader). */
+    onCanceled(reason: string, compactRevision?: number): void;
+}
+export interface ServerFacade {
+    /** Replicate `cmd` (forwarding to the leader from a follower) and resolve with its result once
+     *  applied on this member. Rejects with a CodedError (see api/errors.ts): NO_LEADER,
+     *  PROPOSAL_LOST, TIMEOUT, ... */
+    propose(cmd: Command, opts?: {
+        timeoutMs?: number;
+        signal?: AbortSignal;
+    }): Promise<CommandResult>;
+    /** Resolve once this member's applied state is at least as new as every write acknowledged
+     *  before the call (ReadIndex). */
+    readBarrier(opts?: {
+        timeoutMs?: number;
+    }): Promise<void>;
+    state(): StateView;
+    cluster(): ClusterInfo;
+    /** Renew a lease on the leader (forwarded from followers). Resolves with the granted TTL ms. */
+    leaseKeepalive(id: string): Promise<{
+        ttlMs: number;
+    }>;
+    /** Remaining TTL as the leader sees it. */
+    leaseRemaining(id: string): Promise<number>;
+    /** Resolve when the lock waiter `waiterId` is granted or removed (resolves with the holder or null). */
+    awaitLockGrant(name: string, waiterId: string, signal: AbortSignal): Promise<LockHolder | null>;
+    watch(opts: WatchOptions): WatchSubscription;
+    /** Membership changes, one server at a time (forwarded to the leader). `add` adds a voter,
+     *  `addLearner` a non-voting member that catches up first; `add` of an existing learner
+     *  promotes it. Resolves once the change is applied on this member. */
+    changeMembership(change: 'add' | 'addLearner' | 'remove', member: {
+        id: number;
+        name: string;
+        peerUrl: string;
+        clientUrl: string;
+    }): Promise<void>;
+    /** The member id a name maps to in this cluster (ids derive from name + cluster token). */
+    memberIdFor(name: string): number;
+    /** Ready for traffic: knows a leader and has applied up to the commit index it last heard. */
+    readiness(): {
+        ready: boolean;
+        reason: string;
+    };
+}

@@ -1,0 +1,353 @@
+// WebSocket watch streams at /v1/watch. One socket carries many watches; the ws server runs in
+// noServer mode and shares the node:http server cmd/ owns (we only take upgrades for our path).
+//
+// Per-watch guarantees: `created` is written before any event of that watch (ws keeps write
+// order), events arrive in revision order with each revision once, and a slow reader is cut off
+// (its watches canceled with a resume revision) instead of buffering without bound or slowing
+// the writers that publish events.
+import { WebSocketServer, WebSocket } from 'ws';
+import { z } from 'zod';
+import { toCodedError, wsCloseCodeFor } from './errors.js';
+import { parseJsonBytes, percentDecode, utf8Bytes } from './request-text.js';
+import { msToTtlSeconds } from './routes-leases.js';
+import { LEASE_ID_PATTERN, parseWith } from './schemas.js';
+import { eventJson } from './wire.js';
+export const WATCH_PATH = '/v1/watch';
+const watchIdSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+function clientMessageSchema(limits) {
+    const keyOk = (s) => utf8Bytes(s) <= limits.maxKeyBytes;
+    return z.discriminatedUnion('type', [
+        z.strictObject({
+            type: z.literal('create'),
+            key: z.string().refine(keyOk, `must be at most ${limits.maxKeyBytes} UTF-8 bytes`),
+            prefix: z.boolean().optional(),
+            startRevision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+            prevKv: z.boolean().optional(),
+            watchId: watchIdSchema.optional(),
+        }),
+        z.strictObject({ type: z.literal('cancel'), watchId: watchIdSchema }),
+        z.strictObject({ type: z.literal('keepalive'), lease: z.string().regex(LEASE_ID_PATTERN, 'must be a lease id') }),
+    ]);
+}
+export class WatchSockets {
+    server;
+    limits;
+    metrics;
+    logger;
+    wss;
+    sockets = new Set();
+    closed = false;
+    schema;
+    constructor(server, limits, metrics, logger) {
+        this.server = server;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.logger = logger;
+        // UTF-8 of text frames is checked by us (strictly, in parseJsonBytes) so a bad frame gets an
+        // `error` message and the socket stays open, instead of ws closing it with 1007.
+        this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes, clientTracking: false, skipUTF8Validation: true });
+        this.schema = clientMessageSchema(limits);
+    }
+    /** Take WebSocket upgrades for /v1/watch on `httpServer`; refuse every other upgrade path. */
+    attach(httpServer) {
+        httpServer.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    }
+    onUpgrade(req, socket, head) {
+        socket.on('error', (err) => this.logger.debug({ err }, 'upgrade socket error'));
+        const rawPath = (req.url ?? '').split('?')[0] ?? '';
+        let path;
+        try {
+            path = percentDecode(rawPath, 'path');
+        }
+        catch {
+            path = '';
+        }
+        if (path !== WATCH_PATH)
+            return refuseUpgrade(socket, 404, 'Not Found');
+        if (this.closed)
+            return refuseUpgrade(socket, 503, 'Service Unavailable');
+        if (this.sockets.size >= this.limits.maxWatchSockets)
+            return refuseUpgrade(socket, 503, 'Service Unavailable');
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+            if (this.closed) {
+                ws.close(wsCloseCodeFor('SHUTTING_DOWN'), 'shutting down');
+                return;
+            }
+            const conn = new WatchConnection(ws, this.server, this.limits, this.metrics, this.logger, this.schema, () => {
+                this.sockets.delete(conn);
+                this.metrics?.watchStreams?.(-1);
+            });
+            this.sockets.add(conn);
+            this.metrics?.watchStreams?.(1);
+        });
+    }
+    get socketCount() {
+        return this.sockets.size;
+    }
+    /** Close every watch socket (1001, shutting down) and stop taking new ones. */
+    async close() {
+        this.closed = true;
+        const all = [...this.sockets];
+        await Promise.all(all.map((c) => c.shutdown()));
+        await new Promise((resolve) => this.wss.close(() => resolve()));
+    }
+}
+function refuseUpgrade(socket, status, text) {
+    if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+    }
+    socket.destroy();
+}
+class WatchConnection {
+    ws;
+    server;
+    limits;
+    metrics;
+    logger;
+    schema;
+    onClosed;
+    watches = new Map();
+    nextWatchId = 1;
+    lastSendAt = performance.now();
+    progressTimer;
+    closed = false;
+    closedPromise;
+    constructor(ws, server, limits, metrics, logger, schema, onClosed) {
+        this.ws = ws;
+        this.server = server;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.logger = logger;
+        this.schema = schema;
+        this.onClosed = onClosed;
+        this.closedPromise = new Promise((resolve) => ws.once('close', () => resolve()));
+        ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+        ws.on('close', () => this.teardown());
+        ws.on('error', (err) => this.logger.debug({ err }, 'watch socket error'));
+        const tick = Math.max(10, Math.floor(limits.progressIntervalMs / 2));
+        this.progressTimer = setInterval(() => this.maybeSendProgress(), tick);
+        this.progressTimer.unref();
+    }
+    teardown() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        clearInterval(this.progressTimer);
+        for (const w of this.watches.values())
+            this.endWatch(w);
+        this.watches.clear();
+        this.onClosed();
+    }
+    async shutdown() {
+        if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+            this.ws.close(wsCloseCodeFor('SHUTTING_DOWN'), 'shutting down');
+            const force = setTimeout(() => this.ws.terminate(), 2000);
+            force.unref();
+            await this.closedPromise;
+            clearTimeout(force);
+        }
+        this.teardown();
+    }
+    send(msg) {
+        if (this.closed || this.ws.readyState !== WebSocket.OPEN)
+            return;
+        this.ws.send(JSON.stringify(msg));
+        this.lastSendAt = performance.now();
+    }
+    sendError(code, message, extra) {
+        this.send({ type: 'error', code, message, ...(extra ?? {}) });
+    }
+    onMessage(data, isBinary) {
+        let msg;
+        try {
+            const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+            msg = parseWith(this.schema, parseJsonBytes(bytes, isBinary ? 'binary message' : 'message'), 'message');
+        }
+        catch (err) {
+            const e = toCodedError(err);
+            this.sendError(e.code, e.message);
+            return;
+        }
+        switch (msg.type) {
+            case 'create':
+                void this.create(msg);
+                return;
+            case 'cancel':
+                this.cancel(msg.watchId);
+                return;
+            case 'keepalive':
+                void this.keepalive(msg.lease);
+                return;
+        }
+    }
+    async create(msg) {
+        const prefix = msg.prefix === true;
+        if (msg.key === '' && !prefix)
+            return this.sendError('INVALID_ARGUMENT', 'message.key must not be empty unless prefix is true');
+        if (this.watches.size >= this.limits.maxWatchesPerSocket) {
+            return this.sendError('TOO_MANY_WATCHERS', `at most ${this.limits.maxWatchesPerSocket} watches per socket`, watchIdField(msg.watchId));
+        }
+        let id;
+        if (msg.watchId !== undefined) {
+            if (this.watches.has(msg.watchId))
+                return this.sendError('INVALID_ARGUMENT', `watchId ${msg.watchId} is already in use on this socket`, { watchId: msg.watchId });
+            id = msg.watchId;
+        }
+        else {
+            while (this.watches.has(this.nextWatchId))
+                this.nextWatchId++;
+            id = this.nextWatchId++;
+        }
+        const watch = { id, prevKv: msg.prevKv === true, lastRevision: 0, firstRevision: 0, live: false, createdRevision: 0, done: false };
+        this.watches.set(id, watch);
+        this.metrics?.watches?.(1);
+        let startRevision = msg.startRevision ?? 0;
+        if (startRevision === 0) {
+            // "From now" must mean now on the cluster, not "now on this possibly lagging member":
+            // wait on a linearizable read barrier, then start right after the applied revision.
+            try {
+                await this.server.readBarrier();
+            }
+            catch (err) {
+                const e = toCodedError(err);
+                if (!watch.done) {
+                    this.forget(watch);
+                    this.sendError(e.code, `watch not created: ${e.message}`, { watchId: id });
+                }
+                return;
+            }
+            if (watch.done || this.closed)
+                return; // canceled or socket closed while waiting
+        }
+        const current = this.server.state().revision();
+        if (startRevision === 0)
+            startRevision = current + 1;
+        watch.firstRevision = startRevision;
+        watch.createdRevision = current;
+        watch.live = startRevision > current;
+        // Written before subscribing, so it precedes any event, even ones delivered synchronously
+        // by the subscription (catch-up from history).
+        this.send({ type: 'created', watchId: id, revision: current });
+        try {
+            const sub = this.server.watch({
+                key: msg.key,
+                prefix,
+                startRevision,
+                prevKv: watch.prevKv,
+                onEvents: (events, revision) => this.deliver(watch, events, revision),
+                onCanceled: (reason, compactRevision) => this.serverCanceled(watch, reason, compactRevision),
+            });
+            if (watch.done)
+                sub.cancel();
+            else
+                watch.sub = sub;
+        }
+        catch (err) {
+            const e = toCodedError(err);
+            if (watch.done)
+                return;
+            if (e.code === 'COMPACTED') {
+                this.serverCanceled(watch, e.message, this.server.state().compactRevision());
+            }
+            else {
+                this.forget(watch);
+                this.send({ type: 'canceled', watchId: id, reason: `${e.code}: ${e.message}` });
+            }
+        }
+    }
+    deliver(watch, events, revision) {
+        if (watch.done || this.closed)
+            return;
+        if (revision <= watch.lastRevision) {
+            // The hub promised revision order, each once. Fail loudly, but only this watch.
+            this.logger.error({ watchId: watch.id, revision, lastRevision: watch.lastRevision }, 'invariant: watch events out of order');
+            this.forget(watch);
+            this.send({ type: 'canceled', watchId: watch.id, reason: `internal: events out of order (revision ${revision} after ${watch.lastRevision})` });
+            return;
+        }
+        if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes) {
+            this.cancelSlowReader();
+            return;
+        }
+        watch.lastRevision = revision;
+        if (revision >= watch.createdRevision)
+            watch.live = true;
+        this.send({ type: 'events', watchId: watch.id, revision, events: events.map((e) => eventJson(e, watch.prevKv)) });
+        this.metrics?.eventsSent?.(events.length);
+        if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes)
+            this.cancelSlowReader();
+    }
+    /** The socket reads slower than we write: end all its watches, telling each where to resume. */
+    cancelSlowReader() {
+        if (this.watches.size === 0)
+            return;
+        this.metrics?.slowWatcherCanceled?.();
+        this.logger.warn({ bufferedAmount: this.ws.bufferedAmount, watches: this.watches.size }, 'slow watch reader: canceling its watches');
+        for (const w of [...this.watches.values()]) {
+            const resume = w.lastRevision > 0 ? w.lastRevision + 1 : w.firstRevision;
+            this.forget(w);
+            this.send({ type: 'canceled', watchId: w.id, reason: `slow reader: resume from revision ${resume}` });
+        }
+    }
+    serverCanceled(watch, reason, compactRevision) {
+        if (watch.done)
+            return;
+        this.forget(watch);
+        const msg = { type: 'canceled', watchId: watch.id, reason };
+        if (compactRevision !== undefined)
+            msg.compactRevision = compactRevision;
+        this.send(msg);
+    }
+    cancel(watchId) {
+        const w = this.watches.get(watchId);
+        if (!w)
+            return this.sendError('INVALID_ARGUMENT', `no watch ${watchId} on this socket`, { watchId });
+        this.forget(w);
+        this.send({ type: 'canceled', watchId, reason: 'canceled by client' });
+    }
+    forget(w) {
+        this.endWatch(w);
+        this.watches.delete(w.id);
+    }
+    endWatch(w) {
+        if (w.done)
+            return;
+        w.done = true;
+        w.sub?.cancel();
+        this.metrics?.watches?.(-1);
+    }
+    async keepalive(lease) {
+        try {
+            const r = await this.server.leaseKeepalive(lease);
+            this.send({ type: 'keepalive', lease, ttl: msToTtlSeconds(r.ttlMs) });
+        }
+        catch (err) {
+            const e = toCodedError(err);
+            this.sendError(e.code, e.message, { lease });
+        }
+    }
+    maybeSendProgress() {
+        if (this.closed || this.watches.size === 0)
+            return;
+        if (performance.now() - this.lastSendAt < this.limits.progressIntervalMs)
+            return;
+        if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes)
+            return this.cancelSlowReader();
+        // "Every event up to `revision` was delivered" must hold for every watch on the socket. The
+        // hub publishes each revision synchronously with its apply, so a live watch is current up to
+        // the store revision; a watch still replaying history is only vouched for up to what it got.
+        const current = this.server.state().revision();
+        let revision = current;
+        for (const w of this.watches.values()) {
+            if (w.firstRevision === 0)
+                continue; // still waiting on its read barrier: not created yet
+            if (!w.live)
+                revision = Math.min(revision, Math.max(w.lastRevision, w.firstRevision - 1));
+        }
+        this.send({ type: 'progress', revision });
+    }
+}
+function watchIdField(watchId) {
+    return watchId === undefined ? undefined : { watchId };
+}
+//# sourceMappingURL=watch-socket.js.map

@@ -1,0 +1,354 @@
+// The REST side of the client: one request, many endpoints. It fails over across members and
+// retries only where retrying cannot apply a write twice.
+//
+// The rule, per request kind (`retry`):
+//   - 'read'  (GETs, lease keepalive): idempotent, so retried on every transient failure,
+//     including ones whose outcome is unknown (client timeout, connection reset, 504 TIMEOUT);
+//   - 'write' (puts, deletes, txns, grants, ...): retried only when the server or the network
+//     says nothing was applied: the connection was refused before the request left, or a
+//     503/429 whose code means "not applied" (NO_LEADER, PROPOSAL_LOST, NOT_READY, ...). A write
+//     that timed out, got 504 TIMEOUT or lost its connection after sending is NOT retried; the
+//     caller gets `outcomeUnknown: true`;
+//   - 'once'  (lock acquire): retried only when the request never left this process.
+// Retries honour the server's Retry-After (capped), move to the next endpoint, and stop at the
+// overall deadline or the attempt limit.
+import { RaftlockError } from './errors.js';
+/** 503/429 codes that guarantee the request was not applied: safe to retry even a write. */
+export const NOT_APPLIED_CODES = new Set([
+    'NO_LEADER',
+    'NOT_READY',
+    'PROPOSAL_LOST',
+    'SHUTTING_DOWN',
+    'TRANSFER_IN_PROGRESS',
+    'TOO_MANY_UNCOMMITTED',
+    'CONF_CHANGE_PENDING',
+    'TOO_MANY_WATCHERS',
+    'TOO_MANY_REQUESTS',
+]);
+/** Transient codes whose outcome may be unknown for a write; retried for reads only. */
+export const TRANSIENT_CODES = new Set([
+    ...NOT_APPLIED_CODES,
+    'TIMEOUT',
+    'NO_QUORUM',
+    'PEER_UNREACHABLE',
+    'REQUEST_TIMEOUT',
+    'CONNECTION_LOST',
+]);
+/** Codes after which another member is likely to do better than this one right away. */
+const MEMBER_LOCAL_CODES = new Set(['UNAVAILABLE', 'SHUTTING_DOWN', 'NOT_READY', 'REQUEST_TIMEOUT', 'CONNECTION_LOST']);
+/** Network errors raised before any byte of the request was sent. */
+const CONNECT_ERRORS = new Set([
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'EADDRNOTAVAIL',
+    'UND_ERR_CONNECT_TIMEOUT',
+]);
+export function normalizeEndpoint(e) {
+    let s = e.trim();
+    if (s === '')
+        throw new RaftlockError('INVALID_ARGUMENT', 'an endpoint must not be empty');
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s))
+        s = `http://${s}`;
+    const url = new URL(s);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new RaftlockError('INVALID_ARGUMENT', `endpoint ${e} must be http:// or https://`);
+    }
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** Whether a failure may be retried for a request of kind `kind`. */
+export function isRetryable(err, kind) {
+    if (err.code === 'UNAVAILABLE')
+        return true; // never sent
+    if (kind === 'once')
+        return false;
+    if (kind === 'write')
+        return NOT_APPLIED_CODES.has(err.code);
+    return TRANSIENT_CODES.has(err.code);
+}
+export function encodeKey(key) {
+    // Keep '/' readable; everything else that is not unreserved is escaped (so '%' becomes %25).
+    return key.split('/').map(encodeURIComponent).join('/');
+}
+export class HttpTransport {
+    endpoints;
+    current = 0;
+    requestTimeoutMs;
+    deadlineMs;
+    maxAttempts;
+    maxRetryAfterMs;
+    maxResponseBytes;
+    fetchFn;
+    closer = new AbortController();
+    constructor(opts) {
+        if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
+            throw new RaftlockError('INVALID_ARGUMENT', 'at least one endpoint is required');
+        }
+        if (opts.endpoints.length > 1000)
+            throw new RaftlockError('INVALID_ARGUMENT', 'at most 1000 endpoints');
+        this.endpoints = [...new Set(opts.endpoints.map(normalizeEndpoint))];
+        this.requestTimeoutMs = positive(opts.requestTimeoutMs, 10_000, 'requestTimeoutMs');
+        this.deadlineMs = positive(opts.deadlineMs, 30_000, 'deadlineMs');
+        this.maxAttempts = positive(opts.maxAttempts, 10, 'maxAttempts');
+        this.maxRetryAfterMs = positive(opts.maxRetryAfterMs, 5_000, 'maxRetryAfterMs');
+        this.maxResponseBytes = positive(opts.maxResponseBytes, 64 * 1024 * 1024, 'maxResponseBytes');
+        this.fetchFn = opts.fetch ?? fetch;
+        // Start at a random member so many clients spread out.
+        this.current = opts.randomStart === false ? 0 : Math.floor(Math.random() * this.endpoints.length);
+    }
+    /** The endpoint requests currently go to. */
+    get preferred() {
+        return this.endpoints[this.current];
+    }
+    /** Move to the next endpoint (e.g. after a watch socket to the current one broke). */
+    rotate(from) {
+        if (from === undefined || this.preferred === from)
+            this.current = (this.current + 1) % this.endpoints.length;
+        return this.preferred;
+    }
+    close() {
+        this.closer.abort();
+    }
+    get closed() {
+        return this.closer.signal.aborted;
+    }
+    async request(opts) {
+        const started = Date.now();
+        const deadline = started + (opts.deadlineMs ?? this.deadlineMs);
+        const triedSinceWait = new Set();
+        let backoffMs = 50;
+        let last;
+        for (let attempt = 1;; attempt++) {
+            this.throwIfStopped(opts.signal);
+            const endpoint = opts.endpoint ?? this.preferred;
+            const remaining = deadline - Date.now();
+            if (remaining <= 0 && last)
+                throw last;
+            try {
+                return await this.once(endpoint, opts, Math.max(1, Math.min(opts.timeoutMs ?? this.requestTimeoutMs, Math.max(remaining, 1))));
+            }
+            catch (e) {
+                if (!(e instanceof RaftlockError))
+                    throw e;
+                last = e;
+                if (e.code === 'ABORTED' || e.code === 'CLIENT_CLOSED')
+                    throw e;
+                if (!isRetryable(e, opts.retry) || attempt >= this.maxAttempts)
+                    throw e;
+                triedSinceWait.add(endpoint);
+                if (opts.endpoint === undefined)
+                    this.rotate(endpoint);
+                const next = opts.endpoint ?? this.preferred;
+                // A member-local failure and an untried member: go there at once. Otherwise wait.
+                let waitMs = 0;
+                if (!(MEMBER_LOCAL_CODES.has(e.code) && !triedSinceWait.has(next))) {
+                    waitMs = e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, this.maxRetryAfterMs) : backoffMs;
+                    backoffMs = Math.min(backoffMs * 2, 1000);
+                    triedSinceWait.clear();
+                }
+                if (Date.now() + waitMs >= deadline)
+                    throw e;
+                await sleep(waitMs, opts.signal, this.closer.signal);
+            }
+        }
+    }
+    throwIfStopped(signal) {
+        if (this.closer.signal.aborted)
+            throw new RaftlockError('CLIENT_CLOSED', 'the client is closed');
+        if (signal?.aborted)
+            throw new RaftlockError('ABORTED', 'the request was aborted', { cause: signal.reason });
+    }
+    /** One attempt against one endpoint. */
+    async once(endpoint, opts, timeoutMs) {
+        let url = endpoint + opts.path;
+        if (opts.query) {
+            const q = new URLSearchParams();
+            for (const [k, v] of Object.entries(opts.query))
+                if (v !== undefined)
+                    q.set(k, String(v));
+            const s = q.toString();
+            if (s !== '')
+                url += `?${s}`;
+        }
+        const ac = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            ac.abort();
+        }, timeoutMs);
+        const onAbort = () => ac.abort();
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        this.closer.signal.addEventListener('abort', onAbort, { once: true });
+        const headers = { accept: 'application/json' };
+        let body;
+        if (opts.body !== undefined) {
+            headers['content-type'] = 'application/json';
+            body = JSON.stringify(opts.body);
+        }
+        // A read (or keepalive) changes nothing: its outcome is never "unknown" in a way that matters.
+        const mayWrite = opts.retry !== 'read';
+        const why = () => {
+            if (this.closer.signal.aborted)
+                return new RaftlockError('CLIENT_CLOSED', 'the client is closed', { endpoint, outcomeUnknown: mayWrite });
+            if (opts.signal?.aborted)
+                return new RaftlockError('ABORTED', 'the request was aborted', { endpoint, outcomeUnknown: mayWrite, cause: opts.signal.reason });
+            if (timedOut) {
+                return new RaftlockError('REQUEST_TIMEOUT', `${opts.method} ${opts.path} to ${endpoint}: no answer within ${timeoutMs} ms`, {
+                    endpoint,
+                    outcomeUnknown: mayWrite,
+                });
+            }
+            return undefined;
+        };
+        try {
+            let res;
+            try {
+                res = await this.fetchFn(url, { method: opts.method, headers, body, signal: ac.signal });
+            }
+            catch (err) {
+                const stopped = why();
+                if (stopped)
+                    throw stopped;
+                const code = networkCode(err);
+                if (code !== undefined && CONNECT_ERRORS.has(code)) {
+                    throw new RaftlockError('UNAVAILABLE', `cannot connect to ${endpoint}: ${code}`, { endpoint, cause: err });
+                }
+                throw new RaftlockError('CONNECTION_LOST', `${opts.method} ${opts.path} to ${endpoint} failed after sending: ${code ?? err.message}`, {
+                    endpoint,
+                    outcomeUnknown: mayWrite,
+                    cause: err,
+                });
+            }
+            let text;
+            try {
+                text = await readLimited(res, this.maxResponseBytes);
+            }
+            catch (err) {
+                if (err instanceof RaftlockError)
+                    throw err;
+                const stopped = why();
+                if (stopped)
+                    throw stopped;
+                throw new RaftlockError('CONNECTION_LOST', `reading the answer from ${endpoint} failed: ${err.message}`, {
+                    endpoint,
+                    outcomeUnknown: mayWrite,
+                    cause: err,
+                });
+            }
+            return parseResponse(res, text, endpoint, mayWrite);
+        }
+        finally {
+            clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', onAbort);
+            this.closer.signal.removeEventListener('abort', onAbort);
+        }
+    }
+}
+function parseResponse(res, text, endpoint, mayWrite) {
+    let json;
+    try {
+        json = text === '' ? undefined : JSON.parse(text);
+    }
+    catch {
+        throw new RaftlockError('BAD_RESPONSE', `${endpoint} answered ${res.status} with a body that is not JSON`, { status: res.status, endpoint });
+    }
+    if (res.ok) {
+        if (json === undefined)
+            throw new RaftlockError('BAD_RESPONSE', `${endpoint} answered ${res.status} with an empty body`, { status: res.status, endpoint });
+        return json;
+    }
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    const err = json?.error;
+    if (err && typeof err === 'object' && typeof err.code === 'string') {
+        const { code, message, ...details } = err;
+        return throwCoded(code, typeof message === 'string' ? message : code, res.status, details, retryAfterMs, endpoint, mayWrite);
+    }
+    throw new RaftlockError('BAD_RESPONSE', `${endpoint} answered ${res.status} without an error body`, { status: res.status, endpoint, retryAfterMs });
+}
+function throwCoded(code, message, status, details, retryAfterMs, endpoint, mayWrite) {
+    throw new RaftlockError(code, message, {
+        status,
+        details,
+        retryAfterMs: retryAfterMs ?? (status === 503 || status === 429 ? 1000 : undefined),
+        endpoint,
+        outcomeUnknown: mayWrite && (code === 'TIMEOUT' || code === 'PEER_UNREACHABLE' || code === 'NO_QUORUM' || code === 'INTERNAL'),
+    });
+}
+/** Retry-After in ms: delta-seconds or an HTTP date; undefined if absent or unreadable. */
+export function parseRetryAfter(h) {
+    if (h === null || h.trim() === '')
+        return undefined;
+    if (/^\d+$/.test(h.trim()))
+        return Number(h.trim()) * 1000;
+    const t = Date.parse(h);
+    return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+async function readLimited(res, max) {
+    if (!res.body)
+        return '';
+    const chunks = [];
+    let total = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        total += value.byteLength;
+        if (total > max) {
+            await reader.cancel().catch(() => undefined);
+            throw new RaftlockError('BAD_RESPONSE', `response body exceeds ${max} bytes`);
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+function networkCode(err) {
+    let e = err;
+    for (let depth = 0; depth < 5 && e; depth++) {
+        const code = e.code;
+        if (typeof code === 'string')
+            return code;
+        const errors = e.errors;
+        if (Array.isArray(errors) && errors.length > 0) {
+            const inner = networkCode(errors[0]);
+            if (inner)
+                return inner;
+        }
+        e = e.cause;
+    }
+    return undefined;
+}
+function positive(v, dflt, name) {
+    if (v === undefined)
+        return dflt;
+    if (!Number.isFinite(v) || v <= 0)
+        throw new RaftlockError('INVALID_ARGUMENT', `${name} must be a positive number`);
+    return v;
+}
+/** Resolve after `ms`, or reject early when a signal fires. */
+export function sleep(ms, ...signals) {
+    return new Promise((resolve, reject) => {
+        const live = signals.filter((s) => s !== undefined);
+        const done = () => {
+            clearTimeout(timer);
+            for (const s of live)
+                s.removeEventListener('abort', onAbort);
+        };
+        const onAbort = () => {
+            done();
+            reject(new RaftlockError('ABORTED', 'aborted while waiting to retry'));
+        };
+        for (const s of live) {
+            if (s.aborted)
+                return reject(new RaftlockError('ABORTED', 'aborted while waiting to retry'));
+            s.addEventListener('abort', onAbort, { once: true });
+        }
+        const timer = setTimeout(() => {
+            done();
+            resolve();
+        }, ms);
+    });
+}
+//# sourceMappingURL=http-transport.js.map

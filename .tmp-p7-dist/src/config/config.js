@@ -1,0 +1,426 @@
+// Configuration: defaults < YAML file < Kubernetes discovery < environment < CLI flags,
+// validated with zod, completed with derived values, deep-frozen.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { CONFIG_FIELDS, LOG_LEVELS, META_OPTIONS, envNameFor, flagNameFor, parseConfigArgs } from './fields.js';
+import { discoverK8sPeers, k8sDiscoveryInputFromEnv } from './k8s-discovery.js';
+import { memberIdFor } from './member-id.js';
+export const DEFAULT_LIMITS = Object.freeze({
+    maxBodyBytes: 1.5 * 1024 * 1024,
+    maxKeyBytes: 4 * 1024,
+    maxValueBytes: 1024 * 1024,
+    maxTxnOps: 128,
+    maxPendingProposals: 10_000,
+    maxWatchers: 100_000,
+    maxLockWaitMs: 300_000,
+    requestTimeoutMs: 10_000,
+});
+export const DEFAULTS = Object.freeze({
+    name: 'default',
+    listenClient: '127.0.0.1:7379',
+    listenPeer: '127.0.0.1:7380',
+    clusterToken: 'raftlock',
+    join: false,
+    heartbeatIntervalMs: 100,
+    electionTimeoutMs: 1000,
+    snapshotThreshold: 10_000,
+    historyRevisions: 10_000,
+    logLevel: 'info',
+    limits: DEFAULT_LIMITS,
+    testing: Object.freeze({ syncDelayMs: 0 }),
+});
+/** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */
+export const MAX_MEMBERS = 15;
+// ---------------------------------------------------------------------------------------------
+// Parsing helpers
+/** Parses "host:port", "[v6]:port". Port 0 is allowed (listen on a free port). */
+export function parseHostPort(s) {
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(s);
+    if (m === null)
+        throw new Error(`expected host:port (got "${s}")`);
+    const port = Number(m[3]);
+    if (port > 65535)
+        throw new Error(`port must be at most 65535 (got ${port})`);
+    return { host: m[1] ?? m[2], port };
+}
+function normalizeUrl(s) {
+    let u;
+    try {
+        u = new URL(s);
+    }
+    catch {
+        throw new Error(`expected an http(s) URL like http://host:port (got "${s}")`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new Error(`expected an http or https URL (got "${s}")`);
+    if ((u.pathname !== '/' && u.pathname !== '') || u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '') {
+        throw new Error(`expected scheme://host:port with no path, query or credentials (got "${s}")`);
+    }
+    return `${u.protocol}//${u.host}`;
+}
+function hostForUrl(host) {
+    return host.includes(':') ? `[${host}]` : host;
+}
+/**
+ * Parses the flag/env syntax of initialCluster: comma-separated `name=peerUrl|clientUrl`.
+ * Example: `n1=http://127.0.0.1:7380|http://127.0.0.1:7379,n2=http://127.0.0.1:7382|http://127.0.0.1:7381`.
+ */
+export function parseInitialCluster(s) {
+    const out = [];
+    for (const part of s.split(',')) {
+        const item = part.trim();
+        if (item === '')
+            continue;
+        const m = /^([^=|,\s]+)=([^|\s]+)\|([^|\s]+)$/.exec(item);
+        if (m === null)
+            throw new ConfigError('initialCluster', `expected name=peerUrl|clientUrl (got "${item}")`);
+        out.push({ name: m[1], peerUrl: m[2], clientUrl: m[3] });
+    }
+    if (out.length === 0)
+        throw new ConfigError('initialCluster', 'must list at least one member');
+    return out;
+}
+/** Formats members in the flag/env syntax (inverse of parseInitialCluster). */
+export function formatInitialCluster(members) {
+    return members.map((m) => `${m.name}=${m.peerUrl}|${m.clientUrl}`).join(',');
+}
+function fromString(f, raw) {
+    if (typeof raw === 'boolean')
+        return raw;
+    switch (f.kind) {
+        case 'string':
+            return raw;
+        case 'int':
+            return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+        case 'bool': {
+            const v = raw.trim().toLowerCase();
+            if (v === 'true' || v === '1' || v === 'yes')
+                return true;
+            if (v === 'false' || v === '0' || v === 'no' || v === '')
+                return false;
+            return raw;
+        }
+        case 'cluster':
+            return parseInitialCluster(raw);
+    }
+}
+function isPlainObject(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function setPath(obj, path, value) {
+    let cur = obj;
+    for (let i = 0; i < path.length - 1; i++) {
+        const k = path[i];
+        const next = cur[k];
+        if (!isPlainObject(next))
+            cur[k] = {};
+        cur = cur[k];
+    }
+    cur[path[path.length - 1]] = value;
+}
+/** Deep-freezes plain objects and arrays in place; returns the argument. */
+export function deepFreeze(x) {
+    if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+        Object.freeze(x);
+        for (const v of Object.values(x))
+            deepFreeze(v);
+    }
+    return x;
+}
+// ---------------------------------------------------------------------------------------------
+// Schema of the raw (merged) document. Everything optional; defaults are applied afterwards
+// because several depend on other fields.
+const posInt = (max) => z.int('must be an integer').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const hostPortStr = z.string('must be a string "host:port"').check((ctx) => {
+    try {
+        parseHostPort(ctx.value);
+    }
+    catch (err) {
+        ctx.issues.push({ code: 'custom', message: err.message, input: ctx.value });
+    }
+});
+const urlStr = z.string('must be a string URL').check((ctx) => {
+    try {
+        normalizeUrl(ctx.value);
+    }
+    catch (err) {
+        ctx.issues.push({ code: 'custom', message: err.message, input: ctx.value });
+    }
+});
+const memberName = z
+    .string('must be a string')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
+const RawSchema = z.strictObject({
+    name: memberName.optional(),
+    dataDir: z.string('must be a string path').min(1, 'must not be empty').optional(),
+    listenClient: hostPortStr.optional(),
+    listenPeer: hostPortStr.optional(),
+    advertiseClientUrl: urlStr.optional(),
+    advertisePeerUrl: urlStr.optional(),
+    initialCluster: z
+        .array(z.strictObject({ name: memberName, peerUrl: urlStr, clientUrl: urlStr }), 'must be a list of {name, peerUrl, clientUrl}')
+        .min(1, 'must list at least one member')
+        .max(MAX_MEMBERS, `must list at most ${MAX_MEMBERS} members`)
+        .optional(),
+    clusterToken: z.string('must be a string').min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+    join: z.boolean('must be true or false').optional(),
+    heartbeatIntervalMs: posInt(60_000).optional(),
+    electionTimeoutMs: posInt(600_000).optional(),
+    tickMs: posInt(60_000).optional(),
+    snapshotThreshold: posInt(100_000_000).optional(),
+    historyRevisions: posInt(100_000_000).optional(),
+    logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).optional(),
+    limits: z
+        .strictObject({
+        maxBodyBytes: posInt(64 * 1024 * 1024).optional(),
+        maxKeyBytes: posInt(64 * 1024).optional(),
+        maxValueBytes: posInt(32 * 1024 * 1024).optional(),
+        maxTxnOps: posInt(10_000).optional(),
+        maxPendingProposals: posInt(1_000_000).optional(),
+        maxWatchers: posInt(10_000_000).optional(),
+        maxLockWaitMs: posInt(24 * 3600 * 1000).optional(),
+        requestTimeoutMs: posInt(3600 * 1000).optional(),
+    }, 'must be a mapping')
+        .optional(),
+    testing: z
+        .strictObject({ syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional() }, 'must be a mapping')
+        .optional(),
+});
+function pathLabel(path) {
+    return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+/**
+ * Loads, validates and freezes the configuration. Precedence, lowest first: defaults, YAML file
+ * (`--config` or RAFTLOCK_CONFIG), Kubernetes discovery (when enabled), environment
+ * `RAFTLOCK_<FIELD>`, CLI flags `--<field>`. Throws ConfigError (code BAD_CONFIG) naming the
+ * field and where its value came from.
+ */
+export function loadConfig(opts = {}) {
+    const env = opts.env ?? {};
+    const cwd = opts.cwd ?? process.cwd();
+    const args = parseConfigArgs(opts.argv ?? []);
+    const sources = new Map();
+    // 1. YAML file
+    const cfgPathRaw = args.configPath ?? (env[META_OPTIONS.config.env] || undefined);
+    let configFile = null;
+    let raw = {};
+    if (cfgPathRaw !== undefined) {
+        configFile = isAbsolute(cfgPathRaw) ? cfgPathRaw : resolve(cwd, cfgPathRaw);
+        let text;
+        try {
+            text = readFileSync(configFile, 'utf8');
+        }
+        catch (err) {
+            throw new ConfigError('', `cannot read config file ${configFile}: ${err.message}`, { cause: err });
+        }
+        let doc;
+        try {
+            doc = loadYaml(text);
+        }
+        catch (err) {
+            throw new ConfigError('', `config file ${configFile} is not valid YAML: ${err.message}`, { cause: err });
+        }
+        if (doc === null || doc === undefined)
+            doc = {};
+        if (!isPlainObject(doc))
+            throw new ConfigError('', `config file ${configFile} must hold a mapping of fields`);
+        raw = doc;
+        for (const f of CONFIG_FIELDS)
+            sources.set(f.path.join('.'), `config file ${configFile}`);
+    }
+    // 2. Kubernetes discovery
+    const k8sEnv = (env[META_OPTIONS.k8sDiscovery.env] ?? '').toLowerCase();
+    const k8s = args.k8sDiscovery === true || k8sEnv === 'true' || k8sEnv === '1';
+    if (k8s) {
+        const portOf = (field) => {
+            const v = raw[field];
+            const s = typeof v === 'string' ? v : DEFAULTS[field];
+            try {
+                return parseHostPort(s).port;
+            }
+            catch (err) {
+                throw new ConfigError(field, err.message);
+            }
+        };
+        const d = discoverK8sPeers(k8sDiscoveryInputFromEnv(env, { peerPort: portOf('listenPeer'), clientPort: portOf('listenClient') }));
+        const overrides = {
+            name: d.name,
+            initialCluster: d.initialCluster.map((m) => ({ ...m })),
+            advertisePeerUrl: d.advertisePeerUrl,
+            advertiseClientUrl: d.advertiseClientUrl,
+            listenPeer: d.listenPeer,
+            listenClient: d.listenClient,
+        };
+        for (const [k, v] of Object.entries(overrides)) {
+            raw[k] = v;
+            sources.set(k, 'Kubernetes discovery');
+        }
+    }
+    // 3. environment, 4. CLI
+    for (const f of CONFIG_FIELDS) {
+        const key = f.path.join('.');
+        const name = envNameFor(f.path);
+        const v = env[name];
+        if (v !== undefined) {
+            setPath(raw, f.path, fromString(f, v));
+            sources.set(key, `env ${name}`);
+        }
+    }
+    for (const f of CONFIG_FIELDS) {
+        const key = f.path.join('.');
+        const v = args.values.get(key);
+        if (v !== undefined) {
+            setPath(raw, f.path, fromString(f, v));
+            sources.set(key, `flag --${flagNameFor(f.path)}`);
+        }
+    }
+    return finishConfig(raw, { cwd, configFile, k8sDiscovery: k8s, sources });
+}
+/**
+ * Validates a raw config document (the YAML shape) and returns the frozen Config. For tests and
+ * embedders that build a config in code.
+ */
+export function parseConfig(raw, opts = {}) {
+    if (!isPlainObject(raw))
+        throw new ConfigError('', 'config must be a mapping of fields');
+    return finishConfig(structuredClone(raw), { cwd: opts.cwd ?? process.cwd(), configFile: null, k8sDiscovery: false, sources: new Map() });
+}
+function finishConfig(rawIn, ctx) {
+    const fail = (field, msg) => {
+        const src = ctx.sources.get(field) ?? ctx.sources.get(field.split(/[.[]/)[0]);
+        throw new ConfigError(field, src === undefined ? msg : `${msg} [from ${src}]`);
+    };
+    const parsed = RawSchema.safeParse(rawIn);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        if (issue.code === 'unrecognized_keys') {
+            const where = pathLabel(issue.path);
+            const field = where === '' ? issue.keys[0] : `${where}.${issue.keys[0]}`;
+            return fail(field, issue.keys.length === 1 ? 'unknown field' : `unknown fields ${issue.keys.join(', ')}`);
+        }
+        const input = issue.path.reduce((v, k) => (v !== null && typeof v === 'object' ? v[k] : undefined), rawIn);
+        const got = input === undefined ? '' : ` (got ${JSON.stringify(input)})`;
+        return fail(pathLabel(issue.path), `${issue.message}${got}`);
+    }
+    const r = parsed.data;
+    const name = r.name ?? DEFAULTS.name;
+    const clusterToken = r.clusterToken ?? DEFAULTS.clusterToken;
+    const listenClient = r.listenClient ?? DEFAULTS.listenClient;
+    const listenPeer = r.listenPeer ?? DEFAULTS.listenPeer;
+    const listenClientAddress = parseHostPort(listenClient);
+    const listenPeerAddress = parseHostPort(listenPeer);
+    // Timing
+    const heartbeatIntervalMs = r.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs;
+    const electionTimeoutMs = r.electionTimeoutMs ?? DEFAULTS.electionTimeoutMs;
+    const tickMs = r.tickMs ?? Math.max(1, Math.floor(heartbeatIntervalMs / 2));
+    if (electionTimeoutMs < 5 * heartbeatIntervalMs) {
+        fail('electionTimeoutMs', `must be at least 5 x heartbeatIntervalMs (${5 * heartbeatIntervalMs}) (got ${electionTimeoutMs})`);
+    }
+    if (tickMs > heartbeatIntervalMs)
+        fail('tickMs', `must be at most heartbeatIntervalMs (${heartbeatIntervalMs}) (got ${tickMs})`);
+    const { heartbeatTicks, electionTicks } = deriveTicks({ heartbeatIntervalMs, electionTimeoutMs, tickMs });
+    // Limits
+    const limits = { ...DEFAULT_LIMITS, ...stripUndefined(r.limits ?? {}) };
+    if (limits.maxKeyBytes + limits.maxValueBytes > limits.maxBodyBytes) {
+        fail('limits.maxBodyBytes', `must hold a largest key plus a largest value (${limits.maxKeyBytes + limits.maxValueBytes} bytes) (got ${limits.maxBodyBytes})`);
+    }
+    // Cluster membership
+    const clusterRaw = r.initialCluster;
+    const members = [];
+    if (clusterRaw !== undefined) {
+        const names = new Set();
+        const peers = new Set();
+        const ids = new Map();
+        clusterRaw.forEach((m, i) => {
+            if (names.has(m.name))
+                fail(`initialCluster[${i}].name`, `duplicate member name "${m.name}"`);
+            const peerUrl = normalizeUrl(m.peerUrl);
+            if (peers.has(peerUrl))
+                fail(`initialCluster[${i}].peerUrl`, `duplicate peer URL ${peerUrl}`);
+            const id = memberIdFor(m.name, clusterToken);
+            const other = ids.get(id);
+            if (other !== undefined)
+                fail(`initialCluster[${i}].name`, `member id of "${m.name}" collides with "${other}"; rename one of them`);
+            names.add(m.name);
+            peers.add(peerUrl);
+            ids.set(id, m.name);
+            members.push({ id, name: m.name, peerUrl, clientUrl: normalizeUrl(m.clientUrl) });
+        });
+    }
+    const selfEntry = members.find((m) => m.name === name);
+    if (clusterRaw !== undefined && selfEntry === undefined) {
+        fail('initialCluster', `must include this member "${name}" (members: ${members.map((m) => m.name).join(', ')})`);
+    }
+    const advertise = (field, given, fromEntry, listen, listenField) => {
+        if (given !== undefined) {
+            const url = normalizeUrl(given);
+            if (fromEntry !== undefined && fromEntry !== url)
+                fail(field, `does not match this member's entry in initialCluster (${fromEntry}) (got ${url})`);
+            return url;
+        }
+        if (fromEntry !== undefined)
+            return fromEntry;
+        if (listen.host === '0.0.0.0' || listen.host === '::') {
+            return fail(field, `must be set when ${listenField} binds a wildcard address (got ${listen.host})`);
+        }
+        return `http://${hostForUrl(listen.host)}:${listen.port}`;
+    };
+    const advertisePeerUrl = advertise('advertisePeerUrl', r.advertisePeerUrl, selfEntry?.peerUrl, listenPeerAddress, 'listenPeer');
+    const advertiseClientUrl = advertise('advertiseClientUrl', r.advertiseClientUrl, selfEntry?.clientUrl, listenClientAddress, 'listenClient');
+    const memberId = memberIdFor(name, clusterToken);
+    if (selfEntry === undefined)
+        members.push({ id: memberId, name, peerUrl: advertisePeerUrl, clientUrl: advertiseClientUrl });
+    const join = r.join ?? DEFAULTS.join;
+    if (join && members.length < 2)
+        fail('join', 'a joining member needs at least one existing member besides itself in initialCluster');
+    const dataDirRaw = r.dataDir ?? `data/${name}`;
+    const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(ctx.cwd, dataDirRaw);
+    const config = {
+        name,
+        memberId,
+        dataDir,
+        listenClient,
+        listenClientAddress,
+        listenPeer,
+        listenPeerAddress,
+        advertiseClientUrl,
+        advertisePeerUrl,
+        initialCluster: members,
+        clusterToken,
+        join,
+        heartbeatIntervalMs,
+        electionTimeoutMs,
+        tickMs,
+        heartbeatTicks,
+        electionTicks,
+        snapshotThreshold: r.snapshotThreshold ?? DEFAULTS.snapshotThreshold,
+        historyRevisions: r.historyRevisions ?? DEFAULTS.historyRevisions,
+        logLevel: r.logLevel ?? DEFAULTS.logLevel,
+        limits,
+        testing: { syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs },
+        configFile: ctx.configFile,
+        k8sDiscovery: ctx.k8sDiscovery,
+    };
+    return deepFreeze(config);
+}
+function stripUndefined(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+/**
+ * Tick counts for the Raft core: the driver calls tick() every tickMs. Intervals are rounded
+ * down to whole ticks; heartbeatTicks is at least 1 and electionTicks greater than heartbeatTicks.
+ */
+export function deriveTicks(t) {
+    if (!(t.tickMs >= 1))
+        throw new Error(`deriveTicks: tickMs must be >= 1 (got ${t.tickMs})`);
+    const heartbeatTicks = Math.max(1, Math.floor(t.heartbeatIntervalMs / t.tickMs));
+    const electionTicks = Math.floor(t.electionTimeoutMs / t.tickMs);
+    if (electionTicks <= heartbeatTicks) {
+        throw new ConfigError('electionTimeoutMs', `must span more ticks than heartbeatIntervalMs (got ${electionTicks} <= ${heartbeatTicks} ticks of ${t.tickMs} ms)`);
+    }
+    return { heartbeatTicks, electionTicks };
+}
+//# sourceMappingURL=config.js.map

@@ -1,0 +1,104 @@
+// The one table of settable fields. It drives the environment variable names
+// (`RAFTLOCK_<SNAKE_PATH>`), the CLI flags (`--kebab-path`), their string parsing and `--help`.
+import { Command, Option } from 'commander';
+import { ConfigError } from './errors.js';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const CONFIG_FIELDS = [
+    { path: ['name'], kind: 'string', description: 'member name, unique in the cluster (default "default")' },
+    { path: ['dataDir'], kind: 'string', description: 'directory for the Raft log, snapshots and state (default ./data/<name>)' },
+    { path: ['listenClient'], kind: 'string', description: 'host:port for the client REST/WebSocket API (default 127.0.0.1:7379)' },
+    { path: ['listenPeer'], kind: 'string', description: 'host:port for peer traffic (default 127.0.0.1:7380)' },
+    { path: ['advertiseClientUrl'], kind: 'string', description: 'client URL other members and clients use to reach this member (default from initialCluster or listenClient)' },
+    { path: ['advertisePeerUrl'], kind: 'string', description: 'peer URL other members use to reach this member (default from initialCluster or listenPeer)' },
+    { path: ['initialCluster'], kind: 'cluster', description: 'initial members as name=peerUrl|clientUrl,... e.g. n1=http://10.0.0.1:7380|http://10.0.0.1:7379,n2=...' },
+    { path: ['clusterToken'], kind: 'string', description: 'cluster identity; members of different tokens refuse each other (default "raftlock")' },
+    { path: ['join'], kind: 'bool', description: 'this is a new member joining an existing cluster (do not bootstrap)' },
+    { path: ['heartbeatIntervalMs'], kind: 'int', description: 'leader heartbeat interval in ms (default 100)' },
+    { path: ['electionTimeoutMs'], kind: 'int', description: 'election timeout in ms, at least 5 x heartbeat (default 1000)' },
+    { path: ['tickMs'], kind: 'int', description: 'Raft tick in ms (default heartbeatIntervalMs / 2)' },
+    { path: ['snapshotThreshold'], kind: 'int', description: 'applied entries between snapshots (default 10000)' },
+    { path: ['historyRevisions'], kind: 'int', description: 'key revisions kept for watches and historical reads (default 10000)' },
+    { path: ['logLevel'], kind: 'string', description: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
+    { path: ['limits', 'maxBodyBytes'], kind: 'int', description: 'largest HTTP request body (default 1572864)' },
+    { path: ['limits', 'maxKeyBytes'], kind: 'int', description: 'largest key (default 4096)' },
+    { path: ['limits', 'maxValueBytes'], kind: 'int', description: 'largest value (default 1048576)' },
+    { path: ['limits', 'maxTxnOps'], kind: 'int', description: 'most operations in one transaction (default 128)' },
+    { path: ['limits', 'maxPendingProposals'], kind: 'int', description: 'most proposals waiting for commit (default 10000)' },
+    { path: ['limits', 'maxWatchers'], kind: 'int', description: 'most watchers on this member (default 100000)' },
+    { path: ['limits', 'maxLockWaitMs'], kind: 'int', description: 'longest a lock request may wait (default 300000)' },
+    { path: ['limits', 'requestTimeoutMs'], kind: 'int', description: 'default deadline of a request (default 10000)' },
+    { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
+];
+function camelToSnake(s) {
+    return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+function camelToKebab(s) {
+    return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+/** `['limits','maxBodyBytes']` -> `RAFTLOCK_LIMITS_MAX_BODY_BYTES`. */
+export function envNameFor(path) {
+    return `RAFTLOCK_${path.map(camelToSnake).join('_')}`;
+}
+/** `['limits','maxBodyBytes']` -> `limits-max-body-bytes` (the flag is `--limits-max-body-bytes`). */
+export function flagNameFor(path) {
+    return path.map(camelToKebab).join('-');
+}
+/** The key commander stores a flag under: `limitsMaxBodyBytes`. */
+function commanderKey(path) {
+    return flagNameFor(path).replace(/-([a-z0-9])/g, (_m, c) => c.toUpperCase());
+}
+/** Options that are not config fields but steer loading. */
+export const META_OPTIONS = {
+    config: { flag: 'config', env: 'RAFTLOCK_CONFIG', description: 'path of the YAML config file' },
+    k8sDiscovery: { flag: 'k8s-discovery', env: 'RAFTLOCK_K8S_DISCOVERY', description: 'derive name and initial cluster from the StatefulSet environment (POD_NAME, RAFTLOCK_REPLICAS, RAFTLOCK_SERVICE, POD_NAMESPACE)' },
+};
+/** Commander option definitions for every config flag (use them in cmd/ for `--help`). */
+export function configOptions() {
+    const opts = [
+        new Option(`--${META_OPTIONS.config.flag} <path>`, `${META_OPTIONS.config.description} [env ${META_OPTIONS.config.env}]`),
+        new Option(`--${META_OPTIONS.k8sDiscovery.flag}`, `${META_OPTIONS.k8sDiscovery.description} [env ${META_OPTIONS.k8sDiscovery.env}=true]`),
+    ];
+    for (const f of CONFIG_FIELDS) {
+        const flag = flagNameFor(f.path);
+        const help = `${f.description} [env ${envNameFor(f.path)}]`;
+        opts.push(f.kind === 'bool' ? new Option(`--${flag}`, help) : new Option(`--${flag} <value>`, help));
+    }
+    return opts;
+}
+/** Adds every config option to a commander Command; returns the command. */
+export function addConfigOptions(cmd) {
+    for (const o of configOptions())
+        cmd.addOption(o);
+    return cmd;
+}
+/**
+ * Parses user arguments (process.argv.slice(2)) with commander. Unknown options, missing values
+ * and positional arguments are errors. `--help` is not handled here: cmd/ shows it.
+ */
+export function parseConfigArgs(argv) {
+    const cmd = new Command('raftlockd');
+    cmd.helpOption(false).exitOverride().allowExcessArguments(false).configureOutput({ writeOut: () => { }, writeErr: () => { } });
+    addConfigOptions(cmd);
+    try {
+        cmd.parse(argv, { from: 'user' });
+    }
+    catch (err) {
+        const msg = err.message.replace(/^error: /, '');
+        throw new ConfigError('', `command line: ${msg}`, { cause: err });
+    }
+    const o = cmd.opts();
+    const values = new Map();
+    for (const f of CONFIG_FIELDS) {
+        const v = o[commanderKey(f.path)];
+        if (v !== undefined)
+            values.set(f.path.join('.'), v);
+    }
+    const configPath = o['config'];
+    const k8s = o['k8sDiscovery'];
+    return {
+        values,
+        ...(typeof configPath === 'string' ? { configPath } : {}),
+        ...(k8s === true ? { k8sDiscovery: true } : {}),
+    };
+}
+//# sourceMappingURL=fields.js.map

@@ -1,0 +1,876 @@
+// The driver: the ONE loop that turns the consensus core's Ready into I/O, in the order the
+// contract in raft/types.ts demands: persist -> send -> apply -> advance. It also keeps client
+// requests honest: every proposal gets its own result or a coded error, never a silent hang.
+import { CodedError, isErrorCode } from '../api/errors.js';
+import { RawNode, MemoryLog, decodeConfChange, encodeConfChange } from '../raft/index.js';
+import { ConfChangeType, EntryType, StateRole, } from '../raft/types.js';
+import { StateMachine, WatchHub, encodeCommand, decodeCommand } from '../state/index.js';
+import { decodeForwardRequest, decodeForwardResponse, encodeForward, } from './forward.js';
+import { Lessor } from './lessor.js';
+import { MemberDirectory, decodeMemberContext, decodeSnapshotEnvelope, encodeMemberContext, encodeSnapshotEnvelope, } from './members.js';
+const ROLE_OF = {
+    [StateRole.Leader]: 'leader',
+    [StateRole.Follower]: 'follower',
+    [StateRole.Candidate]: 'candidate',
+    [StateRole.PreCandidate]: 'candidate',
+};
+/** Max entries handed to one Ready-persist cycle is bounded by the core; this bounds reads. */
+const MAX_READ_WAITERS = 100_000;
+const MAX_LOCK_WATCHES = 100_000;
+const MAX_REVOKES_PER_CHECK = 64;
+export class Member {
+    o;
+    raft;
+    memLog;
+    sm;
+    hub;
+    directory = new MemberDirectory();
+    lessor = new Lessor();
+    applied;
+    snapshotIndex;
+    lead = 0;
+    role = StateRole.Follower;
+    /** Index of the first entry of this member's current leadership term (its empty entry). */
+    leaderSinceIndex = Number.POSITIVE_INFINITY;
+    pending = new Map();
+    readQueue = [];
+    readInFlight = null;
+    readSeq = 0;
+    applyWaiters = [];
+    lockWatches = new Set();
+    leaderWaiters = new Set();
+    loopRunning = false;
+    loopAgain = false;
+    stopped = false;
+    stopping = false;
+    ticker = null;
+    lessorTimer = null;
+    loopIdle = Promise.resolve();
+    fatalError = null;
+    constructor(o, raft, memLog, sm, applied, snapshotIndex) {
+        this.o = o;
+        this.raft = raft;
+        this.memLog = memLog;
+        this.sm = sm;
+        this.applied = applied;
+        this.snapshotIndex = snapshotIndex;
+        this.hub = new WatchHub(sm, { maxWatchers: o.maxWatchers });
+    }
+    /** Recover from the durable log (or bootstrap a new cluster), then start ticking. */
+    static async start(o) {
+        const loaded = await o.log.load();
+        const memLog = new MemoryLog();
+        let sm = new StateMachine({ historyRevisions: o.historyRevisions });
+        let members = null;
+        let snapshotIndex = 0;
+        if (!loaded.hardState && !loaded.snapshot && loaded.entries.length === 0 && !o.join) {
+            // A brand-new founding member: every founder writes the same bootstrap entries, so the
+            // membership is itself in the log and later members learn it by replication.
+            const ids = o.initialMembers.map((m) => m.id);
+            const boot = MemoryLog.bootstrap(ids);
+            const byId = new Map(o.initialMembers.map((m) => [m.id, m]));
+            const entries = boot.entries.map((e) => {
+                const cc = decodeConfChange(e.data);
+                const rec = byId.get(cc.nodeId);
+                if (!rec)
+                    throw new Error(`bootstrap entry for unknown member ${cc.nodeId}`);
+                return { ...e, data: reencodeWithContext(e, rec) };
+            });
+            await o.log.save({ hardState: boot.hardState, entries }, true);
+            loaded.hardState = boot.hardState;
+            loaded.entries = entries;
+        }
+        if (loaded.snapshot) {
+            memLog.applySnapshot(loaded.snapshot);
+            snapshotIndex = loaded.snapshot.metadata.index;
+            if (loaded.snapshot.data.length > 0) {
+                const env = decodeSnapshotEnvelope(loaded.snapshot.data);
+                members = env.members;
+                sm = StateMachine.restore(env.state, { historyRevisions: o.historyRevisions });
+            }
+        }
+        if (loaded.entries.length > 0)
+            memLog.append(loaded.entries);
+        if (loaded.hardState)
+            memLog.setHardState(loaded.hardState);
+        const raft = new RawNode({
+            id: o.self.id,
+            electionTicks: o.electionTicks,
+            heartbeatTicks: o.heartbeatTicks,
+            storage: memLog,
+            rng: o.rng,
+            applied: snapshotIndex,
+            preVote: true,
+            checkQuorum: true,
+            maxInflightMsgs: 256,
+            maxSizePerMsg: 1 << 20,
+            maxCommittedSizePerReady: 8 << 20,
+            maxUncommittedEntriesSize: 64 << 20,
+        });
+        const m = new Member(o, raft, memLog, sm, snapshotIndex, snapshotIndex);
+        if (members)
+            m.directory.replaceAll(members);
+        for (const rec of o.initialMembers)
+            if (!m.directory.get(rec.id))
+                m.directory.upsert(rec);
+        m.directory.upsert(o.self);
+        for (const rec of m.directory.all())
+            if (rec.id !== o.self.id)
+                o.peers.setPeer(rec.id, rec.peerUrl);
+        m.ticker = o.clock.every(o.tickMs, () => {
+            if (m.stopped)
+                return;
+            m.raft.tick();
+            m.kick();
+        });
+        m.lessorTimer = o.clock.every(Math.max(o.tickMs, 50), () => m.checkLeases());
+        m.kick();
+        return m;
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Inputs from the transport
+    /** A Raft message from a peer. */
+    handlePeerMessage(msg) {
+        if (this.stopped)
+            return;
+        this.raft.step(msg);
+        this.kick();
+    }
+    reportSnapshot(to, ok) {
+        if (this.stopped)
+            return;
+        this.raft.reportSnapshot(to, ok);
+        this.kick();
+    }
+    reportUnreachable(to) {
+        if (this.stopped)
+            return;
+        this.raft.reportUnreachable(to);
+    }
+    /** A forwarded client request from a follower (we are, or were, the leader). */
+    async handlePeerRequest(_from, payload) {
+        let req;
+        try {
+            req = decodeForwardRequest(payload);
+        }
+        catch (e) {
+            return encodeForward({ ok: false, code: 'BAD_REQUEST', message: e.message });
+        }
+        try {
+            let resp;
+            if (req.kind === 'propose') {
+                if (this.role !== StateRole.Leader)
+                    throw this.notLeaderError();
+                const { result, index } = await this.proposeLocal(req.cmd, Math.min(req.timeoutMs, this.o.requestTimeoutMs));
+                resp = { ok: true, kind: 'propose', result, index };
+            }
+            else if (req.kind === 'keepalive') {
+                const ttlMs = await this.keepaliveLocal(req.lease);
+                resp = { ok: true, kind: 'keepalive', ttlMs };
+            }
+            else if (req.kind === 'leaseRemaining') {
+                const remainingMs = await this.remainingLocal(req.lease);
+                resp = { ok: true, kind: 'leaseRemaining', remainingMs };
+            }
+            else {
+                const index = await this.confChangeLocal(req.change, req.member);
+                resp = { ok: true, kind: 'confChange', index };
+            }
+            return encodeForward(resp);
+        }
+        catch (e) {
+            const ce = e instanceof CodedError ? e : new CodedError('INTERNAL', e?.message ?? 'internal error');
+            return encodeForward({ ok: false, code: ce.code, message: ce.message, details: ce.details });
+        }
+    }
+    // ---------------------------------------------------------------------------------------------
+    // The loop
+    kick() {
+        if (this.stopped)
+            return;
+        if (this.loopRunning) {
+            this.loopAgain = true;
+            return;
+        }
+        if (!this.raft.hasReady())
+            return;
+        this.loopRunning = true;
+        this.loopIdle = this.runLoop();
+    }
+    async runLoop() {
+        try {
+            do {
+                this.loopAgain = false;
+                while (!this.stopped && this.raft.hasReady()) {
+                    const rd = this.raft.ready();
+                    await this.handleReady(rd);
+                    this.raft.advance(rd);
+                    this.afterAdvance();
+                    await this.maybeSnapshot();
+                }
+            } while (this.loopAgain && !this.stopped);
+        }
+        catch (err) {
+            this.fail(err);
+        }
+        finally {
+            this.loopRunning = false;
+        }
+    }
+    async handleReady(rd) {
+        if (rd.softState)
+            this.onSoftState(rd.softState.lead, rd.softState.role);
+        // 1. persist — one write batch, synced when the core says a promise depends on it.
+        if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+            const t0 = performance.now();
+            await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
+            this.o.metrics?.storageSyncSeconds?.((performance.now() - t0) / 1000);
+        }
+        if (rd.hardState)
+            this.o.metrics?.term?.(rd.hardState.term);
+        // 2. send
+        if (rd.messages.length > 0)
+            this.o.peers.send(rd.messages);
+        // 3. apply
+        if (rd.snapshot)
+            this.installSnapshot(rd.snapshot);
+        if (rd.committedEntries.length > 0)
+            this.applyEntries(rd.committedEntries);
+        for (const rs of rd.readStates)
+            this.onReadState(new TextDecoder().decode(rs.requestCtx), rs.index);
+    }
+    afterAdvance() {
+        const st = this.raft.status();
+        this.o.metrics?.proposalsPending?.(this.pending.size);
+        const stats = this.o.log.stats?.();
+        if (stats)
+            this.o.metrics?.logSize?.(stats.entries, stats.bytes, stats.firstIndex, stats.lastIndex);
+        else
+            this.o.metrics?.logSize?.(st.lastIndex - st.firstIndex + 1, 0, st.firstIndex, st.lastIndex);
+    }
+    onSoftState(lead, role) {
+        const prevLead = this.lead;
+        const prevRole = this.role;
+        this.lead = lead;
+        this.role = role;
+        if (prevLead !== lead) {
+            this.o.metrics?.leaderChanged?.();
+            this.o.logger.info({ lead, role, term: this.raft.status().term }, 'leader changed');
+            if (lead !== 0)
+                for (const w of [...this.leaderWaiters])
+                    w();
+        }
+        if (role === StateRole.Candidate && prevRole !== StateRole.Candidate)
+            this.o.metrics?.electionStarted?.();
+        if (role === StateRole.Leader && prevRole !== StateRole.Leader) {
+            this.o.metrics?.electionWon?.();
+            this.leaderSinceIndex = this.raft.status().lastIndex;
+            this.lessor.promote();
+        }
+        else if (role !== StateRole.Leader && prevRole === StateRole.Leader) {
+            this.leaderSinceIndex = Number.POSITIVE_INFINITY;
+            this.lessor.demote();
+        }
+        this.o.metrics?.role?.(role === StateRole.Leader, lead !== 0);
+    }
+    installSnapshot(snap) {
+        const idx = snap.metadata.index;
+        if (snap.data.length > 0) {
+            const env = decodeSnapshotEnvelope(snap.data);
+            this.sm = StateMachine.restore(env.state, { historyRevisions: this.o.historyRevisions });
+            this.directory.replaceAll(env.members);
+            this.directory.upsert(this.o.self);
+            for (const rec of env.members)
+                if (rec.id !== this.o.self.id)
+                    this.o.peers.setPeer(rec.id, rec.peerUrl);
+        }
+        this.applied = idx;
+        this.snapshotIndex = idx;
+        this.hub.resync(this.sm);
+        // Proposals at or below the snapshot: this member cannot tell whether they were applied.
+        for (const [index, p] of this.pending) {
+            if (index <= idx) {
+                this.pending.delete(index);
+                p.timer.cancel();
+                p.reject(new CodedError('TIMEOUT', 'outcome unknown: this member installed a snapshot past the proposal'));
+            }
+        }
+        this.notifyApplied();
+    }
+    applyEntries(entries) {
+        const t0 = performance.now();
+        const now = this.o.clock.now();
+        let leaseChange = false;
+        for (const e of entries) {
+            if (e.index <= this.applied)
+                continue;
+            if (e.index !== this.applied + 1)
+                throw new Error(`apply gap: applied=${this.applied}, next entry ${e.index}`);
+            let result;
+            if (e.type === EntryType.ConfChange) {
+                this.applyConfChange(e);
+            }
+            else if (e.data.length > 0) {
+                let cmd;
+                try {
+                    cmd = decodeCommand(e.data);
+                }
+                catch (err) {
+                    result = { op: 'error', revision: this.sm.revision(), code: 'INVALID_COMMAND', message: err.message };
+                }
+                if (cmd) {
+                    const out = this.sm.apply(cmd);
+                    result = out.result;
+                    if (out.events.length > 0)
+                        this.hub.publish(out.result.revision, out.events);
+                    if (cmd.op === 'leaseGrant' && result.op === 'leaseGrant') {
+                        this.lessor.renew(cmd.id, cmd.ttlMs, now);
+                        leaseChange = true;
+                        this.o.metrics?.leaseGranted?.();
+                    }
+                    else if (cmd.op === 'leaseRevoke') {
+                        this.lessor.forget(cmd.id);
+                        leaseChange = true;
+                        if (result.op === 'leaseRevoke')
+                            this.o.metrics?.leaseRevoked?.(cmd.reason);
+                    }
+                    else if (cmd.op.startsWith('lock')) {
+                        leaseChange = true;
+                    }
+                }
+            }
+            this.applied = e.index;
+            const p = this.pending.get(e.index);
+            if (p) {
+                this.pending.delete(e.index);
+                p.timer.cancel();
+                if (p.term !== e.term) {
+                    p.reject(new CodedError('PROPOSAL_LOST', 'leader changed and the proposed entry was replaced; it was not applied'));
+                    this.o.metrics?.proposalFailed?.('PROPOSAL_LOST');
+                }
+                else {
+                    this.o.metrics?.proposalCommitted?.((now - p.startedAt) / 1000);
+                    p.resolve(result ?? { op: 'noop', revision: this.sm.revision() });
+                }
+            }
+        }
+        this.o.metrics?.proposalApplied?.(entries.length);
+        this.o.metrics?.applySeconds?.((performance.now() - t0) / 1000);
+        if (leaseChange)
+            this.updateCoordinationGauges();
+        this.notifyApplied();
+        this.checkLockWatches();
+    }
+    applyConfChange(e) {
+        const cc = decodeConfChange(e.data);
+        const rec = decodeMemberContext(cc.context);
+        if (cc.type === ConfChangeType.RemoveNode) {
+            this.directory.remove(cc.nodeId);
+            if (cc.nodeId !== this.o.self.id)
+                this.o.peers.removePeer(cc.nodeId);
+        }
+        else if (rec) {
+            this.directory.upsert(rec);
+            if (rec.id !== this.o.self.id)
+                this.o.peers.setPeer(rec.id, rec.peerUrl);
+        }
+    }
+    notifyApplied() {
+        if (this.applyWaiters.length === 0)
+            return;
+        const ready = [];
+        const rest = [];
+        for (const w of this.applyWaiters)
+            (w.index <= this.applied ? ready : rest).push(w);
+        this.applyWaiters = rest;
+        for (const w of ready)
+            w.resolve();
+    }
+    waitApplied(index) {
+        if (index <= this.applied)
+            return Promise.resolve();
+        return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
+    }
+    async maybeSnapshot() {
+        if (this.applied - this.snapshotIndex < this.o.snapshotThreshold)
+            return;
+        const t0 = performance.now();
+        const index = this.applied;
+        const data = encodeSnapshotEnvelope(this.directory.all(), this.sm.snapshot());
+        this.raft.compact(index, data);
+        const snap = this.memLog.snapshot();
+        await this.o.log.saveSnapshot(snap);
+        this.snapshotIndex = index;
+        this.o.metrics?.snapshotTaken?.((performance.now() - t0) / 1000, data.length);
+        this.o.logger.info({ index, bytes: data.length }, 'snapshot taken, log compacted');
+    }
+    fail(err) {
+        if (this.fatalError)
+            return;
+        this.fatalError = err;
+        this.o.logger.error({ err: String(err?.stack ?? err) }, 'fatal error in the raft loop; member stops');
+        this.stopped = true;
+        this.ticker?.cancel();
+        this.lessorTimer?.cancel();
+        this.rejectAll(new CodedError('INTERNAL', 'member stopped after a fatal error'));
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Proposals
+    notLeaderError() {
+        return this.lead === 0
+            ? new CodedError('NO_LEADER', 'no leader is known; retry shortly')
+            : new CodedError('NO_LEADER', `this member is not the leader (leader is ${this.lead})`);
+    }
+    proposeLocal(cmd, timeoutMs) {
+        if (this.stopping || this.stopped)
+            return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is shutting down'));
+        if (this.pending.size >= this.o.maxPendingProposals) {
+            return Promise.reject(new CodedError('TOO_MANY_REQUESTS', `too many proposals in flight (${this.pending.size})`));
+        }
+        const r = this.raft.propose(encodeCommand(cmd));
+        if (!r.ok) {
+            this.o.metrics?.proposalFailed?.(r.code);
+            const code = r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL';
+            return Promise.reject(new CodedError(code, r.message));
+        }
+        const index = r.index;
+        return new Promise((resolve, reject) => {
+            const timer = this.o.clock.after(timeoutMs, () => {
+                if (this.pending.get(index) === p) {
+                    this.pending.delete(index);
+                    this.o.metrics?.proposalFailed?.('TIMEOUT');
+                    reject(new CodedError('TIMEOUT', `not applied within ${timeoutMs} ms; the outcome is unknown`));
+                }
+            });
+            const p = {
+                term: r.term,
+                startedAt: this.o.clock.now(),
+                resolve: (result) => resolve({ result, index }),
+                reject,
+                timer,
+            };
+            this.pending.set(index, p);
+            this.kick();
+        });
+    }
+    waitForLeader(ms) {
+        if (this.lead !== 0)
+            return Promise.resolve(true);
+        return new Promise((resolve) => {
+            const done = (v) => {
+                this.leaderWaiters.delete(onLeader);
+                timer.cancel();
+                resolve(v);
+            };
+            const onLeader = () => done(true);
+            const timer = this.o.clock.after(ms, () => done(false));
+            this.leaderWaiters.add(onLeader);
+        });
+    }
+    async propose(cmd, opts) {
+        const timeoutMs = Math.min(opts?.timeoutMs ?? this.o.requestTimeoutMs, this.o.requestTimeoutMs);
+        const deadline = this.o.clock.now() + timeoutMs;
+        for (let attempt = 0;; attempt++) {
+            if (this.stopping || this.stopped)
+                throw new CodedError('SHUTTING_DOWN', 'member is shutting down');
+            const left = deadline - this.o.clock.now();
+            if (this.lead === 0 && !(await this.waitForLeader(Math.min(left, this.electionTimeoutMs() * 2)))) {
+                throw new CodedError('NO_LEADER', 'no leader is known; retry shortly');
+            }
+            if (this.role === StateRole.Leader) {
+                return (await this.proposeLocal(cmd, Math.max(1, deadline - this.o.clock.now()))).result;
+            }
+            const resp = await this.forward({ kind: 'propose', cmd, timeoutMs: Math.max(1, deadline - this.o.clock.now()) }, deadline);
+            if (resp.ok && resp.kind === 'propose') {
+                // Read-your-writes on this member: wait (bounded) until it has applied the entry too.
+                await Promise.race([this.waitApplied(resp.index), this.sleep(Math.max(0, deadline - this.o.clock.now()))]);
+                return resp.result;
+            }
+            if (!resp.ok) {
+                // The peer we thought was leader is not (any more): nothing was proposed; retry once the
+                // leader is known again, within the deadline.
+                if (resp.code === 'NO_LEADER' && attempt < 3 && this.o.clock.now() < deadline) {
+                    await this.sleep(Math.min(50, Math.max(0, deadline - this.o.clock.now())));
+                    continue;
+                }
+                throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message, { details: resp.details });
+            }
+            throw new CodedError('INTERNAL', 'unexpected forward response');
+        }
+    }
+    async forward(req, deadline) {
+        const to = this.lead;
+        if (to === 0)
+            return { ok: false, code: 'NO_LEADER', message: 'no leader is known' };
+        const timeout = Math.max(1, deadline - this.o.clock.now()) + 250;
+        try {
+            return decodeForwardResponse(await this.o.peers.request(to, encodeForward(req), timeout));
+        }
+        catch (e) {
+            const code = e.code;
+            if (req.kind === 'propose') {
+                // We cannot know whether the leader proposed it: the outcome is unknown.
+                return { ok: false, code: code === 'PEER_UNREACHABLE' ? 'PEER_UNREACHABLE' : 'TIMEOUT', message: `forwarding to leader ${to} failed: ${e.message}` };
+            }
+            return { ok: false, code: code && isErrorCode(code) ? code : 'PEER_UNREACHABLE', message: e.message };
+        }
+    }
+    sleep(ms) {
+        return new Promise((resolve) => this.o.clock.after(ms, resolve));
+    }
+    electionTimeoutMs() {
+        return this.o.electionTicks * this.o.tickMs;
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Linearizable reads (ReadIndex), batched: every read waiting when a round starts shares it;
+    // reads arriving during a round wait for the next one (a round must start after the read).
+    readBarrier(opts) {
+        if (this.stopped)
+            return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is stopped'));
+        if (this.readQueue.length >= MAX_READ_WAITERS)
+            return Promise.reject(new CodedError('TOO_MANY_REQUESTS', 'too many reads waiting'));
+        const timeoutMs = Math.min(opts?.timeoutMs ?? this.o.requestTimeoutMs, this.o.requestTimeoutMs);
+        return new Promise((resolve, reject) => {
+            const w = {
+                done: false,
+                resolve: () => {
+                    if (w.done)
+                        return;
+                    w.done = true;
+                    timer.cancel();
+                    resolve();
+                },
+                reject: (e) => {
+                    if (w.done)
+                        return;
+                    w.done = true;
+                    timer.cancel();
+                    reject(e);
+                },
+            };
+            const timer = this.o.clock.after(timeoutMs, () => w.reject(new CodedError(this.lead === 0 ? 'NO_LEADER' : 'TIMEOUT', `linearizable read not confirmed within ${timeoutMs} ms`)));
+            this.readQueue.push(w);
+            this.issueRead();
+        });
+    }
+    issueRead() {
+        if (this.readInFlight || this.stopped)
+            return;
+        const waiters = this.readQueue.splice(0).filter((w) => !w.done);
+        if (waiters.length === 0)
+            return;
+        const ctx = `${this.o.self.id}:${++this.readSeq}`;
+        if (!this.raft.readIndex(new TextEncoder().encode(ctx))) {
+            // No leader right now: keep the reads queued and try again when one appears (each read
+            // has its own deadline).
+            this.readQueue.unshift(...waiters);
+            this.waitForLeader(this.electionTimeoutMs()).then(() => this.issueRead());
+            return;
+        }
+        const retry = this.o.clock.after(this.electionTimeoutMs(), () => {
+            // The round got lost (leader change, dropped message): re-issue for whoever still waits.
+            if (this.readInFlight?.ctx !== ctx)
+                return;
+            this.readInFlight = null;
+            this.readQueue.unshift(...waiters.filter((w) => !w.done));
+            this.issueRead();
+        });
+        this.readInFlight = { ctx, waiters, startedAt: performance.now(), retry };
+        this.kick();
+    }
+    onReadState(ctx, index) {
+        const r = this.readInFlight;
+        if (!r || r.ctx !== ctx)
+            return;
+        this.readInFlight = null;
+        r.retry.cancel();
+        this.o.metrics?.readIndexSeconds?.((performance.now() - r.startedAt) / 1000);
+        void this.waitApplied(index).then(() => {
+            for (const w of r.waiters)
+                w.resolve();
+        });
+        this.issueRead();
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Leases
+    checkLeases() {
+        if (this.stopped || this.role !== StateRole.Leader || this.applied < this.leaderSinceIndex)
+            return;
+        const now = this.o.clock.now();
+        const due = this.lessor.due(this.sm.leases(), now, MAX_REVOKES_PER_CHECK);
+        for (const id of due) {
+            this.proposeLocal({ op: 'leaseRevoke', id, reason: 'expire' }, this.o.requestTimeoutMs)
+                .catch((e) => this.o.logger.warn({ lease: id, err: String(e) }, 'lease expiry revoke failed; will retry'))
+                .finally(() => this.lessor.revokeSettled(id));
+        }
+    }
+    async ensureLeaderCurrent() {
+        if (this.role !== StateRole.Leader)
+            throw this.notLeaderError();
+        // Confirm leadership now, and that this leader's state is current (it has applied its own
+        // first entry), so a renewal cannot be granted by a deposed leader.
+        await this.readBarrier();
+        if (this.role !== StateRole.Leader || this.applied < this.leaderSinceIndex)
+            throw this.notLeaderError();
+    }
+    async keepaliveLocal(id) {
+        await this.ensureLeaderCurrent();
+        const l = this.sm.lease(id);
+        if (!l)
+            throw new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`);
+        this.lessor.renew(id, l.ttlMs, this.o.clock.now());
+        return l.ttlMs;
+    }
+    async remainingLocal(id) {
+        await this.ensureLeaderCurrent();
+        const l = this.sm.lease(id);
+        if (!l)
+            throw new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`);
+        return this.lessor.remainingMs(id, l.ttlMs, this.o.clock.now());
+    }
+    async leaseKeepalive(id) {
+        if (this.role === StateRole.Leader)
+            return { ttlMs: await this.keepaliveLocal(id) };
+        if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2)))
+            throw new CodedError('NO_LEADER', 'no leader is known');
+        const resp = await this.forward({ kind: 'keepalive', lease: id }, this.o.clock.now() + this.o.requestTimeoutMs);
+        if (resp.ok && resp.kind === 'keepalive')
+            return { ttlMs: resp.ttlMs };
+        if (!resp.ok)
+            throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
+        throw new CodedError('INTERNAL', 'unexpected forward response');
+    }
+    async leaseRemaining(id) {
+        if (this.role === StateRole.Leader)
+            return this.remainingLocal(id);
+        if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2)))
+            throw new CodedError('NO_LEADER', 'no leader is known');
+        const resp = await this.forward({ kind: 'leaseRemaining', lease: id }, this.o.clock.now() + this.o.requestTimeoutMs);
+        if (resp.ok && resp.kind === 'leaseRemaining')
+            return resp.remainingMs;
+        if (!resp.ok)
+            throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
+        throw new CodedError('INTERNAL', 'unexpected forward response');
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Locks
+    awaitLockGrant(name, waiterId, signal) {
+        return new Promise((resolve, reject) => {
+            if (this.lockWatches.size >= MAX_LOCK_WATCHES) {
+                reject(new CodedError('TOO_MANY_REQUESTS', 'too many lock waits'));
+                return;
+            }
+            const w = {
+                name,
+                waiterId,
+                resolve: (h) => {
+                    this.lockWatches.delete(w);
+                    signal.removeEventListener('abort', onAbort);
+                    resolve(h);
+                },
+            };
+            const onAbort = () => {
+                this.lockWatches.delete(w);
+                reject(new CodedError('TIMEOUT', 'lock wait aborted'));
+            };
+            if (signal.aborted) {
+                onAbort();
+                return;
+            }
+            signal.addEventListener('abort', onAbort, { once: true });
+            this.lockWatches.add(w);
+            this.checkLockWatch(w);
+        });
+    }
+    checkLockWatch(w) {
+        const info = this.sm.lock(w.name);
+        if (info?.holder && info.holder.waiterId === w.waiterId)
+            return w.resolve(info.holder);
+        if (!info || !info.waiters.some((x) => x.waiterId === w.waiterId)) {
+            // Not holder and not queued: either not applied here yet, or gone. Only "gone" once the
+            // acquire has been seen here — the API calls us after its acquire was applied locally.
+            return w.resolve(null);
+        }
+    }
+    checkLockWatches() {
+        for (const w of [...this.lockWatches])
+            this.checkLockWatch(w);
+    }
+    updateCoordinationGauges() {
+        const m = this.o.metrics;
+        if (!m)
+            return;
+        m.leases?.(this.sm.leases().length);
+        let held = 0;
+        let waiters = 0;
+        for (const l of this.sm.locks()) {
+            if (l.holder)
+                held++;
+            waiters += l.waiters.length;
+        }
+        m.locks?.(held, waiters);
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Membership (one server at a time; see raft/raw-node.ts for the safety argument)
+    async confChangeLocal(change, rec) {
+        if (this.role !== StateRole.Leader)
+            throw this.notLeaderError();
+        const type = change === 'remove' ? ConfChangeType.RemoveNode : change === 'addLearner' ? ConfChangeType.AddLearner : ConfChangeType.AddVoter;
+        const r = this.raft.proposeConfChange({ type, nodeId: rec.id, context: encodeMemberContext(rec) });
+        if (!r.ok) {
+            const code = r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL';
+            throw new CodedError(code, r.message);
+        }
+        this.kick();
+        const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
+        await Promise.race([this.waitApplied(r.index), this.sleep(this.o.requestTimeoutMs)]);
+        if (this.applied < r.index)
+            throw new CodedError('TIMEOUT', `membership change not applied within ${this.o.requestTimeoutMs} ms; the outcome is unknown`);
+        void deadline;
+        return r.index;
+    }
+    /** Add (as voter or learner) or remove a member; forwarded to the leader from a follower. */
+    async changeMembership(change, rec) {
+        if (this.role === StateRole.Leader) {
+            await this.confChangeLocal(change, rec);
+            return;
+        }
+        if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2)))
+            throw new CodedError('NO_LEADER', 'no leader is known');
+        const resp = await this.forward({ kind: 'confChange', change, member: rec }, this.o.clock.now() + this.o.requestTimeoutMs);
+        if (resp.ok && resp.kind === 'confChange') {
+            await Promise.race([this.waitApplied(resp.index), this.sleep(this.o.requestTimeoutMs)]);
+            return;
+        }
+        if (!resp.ok)
+            throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
+        throw new CodedError('INTERNAL', 'unexpected forward response');
+    }
+    memberIdFor(name) {
+        return this.o.memberIdFor(name);
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Views
+    state() {
+        return this.sm;
+    }
+    watch(opts) {
+        const sub = this.hub.watch(opts);
+        this.o.metrics?.watchers?.(this.hub.size);
+        return {
+            cancel: () => {
+                sub.cancel();
+                this.o.metrics?.watchers?.(this.hub.size);
+            },
+        };
+    }
+    cluster() {
+        const st = this.raft.status();
+        const learners = new Set(st.confState.learners);
+        const roleOf = (id) => {
+            if (learners.has(id))
+                return 'learner';
+            if (id === st.lead)
+                return 'leader';
+            if (id === this.o.self.id)
+                return ROLE_OF[st.role];
+            return 'follower';
+        };
+        const leaderRec = st.lead !== 0 ? this.directory.get(st.lead) : undefined;
+        const inConf = new Set([...st.confState.voters, ...st.confState.learners]);
+        return {
+            member: { name: this.o.self.name, id: String(this.o.self.id), role: roleOf(this.o.self.id) },
+            leader: leaderRec ? { name: leaderRec.name, id: String(leaderRec.id), clientUrl: leaderRec.clientUrl } : null,
+            term: st.term,
+            commitIndex: st.commit,
+            appliedIndex: this.applied,
+            members: this.directory
+                .all()
+                .filter((m) => inConf.size === 0 || inConf.has(m.id))
+                .map((m) => ({ name: m.name, id: String(m.id), role: roleOf(m.id), clientUrl: m.clientUrl, peerUrl: m.peerUrl })),
+        };
+    }
+    readiness() {
+        if (this.stopped)
+            return { ready: false, reason: this.fatalError ? 'member stopped after a fatal error' : 'member is stopped' };
+        if (this.stopping)
+            return { ready: false, reason: 'member is shutting down' };
+        const st = this.raft.status();
+        if (st.lead === 0)
+            return { ready: false, reason: 'no leader known' };
+        if (this.applied < st.commit)
+            return { ready: false, reason: `applied index ${this.applied} behind commit index ${st.commit}` };
+        return { ready: true, reason: 'ok' };
+    }
+    /** For the daemon and tests. */
+    status() {
+        const st = this.raft.status();
+        return { id: this.o.self.id, role: st.role, lead: st.lead, term: st.term, commit: st.commit, applied: this.applied, snapshotIndex: this.snapshotIndex };
+    }
+    // ---------------------------------------------------------------------------------------------
+    // Shutdown
+    /**
+     * Stop. A leader first hands leadership to the most up-to-date voter (so a rolling restart
+     * causes no election timeout), waiting at most about two election timeouts for it.
+     */
+    async stop(opts) {
+        if (this.stopped)
+            return;
+        if (opts?.transferLeadership !== false && this.role === StateRole.Leader)
+            await this.handOver();
+        this.stopping = true;
+        this.stopped = true;
+        this.ticker?.cancel();
+        this.lessorTimer?.cancel();
+        await this.loopIdle;
+        this.rejectAll(new CodedError('SHUTTING_DOWN', 'member stopped'));
+        this.hub.close('shutdown');
+    }
+    async handOver() {
+        const st = this.raft.status();
+        if (!st.progress)
+            return;
+        let best = 0;
+        let bestMatch = -1;
+        for (const [id, pr] of st.progress) {
+            if (id === this.o.self.id || pr.isLearner || !st.confState.voters.includes(id))
+                continue;
+            if (pr.match > bestMatch) {
+                best = id;
+                bestMatch = pr.match;
+            }
+        }
+        if (best === 0)
+            return;
+        this.o.logger.info({ to: best }, 'handing leadership over before shutdown');
+        this.raft.transferLeadership(best);
+        this.kick();
+        const deadline = this.o.clock.now() + this.electionTimeoutMs() * 2;
+        while (this.role === StateRole.Leader && this.o.clock.now() < deadline)
+            await this.sleep(this.o.tickMs);
+        if (this.role === StateRole.Leader)
+            this.o.logger.warn({ to: best }, 'leadership transfer did not finish before shutdown');
+    }
+    rejectAll(err) {
+        for (const [, p] of this.pending) {
+            p.timer.cancel();
+            p.reject(err);
+        }
+        this.pending.clear();
+        for (const w of this.readQueue.splice(0))
+            w.reject(err);
+        if (this.readInFlight) {
+            this.readInFlight.retry.cancel();
+            for (const w of this.readInFlight.waiters)
+                w.reject(err);
+            this.readInFlight = null;
+        }
+        for (const w of [...this.lockWatches])
+            w.resolve(null);
+    }
+}
+function reencodeWithContext(e, rec) {
+    const cc = decodeConfChange(e.data);
+    return encodeConfChange({ type: cc.type, nodeId: cc.nodeId, context: encodeMemberContext(rec) });
+}
+//# sourceMappingURL=member.js.map

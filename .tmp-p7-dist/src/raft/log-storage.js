@@ -1,0 +1,157 @@
+// The stable part of a member's Raft state as the core sees it: the latest snapshot, the entries
+// after it, and the hard state. It mirrors what the driver has made durable. The driver fills it
+// once at boot (from disk); after that only the core writes to it, in `RawNode.advance()` (and in
+// `RawNode.compact()`).
+import { encodeConfChange } from './conf-change.js';
+import { assert, RaftInvariantError } from './assert.js';
+import { ConfChangeType, EntryType, } from './types.js';
+/** Bytes an entry counts for in every size limit (payload plus a fixed per-entry overhead). */
+export function entrySize(e) {
+    return e.data.byteLength + ENTRY_OVERHEAD_BYTES;
+}
+const ENTRY_OVERHEAD_BYTES = 16;
+export function emptySnapshot() {
+    return { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: new Uint8Array(0) };
+}
+export class MemoryLog {
+    /** The latest snapshot. `snap.metadata.index` is the last compacted index (0 when none). */
+    snap = emptySnapshot();
+    /** Entries snap.index+1 .. snap.index+ents.length; contiguous, terms non-decreasing. */
+    ents = [];
+    hs = { term: 0, vote: 0, commit: 0 };
+    /**
+     * The initial log of a new cluster. Every founding member must start from exactly this (same
+     * voters in the same order), so that the founding membership is itself part of the replicated
+     * log and a member added later learns it by replication like any other entry.
+     */
+    static bootstrap(voters) {
+        if (voters.length === 0)
+            throw new RaftInvariantError('bootstrap needs at least one voter');
+        const seen = new Set();
+        const entries = voters.map((id, i) => {
+            if (!Number.isSafeInteger(id) || id <= 0)
+                throw new RaftInvariantError(`bootstrap: invalid node id ${id}`);
+            if (seen.has(id))
+                throw new RaftInvariantError(`bootstrap: duplicate node id ${id}`);
+            seen.add(id);
+            return {
+                term: 1,
+                index: i + 1,
+                type: EntryType.ConfChange,
+                data: encodeConfChange({ type: ConfChangeType.AddVoter, nodeId: id, context: new Uint8Array(0) }),
+            };
+        });
+        return { entries, hardState: { term: 1, vote: 0, commit: voters.length } };
+    }
+    /** Convenience for tests and the simulator: a MemoryLog holding `MemoryLog.bootstrap(voters)`. */
+    static bootstrapped(voters) {
+        const log = new MemoryLog();
+        const b = MemoryLog.bootstrap(voters);
+        log.append(b.entries);
+        log.setHardState(b.hardState);
+        return log;
+    }
+    /** First index still held as an entry (snapshot index + 1; 1 for a fresh log). */
+    firstIndex() {
+        return this.snap.metadata.index + 1;
+    }
+    /** Last index in the log (the snapshot index when no entries follow it; 0 for a fresh log). */
+    lastIndex() {
+        return this.snap.metadata.index + this.ents.length;
+    }
+    /**
+     * Term of the entry at `i`, for i in [firstIndex()-1, lastIndex()] (firstIndex()-1 answers with
+     * the snapshot's term; index 0 answers 0). Returns `undefined` for a compacted index (below
+     * firstIndex()-1) and for a future index (above lastIndex()); never throws.
+     */
+    term(i) {
+        const snapIndex = this.snap.metadata.index;
+        if (i === snapIndex)
+            return this.snap.metadata.term;
+        if (i < snapIndex || i > this.lastIndex())
+            return undefined;
+        return this.ents[i - snapIndex - 1].term;
+    }
+    /**
+     * Entries in [lo, hi). Throws when lo is compacted (lo < firstIndex()) or hi is beyond
+     * lastIndex()+1: callers check bounds first. With `maxBytes`, stops before the entry that would
+     * exceed it, but always returns at least one entry when the range is non-empty.
+     */
+    entries(lo, hi, maxBytes = Infinity) {
+        if (lo < this.firstIndex())
+            throw new RaftInvariantError(`entries(${lo}, ${hi}): ${lo} is compacted (firstIndex ${this.firstIndex()})`);
+        if (hi > this.lastIndex() + 1)
+            throw new RaftInvariantError(`entries(${lo}, ${hi}): beyond lastIndex ${this.lastIndex()}`);
+        if (lo >= hi)
+            return [];
+        const off = this.snap.metadata.index + 1;
+        return limitSize(this.ents, lo - off, hi - off, maxBytes);
+    }
+    snapshot() {
+        return this.snap;
+    }
+    hardState() {
+        return { ...this.hs };
+    }
+    setHardState(hs) {
+        this.hs = { term: hs.term, vote: hs.vote, commit: hs.commit };
+    }
+    /** Replace everything with `snap` (boot-time restore, or the core installing a received one). */
+    applySnapshot(snap) {
+        assert(snap.metadata.index >= this.snap.metadata.index, `applySnapshot: snapshot at ${snap.metadata.index} is older than the current one at ${this.snap.metadata.index}`);
+        this.snap = snap;
+        this.ents = [];
+    }
+    /**
+     * Append entries (contiguous, ascending). Entries at or below the snapshot index are ignored;
+     * an existing entry at an index the batch covers is replaced together with everything after it
+     * (the caller resolved the conflict; the batch is authoritative).
+     */
+    append(entries) {
+        if (entries.length === 0)
+            return;
+        for (let k = 1; k < entries.length; k++) {
+            assert(entries[k].index === entries[k - 1].index + 1, `append: entries not contiguous at ${entries[k].index}`);
+        }
+        const snapIndex = this.snap.metadata.index;
+        let start = 0;
+        if (entries[0].index <= snapIndex)
+            start = snapIndex + 1 - entries[0].index;
+        if (start >= entries.length)
+            return;
+        const first = entries[start].index;
+        assert(first <= this.lastIndex() + 1, `append: gap (first ${first}, lastIndex ${this.lastIndex()})`);
+        this.ents.length = first - snapIndex - 1;
+        for (let k = start; k < entries.length; k++)
+            this.ents.push(entries[k]);
+    }
+    /**
+     * Record `snap` as the new snapshot and drop the entries it covers, keeping the ones after it.
+     * `snap.metadata.index` must be in the log (<= lastIndex()) with a matching term.
+     */
+    compact(snap) {
+        const idx = snap.metadata.index;
+        const old = this.snap.metadata.index;
+        if (idx <= old)
+            return;
+        assert(idx <= this.lastIndex(), `compact: index ${idx} beyond lastIndex ${this.lastIndex()}`);
+        assert(this.term(idx) === snap.metadata.term, `compact: term mismatch at ${idx}`);
+        this.ents.splice(0, idx - old);
+        this.snap = snap;
+    }
+}
+/** ents[from, to) cut at maxBytes (at least one entry when the range is non-empty). */
+export function limitSize(ents, from, to, maxBytes) {
+    if (from >= to)
+        return [];
+    let size = entrySize(ents[from]);
+    let end = from + 1;
+    while (end < to) {
+        size += entrySize(ents[end]);
+        if (size > maxBytes)
+            break;
+        end++;
+    }
+    return ents.slice(from, end);
+}
+//# sourceMappingURL=log-storage.js.map

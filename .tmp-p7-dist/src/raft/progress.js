@@ -1,0 +1,278 @@
+// The leader's view of each follower (etcd-io/raft tracker/progress.go, in our own shape).
+//
+// A follower's progress is in one of three states:
+//   probe      we do not know where its log matches ours: send one AppendEntries at a time and
+//              wait for the answer (or a heartbeat response) before sending the next.
+//   replicate  its log matches through `match`: stream entries optimistically, up to
+//              `maxInflightMsgs` unacknowledged AppendEntries (pipelining).
+//   snapshot   it needs a snapshot (its next entry is compacted away): send nothing until it
+//              acknowledges the snapshot or the application reports that the send failed.
+//
+// Invariants: 0 <= match < next; inflight count <= capacity.
+import { assert } from './assert.js';
+/** A bounded FIFO of the last index carried by each in-flight AppendEntries (a ring buffer). */
+export class Inflights {
+    capacity;
+    buf;
+    start = 0;
+    n = 0;
+    constructor(capacity) {
+        this.capacity = capacity;
+        assert(Number.isInteger(capacity) && capacity > 0, `inflight capacity must be a positive integer, got ${capacity}`);
+        this.buf = new Array(capacity).fill(0);
+    }
+    count() {
+        return this.n;
+    }
+    full() {
+        return this.n === this.capacity;
+    }
+    add(last) {
+        assert(!this.full(), 'inflights: add to a full window');
+        if (this.n > 0) {
+            const prev = this.buf[(this.start + this.n - 1) % this.capacity];
+            assert(last > prev, `inflights: indexes must increase (${last} after ${prev})`);
+        }
+        this.buf[(this.start + this.n) % this.capacity] = last;
+        this.n++;
+    }
+    /** Forget every in-flight message whose last index is <= `to` (they were acknowledged). */
+    freeLE(to) {
+        while (this.n > 0 && this.buf[this.start] <= to) {
+            this.start = (this.start + 1) % this.capacity;
+            this.n--;
+        }
+    }
+    freeFirstOne() {
+        if (this.n === 0)
+            return;
+        this.start = (this.start + 1) % this.capacity;
+        this.n--;
+    }
+    reset() {
+        this.start = 0;
+        this.n = 0;
+    }
+}
+export class Progress {
+    match = 0;
+    next;
+    state = 'probe';
+    /** In snapshot state: the index of the snapshot being sent. */
+    pendingSnapshot = 0;
+    /** In probe state: an AppendEntries is out, wait for its answer before sending another. */
+    probeSent = false;
+    /** Heard from since the last check-quorum round. */
+    recentActive = false;
+    isLearner;
+    inflights;
+    constructor(next, isLearner, maxInflight) {
+        this.next = next;
+        this.isLearner = isLearner;
+        this.inflights = new Inflights(maxInflight);
+    }
+    check() {
+        assert(this.match < this.next, `progress: match ${this.match} must be < next ${this.next}`);
+    }
+    becomeProbe() {
+        if (this.state === 'snapshot') {
+            // The snapshot may or may not have arrived: resume just after it, at the latest.
+            this.next = Math.max(this.match + 1, this.pendingSnapshot + 1);
+        }
+        else {
+            this.next = this.match + 1;
+        }
+        this.state = 'probe';
+        this.pendingSnapshot = 0;
+        this.probeSent = false;
+        this.inflights.reset();
+        this.check();
+    }
+    becomeReplicate() {
+        this.state = 'replicate';
+        this.next = this.match + 1;
+        this.pendingSnapshot = 0;
+        this.probeSent = false;
+        this.inflights.reset();
+    }
+    becomeSnapshot(snapIndex) {
+        this.state = 'snapshot';
+        this.pendingSnapshot = snapIndex;
+        this.probeSent = false;
+        this.inflights.reset();
+    }
+    /** An acknowledgement up to `n`. Returns true if `match` moved. */
+    maybeUpdate(n) {
+        let updated = false;
+        if (this.match < n) {
+            this.match = n;
+            this.probeSent = false;
+            updated = true;
+        }
+        if (this.next < n + 1)
+            this.next = n + 1;
+        return updated;
+    }
+    /**
+     * A rejection of the AppendEntries whose prevLogIndex was `rejected`; `hint` is where the
+     * leader estimates the logs last agree. Returns false when the rejection is stale.
+     */
+    maybeDecrTo(rejected, hint) {
+        if (this.state === 'replicate') {
+            // Entries up to match are known to agree: a rejection at or below it is from the past.
+            if (rejected <= this.match)
+                return false;
+            this.next = this.match + 1;
+            return true;
+        }
+        // In probe state only the answer to the latest probe counts.
+        if (this.next - 1 !== rejected)
+            return false;
+        this.next = Math.max(Math.min(rejected, hint + 1), this.match + 1);
+        this.probeSent = false;
+        this.check();
+        return true;
+    }
+    isPaused() {
+        switch (this.state) {
+            case 'probe':
+                return this.probeSent;
+            case 'replicate':
+                return this.inflights.full();
+            case 'snapshot':
+                return true;
+        }
+    }
+    /** Bookkeeping after sending an AppendEntries whose last entry is `last` (count = entries). */
+    sentEntries(count, last) {
+        if (this.state === 'replicate') {
+            if (count > 0) {
+                this.next = last + 1;
+                this.inflights.add(last);
+            }
+        }
+        else if (this.state === 'probe') {
+            this.probeSent = true;
+        }
+    }
+    view() {
+        return {
+            match: this.match,
+            next: this.next,
+            state: this.state,
+            inflight: this.inflights.count(),
+            isLearner: this.isLearner,
+            recentActive: this.recentActive,
+        };
+    }
+}
+/** Membership plus per-member progress. Voters and learners are disjoint. */
+export class ProgressTracker {
+    maxInflight;
+    progress = new Map();
+    votes = new Map();
+    /** Sorted voter ids, cached (membership changes are rare; quorum math is per message). */
+    voterIds = [];
+    matchScratch = [];
+    constructor(maxInflight) {
+        this.maxInflight = maxInflight;
+    }
+    voters() {
+        return this.voterIds;
+    }
+    learners() {
+        const out = [];
+        for (const [id, pr] of this.progress)
+            if (pr.isLearner)
+                out.push(id);
+        return out.sort((a, b) => a - b);
+    }
+    isVoter(id) {
+        const pr = this.progress.get(id);
+        return pr !== undefined && !pr.isLearner;
+    }
+    quorum() {
+        return Math.floor(this.voterIds.length / 2) + 1;
+    }
+    /** Set membership exactly; existing progress is kept for members that stay. */
+    setMembers(voters, learners, nextIndex) {
+        const keep = new Set([...voters, ...learners]);
+        for (const id of [...this.progress.keys()])
+            if (!keep.has(id))
+                this.progress.delete(id);
+        for (const id of voters)
+            this.upsert(id, false, nextIndex);
+        for (const id of learners)
+            this.upsert(id, true, nextIndex);
+        this.refresh();
+    }
+    upsert(id, isLearner, nextIndex) {
+        const pr = this.progress.get(id);
+        if (pr) {
+            pr.isLearner = isLearner;
+        }
+        else {
+            const p = new Progress(Math.max(nextIndex, 1), isLearner, this.maxInflight);
+            // A member that was just added has not had a chance to talk to us yet: treat it as active
+            // so that check-quorum does not immediately count it against the leader.
+            p.recentActive = true;
+            this.progress.set(id, p);
+        }
+        this.refresh();
+    }
+    remove(id) {
+        this.progress.delete(id);
+        this.votes.delete(id);
+        this.refresh();
+    }
+    refresh() {
+        const v = [];
+        for (const [id, pr] of this.progress)
+            if (!pr.isLearner)
+                v.push(id);
+        this.voterIds = v.sort((a, b) => a - b);
+    }
+    /** The largest index replicated on a quorum of voters (0 with no voters). */
+    committedIndex() {
+        const n = this.voterIds.length;
+        if (n === 0)
+            return 0;
+        const m = this.matchScratch;
+        m.length = n;
+        for (let k = 0; k < n; k++)
+            m[k] = this.progress.get(this.voterIds[k]).match;
+        m.sort((a, b) => b - a);
+        return m[this.quorum() - 1];
+    }
+    resetVotes() {
+        this.votes.clear();
+    }
+    recordVote(id, granted) {
+        if (!this.votes.has(id))
+            this.votes.set(id, granted);
+    }
+    tallyVotes() {
+        let granted = 0;
+        let rejected = 0;
+        for (const id of this.voterIds) {
+            const v = this.votes.get(id);
+            if (v === true)
+                granted++;
+            else if (v === false)
+                rejected++;
+        }
+        const q = this.quorum();
+        const result = granted >= q ? 'won' : this.voterIds.length - rejected < q ? 'lost' : 'pending';
+        return { granted, rejected, result };
+    }
+    /** Check-quorum: have a quorum of voters (counting `self`) been heard from recently? */
+    quorumActive(self) {
+        let active = 0;
+        for (const id of this.voterIds) {
+            if (id === self || this.progress.get(id).recentActive)
+                active++;
+        }
+        return active >= this.quorum();
+    }
+}
+//# sourceMappingURL=progress.js.map

@@ -1,0 +1,91 @@
+// The watch history: the events of every revision after the compaction point, in revision
+// order. Every revision the state machine creates has at least one event (a revision is only
+// created by a change), so consecutive entries have consecutive revisions.
+import { invariant } from '../errors.js';
+export function keyMatches(eventKey, key, prefix) {
+    return prefix ? eventKey.startsWith(key) : eventKey === key;
+}
+export class History {
+    /** entries[head..] are live; the dead front is dropped in bulk to keep compaction O(1) amortised. */
+    entries = [];
+    head = 0;
+    compactRev = 0;
+    compactRevision() {
+        return this.compactRev;
+    }
+    /** Number of revisions held. */
+    get length() {
+        return this.entries.length - this.head;
+    }
+    append(revision, events) {
+        invariant(events.length > 0, `revision ${revision} appended with no events`);
+        const last = this.entries.length > this.head ? this.entries[this.entries.length - 1].revision : this.compactRev;
+        invariant(revision > last && revision > this.compactRev, `history append out of order: ${revision} after ${last}`);
+        this.entries.push({ revision, events });
+    }
+    /** Drop every revision <= `revision`. The caller has checked it is not in the future and not
+     *  older than the current compaction point. */
+    compact(revision) {
+        invariant(revision >= this.compactRev, `compaction moving backwards: ${revision} < ${this.compactRev}`);
+        this.compactRev = revision;
+        while (this.head < this.entries.length && this.entries[this.head].revision <= revision)
+            this.head++;
+        if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries = this.entries.slice(this.head);
+            this.head = 0;
+        }
+    }
+    /** Index into entries of the first live entry with revision >= rev. */
+    seek(rev) {
+        let lo = this.head;
+        let hi = this.entries.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            if (this.entries[mid].revision < rev)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+    /**
+     * Events at revisions >= startRevision for `key` (exact) or keys starting with `key` (prefix),
+     * whole revisions at a time, stopping once at least `maxEvents` events were collected.
+     * `currentRevision` is the state's revision (history may end before it only if it is empty).
+     */
+    eventsSince(startRevision, key, prefix, maxEvents, currentRevision) {
+        const start = Math.max(1, startRevision);
+        if (start <= this.compactRev)
+            return { compacted: true, compactRevision: this.compactRev };
+        const budget = Math.max(1, maxEvents);
+        const batches = [];
+        let collected = 0;
+        let i = this.seek(start);
+        for (; i < this.entries.length && collected < budget; i++) {
+            const entry = this.entries[i];
+            let matched;
+            for (const ev of entry.events) {
+                if (keyMatches(ev.kv.key, key, prefix))
+                    (matched ??= []).push(ev);
+            }
+            if (matched) {
+                batches.push({ revision: entry.revision, events: matched });
+                collected += matched.length;
+            }
+        }
+        const more = i < this.entries.length;
+        const nextRevision = more ? this.entries[i].revision : Math.max(start, currentRevision + 1);
+        return { compacted: false, batches, nextRevision, more };
+    }
+    /** Live entries in revision order (for snapshots). */
+    *batches() {
+        for (let i = this.head; i < this.entries.length; i++)
+            yield this.entries[i];
+    }
+    /** Restore: set the compaction point, then append entries. */
+    resetCompactRevision(revision) {
+        invariant(this.length === 0, 'resetCompactRevision on a non-empty history');
+        this.compactRev = revision;
+    }
+}
+//# sourceMappingURL=history.js.map

@@ -1,0 +1,131 @@
+// A sorted set of keys kept as a list of sorted chunks (a flat B-tree of height two). A single
+// sorted array costs O(n) per insert (the splice moves half the array: ~10 µs at 50k keys,
+// ~1 ms at 1M); chunks bound that to O(log n + CHUNK) while keeping ordered iteration cheap.
+//
+// Invariants: every chunk is non-empty and sorted; the last key of chunk i sorts before the
+// first key of chunk i+1; `count` is the sum of the chunk lengths.
+import { invariant } from '../errors.js';
+import { lowerBound } from './key-order.js';
+const MAX_CHUNK = 512;
+const MERGE_BELOW = MAX_CHUNK / 4;
+export class SortedKeys {
+    chunks = [];
+    count = 0;
+    get size() {
+        return this.count;
+    }
+    /** Index of the first chunk whose last key is >= key (chunks.length when none). */
+    chunkFor(key) {
+        let lo = 0;
+        let hi = this.chunks.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            const c = this.chunks[mid];
+            if (c[c.length - 1] < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+    /** The position of the first key >= `key`. */
+    seek(key) {
+        const chunk = this.chunkFor(key);
+        if (chunk === this.chunks.length)
+            return { chunk, at: 0 };
+        return { chunk, at: lowerBound(this.chunks[chunk], key) };
+    }
+    /** The end position. */
+    end() {
+        return { chunk: this.chunks.length, at: 0 };
+    }
+    /** Keys in [a, b). */
+    countBetween(a, b) {
+        if (a.chunk === b.chunk)
+            return b.at - a.at;
+        if (a.chunk > b.chunk)
+            return 0;
+        let n = this.chunks[a.chunk].length - a.at;
+        for (let i = a.chunk + 1; i < b.chunk; i++)
+            n += this.chunks[i].length;
+        if (b.chunk < this.chunks.length)
+            n += b.at;
+        return n;
+    }
+    /** Up to `limit` keys from `from` (limit < 0: all) that are before `to`. */
+    collect(from, to, limit) {
+        const out = [];
+        let { chunk, at } = from;
+        while (chunk < this.chunks.length && (limit < 0 || out.length < limit)) {
+            if (chunk === to.chunk && at >= to.at)
+                break;
+            if (chunk > to.chunk)
+                break;
+            const c = this.chunks[chunk];
+            out.push(c[at]);
+            if (++at === c.length) {
+                chunk++;
+                at = 0;
+            }
+        }
+        return out;
+    }
+    has(key) {
+        const { chunk, at } = this.seek(key);
+        return chunk < this.chunks.length && this.chunks[chunk][at] === key;
+    }
+    /** Insert; returns false when already present. */
+    insert(key) {
+        if (this.chunks.length === 0) {
+            this.chunks.push([key]);
+            this.count = 1;
+            return true;
+        }
+        let ci = this.chunkFor(key);
+        if (ci === this.chunks.length)
+            ci--; // after every key: append to the last chunk
+        const c = this.chunks[ci];
+        const at = lowerBound(c, key);
+        if (c[at] === key)
+            return false;
+        c.splice(at, 0, key);
+        this.count++;
+        if (c.length > MAX_CHUNK)
+            this.chunks.splice(ci + 1, 0, c.splice(c.length >>> 1));
+        return true;
+    }
+    /** Remove; returns false when absent. */
+    delete(key) {
+        const { chunk, at } = this.seek(key);
+        const c = this.chunks[chunk];
+        if (!c || c[at] !== key)
+            return false;
+        c.splice(at, 1);
+        this.count--;
+        if (c.length === 0) {
+            this.chunks.splice(chunk, 1);
+        }
+        else if (c.length < MERGE_BELOW && chunk + 1 < this.chunks.length && c.length + this.chunks[chunk + 1].length <= MAX_CHUNK) {
+            const next = this.chunks[chunk + 1];
+            for (const k of next)
+                c.push(k);
+            this.chunks.splice(chunk + 1, 1);
+        }
+        return true;
+    }
+    /** Append a key that sorts after every present key (bulk loading). */
+    append(key) {
+        const last = this.chunks[this.chunks.length - 1];
+        invariant(!last || last[last.length - 1] < key, `append of ${JSON.stringify(key)} out of order`);
+        if (!last || last.length >= MAX_CHUNK)
+            this.chunks.push([key]);
+        else
+            last.push(key);
+        this.count++;
+    }
+    *[Symbol.iterator]() {
+        for (const c of this.chunks)
+            yield* c;
+    }
+}
+//# sourceMappingURL=sorted-keys.js.map

@@ -1,0 +1,1 @@
+export { LeaseTable, type LeaseRecord } from './lease-table.js';

@@ -1,0 +1,2 @@
+export { LeaseTable } from './lease-table.js';
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,1 @@
+export { LockTable, type LockRecord, type AcquireOutcome, type Handoff } from './lock-table.js';

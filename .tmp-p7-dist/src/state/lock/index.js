@@ -1,0 +1,2 @@
+export { LockTable } from './lock-table.js';
+//# sourceMappingURL=index.js.map

@@ -1,0 +1,519 @@
+// The replicated state machine: keys with revisions, leases, locks and the watch history.
+//
+// Determinism: apply reads no clock and no randomness, and every iteration whose order can
+// reach the results, the events or the snapshot goes over sorted keys or over arrays whose order
+// is itself decided by the command sequence (waiter queues, history). Same commands in the same
+// order -> same results, same events, byte-identical snapshots on every member.
+//
+// Revisions: `revision()` grows by exactly one for every applied command that changes the key
+// space, and a revision exists only if it has at least one watch event. Commands that change no
+// key (lease grant, a queued lock waiter, a cancel, compaction, a delete of nothing, a read-only
+// or no-op txn, an error) leave it alone and report the current revision. A txn is one revision
+// however many ops it has. The fencing token of a lock grant is the revision of the grant.
+import { StateError, invariant } from './errors.js';
+import { History } from './kv/history.js';
+import { KvStore, makeKeyValue } from './kv/kv-store.js';
+import { LeaseTable } from './lease/lease-table.js';
+import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
+import { LockTable } from './lock/lock-table.js';
+import { validateCommand } from './validate.js';
+/** The reserved key that makes lock `name`'s holder observable. */
+export function lockKey(name) {
+    return LOCK_KEY_PREFIX + name;
+}
+/** The value of a lock holder key. */
+export function lockKeyValue(holder) {
+    return JSON.stringify({ lease: holder.lease, fencingToken: holder.fencingToken, waiterId: holder.waiterId });
+}
+/** Thrown inside one apply to refuse the command before anything changed. */
+class Refusal {
+    code;
+    message;
+    constructor(code, message) {
+        this.code = code;
+        this.message = message;
+    }
+}
+/** The changes of one command, all at `revision` (= current revision + 1 until committed). */
+class Change {
+    revision;
+    events = [];
+    constructor(revision) {
+        this.revision = revision;
+    }
+}
+function cmpOp(a, op, b) {
+    switch (op) {
+        case '=':
+            return a === b;
+        case '!=':
+            return a !== b;
+        case '<':
+            return a < b;
+        case '>':
+            return a > b;
+    }
+}
+const SNAPSHOT_FORMAT = 'raftlock-state';
+const SNAPSHOT_VERSION = 1;
+function kvToTuple(kv) {
+    return [kv.key, kv.value, kv.createRevision, kv.modRevision, kv.version, kv.lease];
+}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+export class StateMachine {
+    historyRevisions;
+    kv = new KvStore();
+    leaseTable = new LeaseTable();
+    lockTable = new LockTable();
+    history = new History();
+    /** The revision of the last change; 0 before any. Invariant: history holds exactly the
+     *  revisions (compactRevision, rev]. */
+    rev = 0;
+    constructor(opts = {}) {
+        const h = opts.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
+        if (!Number.isSafeInteger(h) || h < 1)
+            throw new RangeError(`historyRevisions must be a positive integer, got ${h}`);
+        this.historyRevisions = h;
+    }
+    // ---- apply ------------------------------------------------------------------------------
+    /** Apply one command. A malformed or refused command yields an `{op:'error'}` result and
+     *  changes nothing; apply throws only on a broken invariant (a bug). */
+    apply(input) {
+        let cmd;
+        try {
+            cmd = validateCommand(input);
+        }
+        catch (err) {
+            if (err instanceof StateError)
+                return this.refused(new Refusal('INVALID_COMMAND', err.message));
+            throw err;
+        }
+        try {
+            return this.applyValid(cmd);
+        }
+        catch (err) {
+            if (err instanceof Refusal)
+                return this.refused(err);
+            throw err;
+        }
+    }
+    refused(r) {
+        return { result: { op: 'error', revision: this.rev, code: r.code, message: r.message }, events: [] };
+    }
+    applyValid(cmd) {
+        const ch = new Change(this.rev + 1);
+        let result;
+        switch (cmd.op) {
+            case 'put': {
+                this.checkPuts([{ put: cmd }]);
+                const prevKv = this.writeKey(ch, cmd.key, cmd.value, cmd.lease ?? '');
+                result = { op: 'put', revision: ch.revision, ...(cmd.prevKv && prevKv ? { prevKv } : {}) };
+                break;
+            }
+            case 'delete': {
+                const prevKvs = this.deleteRange(ch, cmd.key, cmd.prefix === true);
+                result = { op: 'delete', revision: 0, deleted: prevKvs.length, ...(cmd.prevKv ? { prevKvs } : {}) };
+                break;
+            }
+            case 'txn':
+                result = this.applyTxn(ch, cmd.compare, cmd.success, cmd.failure);
+                break;
+            case 'compact': {
+                if (cmd.revision > this.rev)
+                    throw new Refusal('FUTURE_REVISION', `compact revision ${cmd.revision} is after the current revision ${this.rev}`);
+                const current = this.history.compactRevision();
+                if (cmd.revision < current)
+                    throw new Refusal('COMPACTED', `revision ${cmd.revision} is older than the compaction point ${current}`);
+                this.history.compact(cmd.revision);
+                result = { op: 'compact', revision: 0, compactRevision: this.history.compactRevision() };
+                break;
+            }
+            case 'leaseGrant': {
+                if (this.leaseTable.has(cmd.id))
+                    throw new Refusal('LEASE_EXISTS', `lease ${JSON.stringify(cmd.id)} already exists`);
+                if (this.leaseTable.size >= STATE_LIMITS.maxLeases)
+                    throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxLeases} leases may exist`);
+                this.leaseTable.grant(cmd.id, cmd.ttlMs);
+                result = { op: 'leaseGrant', revision: 0, id: cmd.id, ttlMs: cmd.ttlMs };
+                break;
+            }
+            case 'leaseRevoke':
+                result = this.revokeLease(ch, cmd.id);
+                break;
+            case 'lockAcquire':
+                result = this.acquireLock(ch, cmd.name, cmd.lease, cmd.waiterId);
+                break;
+            case 'lockCancel': {
+                const w = this.lockTable.cancel(cmd.name, cmd.waiterId);
+                result = { op: 'lockCancel', revision: 0, canceled: w !== undefined, holder: this.lockTable.get(cmd.name)?.holder ?? null };
+                break;
+            }
+            case 'lockRelease': {
+                const match = { fencingToken: cmd.fencingToken, lease: cmd.lease };
+                const h = this.lockTable.release(cmd.name, match, ch.revision);
+                if (!h) {
+                    const holder = this.lockTable.get(cmd.name)?.holder;
+                    throw new Refusal('NOT_HOLDER', holder
+                        ? `lock ${JSON.stringify(cmd.name)} is held by another holder (fencing token ${holder.fencingToken})`
+                        : `lock ${JSON.stringify(cmd.name)} is not held`);
+                }
+                this.recordHandoff(ch, h);
+                result = { op: 'lockRelease', revision: 0, released: true, holder: h.released, next: h.next };
+                break;
+            }
+            case 'noop':
+                result = { op: 'noop', revision: 0 };
+                break;
+        }
+        const revision = this.commit(ch);
+        // Every result carries the revision the command left the state at.
+        result.revision = revision;
+        return { result, events: ch.events };
+    }
+    /** Make `ch` the new revision if it changed anything; returns the state's revision. */
+    commit(ch) {
+        if (ch.events.length === 0)
+            return this.rev;
+        invariant(ch.revision === this.rev + 1, `change at ${ch.revision} committed on top of ${this.rev}`);
+        for (const ev of ch.events)
+            invariant(ev.kv.modRevision === ch.revision, `event for ${JSON.stringify(ev.kv.key)} not at ${ch.revision}`);
+        Object.freeze(ch.events);
+        this.rev = ch.revision;
+        this.history.append(ch.revision, ch.events);
+        const floor = this.rev - this.historyRevisions;
+        if (floor > this.history.compactRevision())
+            this.history.compact(floor);
+        return this.rev;
+    }
+    /** Refuse, before anything changes, puts whose lease is unknown or that would exceed maxKeys. */
+    checkPuts(ops) {
+        const fresh = new Set();
+        for (const op of ops) {
+            if (!('put' in op))
+                continue;
+            const lease = op.put.lease ?? '';
+            if (lease !== '' && !this.leaseTable.has(lease))
+                throw new Refusal('LEASE_NOT_FOUND', `lease ${JSON.stringify(lease)} does not exist`);
+            if (!this.kv.get(op.put.key))
+                fresh.add(op.put.key);
+        }
+        const userKeys = this.kv.size - this.lockTable.size;
+        if (fresh.size > 0 && userKeys + fresh.size > STATE_LIMITS.maxKeys) {
+            throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxKeys} keys may exist`);
+        }
+    }
+    // ---- key writes (the only places events are made) ---------------------------------------
+    /** Put a user key; keeps the lease's key set in step. Returns the previous record. */
+    writeKey(ch, key, value, lease) {
+        invariant(!key.startsWith(RESERVED_PREFIX), `user write to reserved key ${JSON.stringify(key)}`);
+        const { kv, prevKv } = this.kv.put(key, value, lease, ch.revision);
+        if (prevKv && prevKv.lease !== '')
+            this.leaseTable.detachKey(prevKv.lease, key);
+        if (lease !== '')
+            this.leaseTable.attachKey(lease, key);
+        ch.events.push(Object.freeze(prevKv ? { type: 'put', kv, prevKv } : { type: 'put', kv }));
+        return prevKv;
+    }
+    /** Delete any existing key (user or reserved); returns the removed record. */
+    deleteKey(ch, key) {
+        const prevKv = this.kv.delete(key);
+        if (!prevKv)
+            return undefined;
+        if (prevKv.lease !== '' && !key.startsWith(RESERVED_PREFIX))
+            this.leaseTable.detachKey(prevKv.lease, key);
+        const tombstone = makeKeyValue(key, '', 0, ch.revision, 0, '');
+        ch.events.push(Object.freeze({ type: 'delete', kv: tombstone, prevKv }));
+        return prevKv;
+    }
+    /** Delete `key`, or every user key starting with it; reserved keys are never touched. */
+    deleteRange(ch, key, prefix) {
+        invariant(!key.startsWith(RESERVED_PREFIX), `user delete in reserved space ${JSON.stringify(key)}`);
+        const keys = prefix ? this.kv.keysWithPrefix(key).filter((k) => !k.startsWith(RESERVED_PREFIX)) : [key];
+        const removed = [];
+        for (const k of keys) {
+            const prev = this.deleteKey(ch, k);
+            if (prev)
+                removed.push(prev);
+        }
+        return removed;
+    }
+    recordHandoff(ch, h) {
+        const removed = this.deleteKey(ch, lockKey(h.name));
+        invariant(removed && removed.modRevision === h.released.fencingToken, `lock key of ${JSON.stringify(h.name)} out of step with its holder`);
+        if (h.next)
+            this.writeLockKey(ch, h.next);
+    }
+    writeLockKey(ch, holder) {
+        invariant(holder.fencingToken === ch.revision, `lock ${JSON.stringify(holder.name)} granted at ${holder.fencingToken}, not at ${ch.revision}`);
+        const { kv, prevKv } = this.kv.put(lockKey(holder.name), lockKeyValue(holder), holder.lease, ch.revision);
+        invariant(!prevKv, `lock key of ${JSON.stringify(holder.name)} written while present`);
+        ch.events.push(Object.freeze({ type: 'put', kv }));
+    }
+    // ---- txn ---------------------------------------------------------------------------------
+    compareHolds(c) {
+        if (c.target === 'fencingToken')
+            return cmpOp(this.lockTable.fencingToken(c.key), c.op, c.value);
+        const kv = this.kv.get(c.key);
+        switch (c.target) {
+            case 'value':
+                return cmpOp(kv?.value ?? '', c.op, c.value);
+            case 'lease':
+                return cmpOp(kv?.lease ?? '', c.op, c.value);
+            case 'version':
+                return cmpOp(kv?.version ?? 0, c.op, c.value);
+            case 'createRevision':
+                return cmpOp(kv?.createRevision ?? 0, c.op, c.value);
+            case 'modRevision':
+                return cmpOp(kv?.modRevision ?? 0, c.op, c.value);
+        }
+    }
+    /** Ops run in order, each seeing the ones before it; all writes land at one revision. */
+    applyTxn(ch, compare, success, failure) {
+        const succeeded = compare.every((c) => this.compareHolds(c));
+        const ops = succeeded ? success : failure;
+        this.checkPuts(ops);
+        const results = ops.map((op) => {
+            if ('put' in op) {
+                const prevKv = this.writeKey(ch, op.put.key, op.put.value, op.put.lease ?? '');
+                return { put: { revision: ch.revision, ...(op.put.prevKv && prevKv ? { prevKv } : {}) } };
+            }
+            if ('get' in op) {
+                if (op.get.prefix)
+                    return { get: this.kv.range(op.get.key, op.get.limit ?? 0) };
+                const kv = this.kv.get(op.get.key);
+                return { get: { kvs: kv ? [kv] : [], more: false, count: kv ? 1 : 0 } };
+            }
+            const prevKvs = this.deleteRange(ch, op.delete.key, op.delete.prefix === true);
+            return { delete: { deleted: prevKvs.length, ...(op.delete.prevKv ? { prevKvs } : {}) } };
+        });
+        return { op: 'txn', revision: 0, succeeded, results };
+    }
+    // ---- leases and locks --------------------------------------------------------------------
+    /** Delete the lease's keys, withdraw its waiters, release its locks (handing each to the next
+     *  waiter) — all at one revision. */
+    revokeLease(ch, id) {
+        const rec = this.leaseTable.get(id);
+        if (!rec)
+            throw new Refusal('LEASE_NOT_FOUND', `lease ${JSON.stringify(id)} does not exist`);
+        const deletedKeys = [...rec.keys].sort();
+        for (const k of deletedKeys) {
+            const prev = this.deleteKey(ch, k);
+            invariant(prev && prev.lease === id, `lease ${JSON.stringify(id)} listed key ${JSON.stringify(k)} it does not own`);
+        }
+        const removed = this.leaseTable.remove(id);
+        invariant(removed.keys.size === 0, `lease ${JSON.stringify(id)} kept keys through its revoke`);
+        const { withdrawn, handoffs } = this.lockTable.removeLease(id, ch.revision);
+        const grantedLocks = [];
+        for (const h of handoffs) {
+            this.recordHandoff(ch, h);
+            if (h.next)
+                grantedLocks.push(h.next);
+        }
+        return {
+            op: 'leaseRevoke',
+            revision: 0,
+            id,
+            deletedKeys,
+            releasedLocks: handoffs.map((h) => h.name),
+            grantedLocks,
+            withdrawnWaiters: withdrawn,
+        };
+    }
+    acquireLock(ch, name, lease, waiterId) {
+        if (!this.leaseTable.has(lease))
+            throw new Refusal('LEASE_NOT_FOUND', `lease ${JSON.stringify(lease)} does not exist`);
+        if (!this.lockTable.get(name) && this.lockTable.size >= STATE_LIMITS.maxLocks) {
+            throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxLocks} locks may exist`);
+        }
+        const out = this.lockTable.acquire(name, lease, waiterId, ch.revision, this.rev, STATE_LIMITS.maxWaitersPerLock);
+        switch (out.kind) {
+            case 'granted':
+                this.writeLockKey(ch, out.holder);
+                return { op: 'lockAcquire', revision: 0, granted: true, holder: out.holder, position: 0 };
+            case 'already-holder':
+                return { op: 'lockAcquire', revision: 0, granted: true, holder: out.holder, position: 0 };
+            case 'queued':
+            case 'already-queued':
+                return { op: 'lockAcquire', revision: 0, granted: false, holder: out.holder, position: out.position };
+            case 'queue-full':
+                throw new Refusal('TOO_MANY_REQUESTS', `lock ${JSON.stringify(name)} already has ${STATE_LIMITS.maxWaitersPerLock} waiters`);
+        }
+    }
+    // ---- reads (StateView) -------------------------------------------------------------------
+    revision() {
+        return this.rev;
+    }
+    compactRevision() {
+        return this.history.compactRevision();
+    }
+    get(key) {
+        return this.kv.get(key);
+    }
+    /** Keys starting with `prefix` in UTF-16 code unit order; `limit` <= 0 means all. */
+    range(prefix, limit) {
+        return this.kv.range(prefix, limit);
+    }
+    lease(id) {
+        const rec = this.leaseTable.get(id);
+        if (!rec)
+            return undefined;
+        return { id: rec.id, ttlMs: rec.ttlMs, keys: [...rec.keys].sort(), locks: this.lockTable.heldBy(id) };
+    }
+    /** Every lease sorted by id. */
+    leases() {
+        return this.leaseTable.list().map((l) => ({ id: l.id, ttlMs: l.ttlMs }));
+    }
+    lock(name) {
+        const rec = this.lockTable.get(name);
+        return rec ? { name: rec.name, holder: rec.holder, waiters: [...rec.waiters] } : undefined;
+    }
+    /** Every lock (held or waited for) sorted by name. */
+    locks() {
+        return this.lockTable.list().map((rec) => ({ name: rec.name, holder: rec.holder, waiters: [...rec.waiters] }));
+    }
+    /** History events at revisions >= startRevision for an exact key or a prefix; see History. */
+    eventsSince(startRevision, key, prefix, maxEvents) {
+        return this.history.eventsSince(startRevision, key, prefix, maxEvents, this.rev);
+    }
+    // ---- snapshots ---------------------------------------------------------------------------
+    /** The whole state (history included) as canonical JSON in UTF-8. */
+    snapshot() {
+        const doc = {
+            format: SNAPSHOT_FORMAT,
+            version: SNAPSHOT_VERSION,
+            revision: this.rev,
+            compactRevision: this.history.compactRevision(),
+            kvs: [...this.kv.entries()].map(kvToTuple),
+            leases: this.leaseTable.list().map((l) => [l.id, l.ttlMs]),
+            locks: this.lockTable.list().map((rec) => {
+                const h = rec.holder;
+                invariant(h, `lock ${JSON.stringify(rec.name)} without holder at snapshot`);
+                return [rec.name, [h.lease, h.waiterId, h.fencingToken, h.revision], rec.waiters.map((w) => [w.lease, w.waiterId, w.revision])];
+            }),
+            history: [...this.history.batches()].map((b) => [
+                b.revision,
+                b.events.map((e) => [e.type, kvToTuple(e.kv), e.prevKv ? kvToTuple(e.prevKv) : null]),
+            ]),
+        };
+        return encoder.encode(JSON.stringify(doc));
+    }
+    /** A new state machine from `snapshot()` bytes. Throws an Error naming the defect when the
+     *  bytes are not a consistent snapshot. */
+    static restore(bytes, opts = {}) {
+        const sm = new StateMachine(opts);
+        sm.load(bytes);
+        return sm;
+    }
+    /** Replace this machine's state with a snapshot's, in place (all or nothing). */
+    restore(bytes) {
+        const fresh = StateMachine.restore(bytes, { historyRevisions: this.historyRevisions });
+        this.kv = fresh.kv;
+        this.leaseTable = fresh.leaseTable;
+        this.lockTable = fresh.lockTable;
+        this.history = fresh.history;
+        this.rev = fresh.rev;
+    }
+    load(bytes) {
+        const bad = (what) => {
+            throw new Error(`invalid state snapshot: ${what}`);
+        };
+        let doc;
+        try {
+            doc = JSON.parse(decoder.decode(bytes));
+        }
+        catch (err) {
+            return bad(`not UTF-8 JSON (${err.message})`);
+        }
+        if (typeof doc !== 'object' || doc === null || doc.format !== SNAPSHOT_FORMAT)
+            bad('unknown format');
+        if (doc.version !== SNAPSHOT_VERSION)
+            bad(`unsupported version ${String(doc.version)}`);
+        const isInt = (x, min = 0) => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
+        const isStr = (x) => typeof x === 'string';
+        if (!isInt(doc.revision) || !isInt(doc.compactRevision) || doc.compactRevision > doc.revision)
+            bad('bad revision or compactRevision');
+        for (const arr of ['kvs', 'leases', 'locks', 'history'])
+            if (!Array.isArray(doc[arr]))
+                bad(`${arr} is not an array`);
+        const toKv = (t, where) => {
+            if (!Array.isArray(t) || t.length !== 6)
+                return bad(`${where}: key-value is not a 6-tuple`);
+            const [key, value, c, m, v, lease] = t;
+            if (!isStr(key) || !isStr(value) || !isInt(c) || !isInt(m) || !isInt(v) || !isStr(lease))
+                return bad(`${where}: malformed key-value`);
+            return makeKeyValue(key, value, c, m, v, lease);
+        };
+        this.rev = doc.revision;
+        for (const [i, t] of doc.kvs.entries()) {
+            const kv = toKv(t, `kvs[${i}]`);
+            if (kv.version < 1 || kv.createRevision < 1 || kv.createRevision > kv.modRevision || kv.modRevision > doc.revision)
+                bad(`kvs[${i}]: revisions out of range`);
+            if (i > 0 && !(doc.kvs[i - 1][0] < kv.key))
+                bad(`kvs[${i}]: keys not strictly sorted`);
+            this.kv.load(kv);
+        }
+        for (const [i, t] of doc.leases.entries()) {
+            if (!Array.isArray(t) || !isStr(t[0]) || t[0] === '' || !isInt(t[1], 1))
+                bad(`leases[${i}]: malformed`);
+            if (this.leaseTable.has(t[0]))
+                bad(`leases[${i}]: duplicate id`);
+            this.leaseTable.grant(t[0], t[1]);
+        }
+        for (const kv of this.kv.entries()) {
+            if (kv.lease === '' || kv.key.startsWith(RESERVED_PREFIX))
+                continue;
+            if (!this.leaseTable.has(kv.lease))
+                bad(`key ${JSON.stringify(kv.key)} attached to missing lease ${JSON.stringify(kv.lease)}`);
+            this.leaseTable.attachKey(kv.lease, kv.key);
+        }
+        let lockKeys = 0;
+        for (const kv of this.kv.entries())
+            if (kv.key.startsWith(RESERVED_PREFIX))
+                lockKeys++;
+        for (const [i, t] of doc.locks.entries()) {
+            if (!Array.isArray(t) || t.length !== 3 || !isStr(t[0]) || !Array.isArray(t[1]) || !Array.isArray(t[2]))
+                bad(`locks[${i}]: malformed`);
+            const [name, ht, wts] = t;
+            const [hl, hw, hf, hr] = ht;
+            if (!isStr(hl) || !isStr(hw) || !isInt(hf, 1) || !isInt(hr, 1) || hf !== hr)
+                bad(`locks[${i}]: malformed holder`);
+            const holder = { name, lease: hl, waiterId: hw, fencingToken: hf, revision: hr };
+            const waiters = wts.map((w, j) => {
+                if (!Array.isArray(w) || !isStr(w[0]) || !isStr(w[1]) || !isInt(w[2]))
+                    return bad(`locks[${i}].waiters[${j}]: malformed`);
+                return { name, lease: w[0], waiterId: w[1], revision: w[2] };
+            });
+            for (const l of [holder.lease, ...waiters.map((w) => w.lease)]) {
+                if (!this.leaseTable.has(l))
+                    bad(`lock ${JSON.stringify(name)} refers to missing lease ${JSON.stringify(l)}`);
+            }
+            const kv = this.kv.get(lockKey(name));
+            if (!kv || kv.value !== lockKeyValue(holder) || kv.modRevision !== holder.fencingToken || kv.lease !== holder.lease) {
+                bad(`lock ${JSON.stringify(name)} does not match its reserved key`);
+            }
+            this.lockTable.load(name, holder, waiters);
+        }
+        if (lockKeys !== this.lockTable.size)
+            bad(`${lockKeys} reserved keys for ${this.lockTable.size} locks`);
+        this.history.resetCompactRevision(doc.compactRevision);
+        if (doc.history.length !== doc.revision - doc.compactRevision)
+            bad('history does not hold exactly the revisions after the compaction point');
+        for (const [i, t] of doc.history.entries()) {
+            if (!Array.isArray(t) || t.length !== 2 || t[0] !== doc.compactRevision + i + 1 || !Array.isArray(t[1]) || t[1].length === 0) {
+                bad(`history[${i}]: malformed or out of order`);
+            }
+            const events = t[1].map((e, j) => {
+                const where = `history[${i}].events[${j}]`;
+                if (!Array.isArray(e) || e.length !== 3 || (e[0] !== 'put' && e[0] !== 'delete'))
+                    return bad(`${where}: malformed`);
+                const kv = toKv(e[1], where);
+                if (kv.modRevision !== t[0])
+                    bad(`${where}: not at its revision`);
+                return Object.freeze(e[2] === null ? { type: e[0], kv } : { type: e[0], kv, prevKv: toKv(e[2], where) });
+            });
+            this.history.append(t[0], Object.freeze(events));
+        }
+    }
+}
+//# sourceMappingURL=state-machine.js.map

@@ -1,0 +1,216 @@
+// Checking and coding of commands. A command crosses the Raft log as JSON in UTF-8; every member
+// validates it again before applying, so a malformed entry is refused the same way everywhere.
+import { StateError } from './errors.js';
+import { RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
+const COMPARE_TARGETS = new Set(['value', 'version', 'createRevision', 'modRevision', 'lease', 'fencingToken']);
+const COMPARE_OPS = new Set(['=', '!=', '<', '>']);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function fail(message) {
+    throw new StateError('INVALID_COMMAND', message);
+}
+function isObject(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function str(o, field, where, maxLength, opts = {}) {
+    const v = o[field];
+    if (typeof v !== 'string')
+        fail(`${where}.${field} must be a string`);
+    if (opts.nonEmpty && v.length === 0)
+        fail(`${where}.${field} must not be empty`);
+    if (v.length > maxLength)
+        fail(`${where}.${field} is longer than ${maxLength}`);
+    if (LONE_SURROGATE.test(v))
+        fail(`${where}.${field} is not valid Unicode (lone surrogate)`);
+    return v;
+}
+function optStr(o, field, where, maxLength) {
+    return o[field] === undefined ? undefined : str(o, field, where, maxLength);
+}
+function optBool(o, field, where) {
+    const v = o[field];
+    if (v === undefined)
+        return undefined;
+    if (typeof v !== 'boolean')
+        fail(`${where}.${field} must be a boolean`);
+    return v;
+}
+function int(o, field, where, min, max = Number.MAX_SAFE_INTEGER) {
+    const v = o[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        fail(`${where}.${field} must be an integer`);
+    if (v < min || v > max)
+        fail(`${where}.${field} must be in [${min}, ${max}]`);
+    return v;
+}
+function optInt(o, field, where, min) {
+    return o[field] === undefined ? undefined : int(o, field, where, min);
+}
+function key(o, field, where) {
+    return str(o, field, where, STATE_LIMITS.maxKeyLength, { nonEmpty: true });
+}
+/** A user write may not touch the reserved key space (the lock module writes it itself). */
+function userWritableKey(k, where) {
+    if (k.startsWith(RESERVED_PREFIX))
+        fail(`${where}: keys under ${RESERVED_PREFIX} are reserved`);
+    return k;
+}
+/** Keep optional fields only when present, so a validated command re-encodes without `undefined`s. */
+function compact(o) {
+    for (const k of Object.keys(o))
+        if (o[k] === undefined)
+            delete o[k];
+    return o;
+}
+function validateCompare(x, where) {
+    if (!isObject(x))
+        fail(`${where} must be an object`);
+    const target = x.target;
+    if (typeof target !== 'string' || !COMPARE_TARGETS.has(target))
+        fail(`${where}.target must be one of ${[...COMPARE_TARGETS].join(', ')}`);
+    const op = x.op;
+    if (typeof op !== 'string' || !COMPARE_OPS.has(op))
+        fail(`${where}.op must be one of ${[...COMPARE_OPS].join(', ')}`);
+    const k = target === 'fencingToken' ? str(x, 'key', where, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }) : key(x, 'key', where);
+    const value = target === 'value'
+        ? str(x, 'value', where, STATE_LIMITS.maxValueLength)
+        : target === 'lease'
+            ? str(x, 'value', where, STATE_LIMITS.maxIdLength)
+            : int(x, 'value', where, 0);
+    return { key: k, target: target, op: op, value };
+}
+function validateTxnOp(x, where) {
+    if (!isObject(x))
+        fail(`${where} must be an object`);
+    const kinds = ['put', 'get', 'delete'].filter((k) => x[k] !== undefined);
+    if (kinds.length !== 1)
+        fail(`${where} must have exactly one of put, get, delete`);
+    const body = x[kinds[0]];
+    const w = `${where}.${kinds[0]}`;
+    if (!isObject(body))
+        fail(`${w} must be an object`);
+    switch (kinds[0]) {
+        case 'put':
+            return {
+                put: compact({
+                    key: userWritableKey(key(body, 'key', w), w),
+                    value: str(body, 'value', w, STATE_LIMITS.maxValueLength),
+                    lease: optStr(body, 'lease', w, STATE_LIMITS.maxIdLength),
+                    prevKv: optBool(body, 'prevKv', w),
+                }),
+            };
+        case 'get': {
+            const prefix = optBool(body, 'prefix', w);
+            return {
+                get: compact({
+                    key: prefix ? str(body, 'key', w, STATE_LIMITS.maxKeyLength) : key(body, 'key', w),
+                    prefix,
+                    limit: optInt(body, 'limit', w, 0),
+                }),
+            };
+        }
+        default: {
+            const prefix = optBool(body, 'prefix', w);
+            const k = prefix ? str(body, 'key', w, STATE_LIMITS.maxKeyLength) : key(body, 'key', w);
+            return { delete: compact({ key: userWritableKey(k, w), prefix, prevKv: optBool(body, 'prevKv', w) }) };
+        }
+    }
+}
+function list(o, field, where, max, each) {
+    const v = o[field];
+    if (!Array.isArray(v))
+        fail(`${where}.${field} must be an array`);
+    if (v.length > max)
+        fail(`${where}.${field} has more than ${max} entries`);
+    return v.map((x, i) => each(x, `${where}.${field}[${i}]`));
+}
+/**
+ * Check a decoded command and return a normalised copy holding only the known fields.
+ * Throws a StateError with code INVALID_COMMAND and a message naming the bad field.
+ */
+export function validateCommand(x) {
+    if (!isObject(x))
+        fail('command must be a JSON object');
+    const w = 'command';
+    switch (x.op) {
+        case 'put':
+            return compact({
+                op: 'put',
+                key: userWritableKey(key(x, 'key', w), w),
+                value: str(x, 'value', w, STATE_LIMITS.maxValueLength),
+                lease: optStr(x, 'lease', w, STATE_LIMITS.maxIdLength),
+                prevKv: optBool(x, 'prevKv', w),
+            });
+        case 'delete': {
+            const prefix = optBool(x, 'prefix', w);
+            const k = prefix ? str(x, 'key', w, STATE_LIMITS.maxKeyLength) : key(x, 'key', w);
+            return compact({ op: 'delete', key: userWritableKey(k, w), prefix, prevKv: optBool(x, 'prevKv', w) });
+        }
+        case 'txn':
+            return {
+                op: 'txn',
+                compare: list(x, 'compare', w, STATE_LIMITS.maxCompares, validateCompare),
+                success: list(x, 'success', w, STATE_LIMITS.maxTxnOps, validateTxnOp),
+                failure: list(x, 'failure', w, STATE_LIMITS.maxTxnOps, validateTxnOp),
+            };
+        case 'compact':
+            return { op: 'compact', revision: int(x, 'revision', w, 0) };
+        case 'leaseGrant':
+            return {
+                op: 'leaseGrant',
+                id: str(x, 'id', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+                ttlMs: int(x, 'ttlMs', w, 1, STATE_LIMITS.maxTtlMs),
+            };
+        case 'leaseRevoke': {
+            const reason = x.reason;
+            if (reason !== 'revoke' && reason !== 'expire')
+                fail(`${w}.reason must be "revoke" or "expire"`);
+            return { op: 'leaseRevoke', id: str(x, 'id', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }), reason };
+        }
+        case 'lockAcquire':
+            return {
+                op: 'lockAcquire',
+                name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
+                lease: str(x, 'lease', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+                waiterId: str(x, 'waiterId', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+            };
+        case 'lockCancel':
+            return {
+                op: 'lockCancel',
+                name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
+                waiterId: str(x, 'waiterId', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+            };
+        case 'lockRelease': {
+            const cmd = compact({
+                op: 'lockRelease',
+                name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
+                fencingToken: optInt(x, 'fencingToken', w, 1),
+                lease: optStr(x, 'lease', w, STATE_LIMITS.maxIdLength),
+            });
+            if (cmd.fencingToken === undefined && cmd.lease === undefined)
+                fail(`${w}: lockRelease needs fencingToken or lease`);
+            return cmd;
+        }
+        case 'noop':
+            return { op: 'noop' };
+        default:
+            fail(`command.op ${JSON.stringify(x.op)} is not a known operation`);
+    }
+}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+/** JSON in UTF-8. */
+export function encodeCommand(cmd) {
+    return encoder.encode(JSON.stringify(cmd));
+}
+/** Decode and validate; throws StateError(INVALID_COMMAND) for bad UTF-8, bad JSON or a bad command. */
+export function decodeCommand(bytes) {
+    let x;
+    try {
+        x = JSON.parse(decoder.decode(bytes));
+    }
+    catch (err) {
+        throw new StateError('INVALID_COMMAND', `command is not valid UTF-8 JSON: ${err.message}`);
+    }
+    return validateCommand(x);
+}
+//# sourceMappingURL=validate.js.map

@@ -1,0 +1,236 @@
+// The per-member fan-out of applied changes to watchers. Not replicated state: each member has
+// its own hub, fed by its driver after every apply.
+//
+// Delivery contract: a watcher sees every matching event at revisions >= its start revision,
+// once, in revision order, one onEvents call per revision. A watcher that starts in the past
+// first catches up from the state machine's history in chunks (one chunk per turn of the event
+// loop, so a long replay never blocks it), then joins the live stream with no gap and no
+// duplicate:
+//
+//   `published` is the last revision handed to publish(). A catching-up watcher reads history
+//   only up to `published` and turns live in the same synchronous step in which its cursor
+//   passes `published`; a live watcher is, by definition, current up to `published`. publish()
+//   skips watchers still catching up (they will read that revision from history). So every
+//   revision reaches a watcher exactly once, either from history or live.
+//
+// Matching: exact-key watchers are indexed by key (one map lookup per event); prefix watchers
+// are grouped by prefix and the distinct prefixes are scanned.
+import { StateError, invariant } from '../errors.js';
+export const DEFAULT_MAX_WATCHERS = 10_000;
+export const DEFAULT_CATCH_UP_CHUNK_EVENTS = 1_000;
+function stripPrevKv(events) {
+    return events.some((e) => e.prevKv) ? events.map((e) => (e.prevKv ? { type: e.type, kv: e.kv } : e)) : events;
+}
+export class WatchHub {
+    source;
+    maxWatchers;
+    chunkEvents;
+    onCallbackError;
+    /** Every open watcher (insertion order; not replicated, so any order is fine). */
+    all = new Set();
+    exact = new Map();
+    prefixes = new Map();
+    /** The last revision handed to publish() (or the source's revision at construction/resync). */
+    published;
+    closed = false;
+    constructor(source, opts = {}) {
+        this.source = source;
+        this.maxWatchers = opts.maxWatchers ?? DEFAULT_MAX_WATCHERS;
+        this.chunkEvents = opts.catchUpChunkEvents ?? DEFAULT_CATCH_UP_CHUNK_EVENTS;
+        if (!Number.isSafeInteger(this.maxWatchers) || this.maxWatchers < 1)
+            throw new RangeError('maxWatchers must be a positive integer');
+        if (!Number.isSafeInteger(this.chunkEvents) || this.chunkEvents < 1)
+            throw new RangeError('catchUpChunkEvents must be a positive integer');
+        this.onCallbackError = opts.onCallbackError;
+        this.published = source.revision();
+    }
+    /** Open watchers (for metrics). */
+    get size() {
+        return this.all.size;
+    }
+    /** Watchers still replaying history (for metrics). */
+    catchingUpCount() {
+        let n = 0;
+        for (const w of this.all)
+            if (w.catchingUp)
+                n++;
+        return n;
+    }
+    /** The last revision published to live watchers. */
+    publishedRevision() {
+        return this.published;
+    }
+    watch(req) {
+        if (this.closed)
+            throw new StateError('SHUTTING_DOWN', 'the watch hub is closed');
+        if (this.all.size >= this.maxWatchers)
+            throw new StateError('TOO_MANY_WATCHERS', `at most ${this.maxWatchers} watchers per member`);
+        if (!Number.isSafeInteger(req.startRevision) || req.startRevision < 0) {
+            throw new StateError('INVALID_COMMAND', `startRevision must be a non-negative integer, got ${req.startRevision}`);
+        }
+        const startRevision = req.startRevision === 0 ? this.published + 1 : req.startRevision;
+        const w = {
+            key: req.key,
+            prefix: req.prefix,
+            prevKv: req.prevKv,
+            startRevision,
+            req,
+            catchingUp: startRevision <= this.published,
+            cursor: startRevision,
+            timer: undefined,
+            ended: false,
+        };
+        this.all.add(w);
+        const index = w.prefix ? this.prefixes : this.exact;
+        let set = index.get(w.key);
+        if (!set)
+            index.set(w.key, (set = new Set()));
+        set.add(w);
+        if (w.catchingUp)
+            this.schedule(w);
+        return { cancel: () => this.remove(w) };
+    }
+    /**
+     * Hand the events of one applied command to the watchers. Called by the driver after every
+     * apply, in apply order; a command that changed nothing (no events) is ignored. Revisions must
+     * follow each other; a skipped revision sends every live watcher back to history to fill it.
+     */
+    publish(revision, events) {
+        if (events.length === 0)
+            return;
+        invariant(revision > this.published, `publish of revision ${revision} after ${this.published}`);
+        invariant(revision <= this.source.revision(), `publish of revision ${revision} ahead of the state (${this.source.revision()})`);
+        if (revision > this.published + 1) {
+            // The hub missed revisions: let every live watcher read them (and this one) from history.
+            const from = this.published + 1;
+            this.published = revision;
+            for (const w of this.all) {
+                if (w.catchingUp)
+                    continue;
+                w.catchingUp = true;
+                w.cursor = Math.max(from, w.startRevision);
+                this.schedule(w);
+            }
+            return;
+        }
+        this.published = revision;
+        const matched = new Map();
+        const add = (w, ev) => {
+            if (w.catchingUp || revision < w.startRevision)
+                return;
+            const list = matched.get(w);
+            if (list)
+                list.push(ev);
+            else
+                matched.set(w, [ev]);
+        };
+        for (const ev of events) {
+            const key = ev.kv.key;
+            const exact = this.exact.get(key);
+            if (exact)
+                for (const w of exact)
+                    add(w, ev);
+            for (const [p, set] of this.prefixes) {
+                if (key.startsWith(p))
+                    for (const w of set)
+                        add(w, ev);
+            }
+        }
+        for (const [w, evs] of matched)
+            this.deliver(w, revision, evs);
+    }
+    /**
+     * The state was replaced (snapshot install) or the source object changed: every watcher
+     * re-reads history from where it stands, so nothing between its last delivery and the new
+     * state's revision is lost (or it ends with 'compacted').
+     */
+    resync(source = this.source) {
+        this.source = source;
+        const from = this.published + 1;
+        this.published = source.revision();
+        for (const w of this.all) {
+            if (!w.catchingUp) {
+                w.catchingUp = true;
+                w.cursor = Math.max(from, w.startRevision);
+            }
+            this.schedule(w);
+        }
+    }
+    /** End every watcher with `reason` and refuse new ones. */
+    close(reason = 'shutdown') {
+        this.closed = true;
+        for (const w of [...this.all])
+            this.end(w, reason);
+    }
+    // ---- internals ---------------------------------------------------------------------------
+    schedule(w) {
+        if (w.timer === undefined && !w.ended)
+            w.timer = setImmediate(() => this.catchUpStep(w));
+    }
+    /** One chunk of history for `w`; turns it live once it has read everything published. */
+    catchUpStep(w) {
+        w.timer = undefined;
+        if (w.ended || !w.catchingUp)
+            return;
+        const res = this.source.eventsSince(w.cursor, w.key, w.prefix, this.chunkEvents);
+        if (res.compacted) {
+            this.end(w, 'compacted', res.compactRevision);
+            return;
+        }
+        for (const b of res.batches) {
+            if (b.revision > this.published)
+                break;
+            invariant(b.revision >= w.cursor, `history replayed revision ${b.revision} before cursor ${w.cursor}`);
+            if (!this.deliver(w, b.revision, b.events))
+                return;
+        }
+        w.cursor = Math.min(res.nextRevision, this.published + 1);
+        if (w.cursor > this.published)
+            w.catchingUp = false;
+        else
+            this.schedule(w);
+    }
+    /** Returns false when the watcher ended (its callback threw or it canceled itself). */
+    deliver(w, revision, events) {
+        if (w.ended)
+            return false;
+        try {
+            w.req.onEvents(w.prevKv ? events : stripPrevKv(events), revision);
+        }
+        catch (err) {
+            this.onCallbackError?.(err);
+            this.end(w, 'callback-error');
+            return false;
+        }
+        return !w.ended;
+    }
+    end(w, reason, compactRevision) {
+        if (w.ended)
+            return;
+        this.remove(w);
+        try {
+            if (compactRevision === undefined)
+                w.req.onCanceled(reason);
+            else
+                w.req.onCanceled(reason, compactRevision);
+        }
+        catch (err) {
+            this.onCallbackError?.(err);
+        }
+    }
+    remove(w) {
+        if (w.ended)
+            return;
+        w.ended = true;
+        if (w.timer !== undefined)
+            clearImmediate(w.timer);
+        w.timer = undefined;
+        this.all.delete(w);
+        const index = w.prefix ? this.prefixes : this.exact;
+        const set = index.get(w.key);
+        invariant(set && set.delete(w), 'watcher missing from its index');
+        if (set.size === 0)
+            index.delete(w.key);
+    }
+}
+//# sourceMappingURL=watch-hub.js.map

@@ -1,0 +1,119 @@
+// In-memory bookkeeping of what a store holds: snapshot index/term and, for every entry after it,
+// its term and encoded size. Both stores use it to validate writes BEFORE they reach the disk
+// (a bad append is a bug in the caller and throws) and to know which stored keys a write kills.
+export class LogTracker {
+    /** Index and term of the latest snapshot (0, 0 when none). Invariant: snapIndex <= lastIndex. */
+    snapIndex = 0;
+    snapTerm = 0;
+    /** terms[i] and sizes[i] describe entry snapIndex + 1 + i. Invariant: same length. */
+    terms = [];
+    sizes = [];
+    /** Sum of sizes. */
+    bytes = 0;
+    get count() {
+        return this.terms.length;
+    }
+    get firstIndex() {
+        return this.snapIndex + 1;
+    }
+    get lastIndex() {
+        return this.snapIndex + this.terms.length;
+    }
+    /** Term of entry `i`, the snapshot's term at snapIndex, undefined when not held. */
+    termAt(i) {
+        if (i === this.snapIndex)
+            return this.snapTerm;
+        if (i < this.snapIndex || i > this.lastIndex)
+            return undefined;
+        return this.terms[i - this.snapIndex - 1];
+    }
+    reset(snapIndex, snapTerm) {
+        this.snapIndex = snapIndex;
+        this.snapTerm = snapTerm;
+        this.terms = [];
+        this.sizes = [];
+        this.bytes = 0;
+    }
+    /**
+     * Records an append of `entries` (with their encoded sizes) and returns the stored indexes it
+     * kills beyond its new last index. Throws on anything that would break the log's shape.
+     */
+    append(entries, sizes) {
+        if (entries.length === 0)
+            return { from: 1, to: 0 };
+        if (sizes.length !== entries.length)
+            throw new Error(`append: ${entries.length} entries but ${sizes.length} sizes`);
+        const first = entries[0].index;
+        for (let i = 0; i < entries.length; i++) {
+            const e = entries[i];
+            if (!Number.isSafeInteger(e.index) || !Number.isSafeInteger(e.term) || e.term < 0) {
+                throw new Error(`append: entry ${i} has invalid index ${e.index} / term ${e.term}`);
+            }
+            if (e.index !== first + i)
+                throw new Error(`append: entries are not contiguous: position ${i} has index ${e.index}, expected ${first + i}`);
+            if (i > 0 && e.term < entries[i - 1].term) {
+                throw new Error(`append: term decreases within the batch at index ${e.index} (${entries[i - 1].term} -> ${e.term})`);
+            }
+        }
+        if (first <= this.snapIndex) {
+            throw new Error(`append: first index ${first} is at or below the snapshot index ${this.snapIndex}`);
+        }
+        if (first > this.lastIndex + 1) {
+            throw new Error(`append: first index ${first} leaves a gap after the last stored index ${this.lastIndex}`);
+        }
+        const prevTerm = this.termAt(first - 1);
+        if (prevTerm !== undefined && entries[0].term < prevTerm) {
+            throw new Error(`append: entry ${first} has term ${entries[0].term}, below the previous entry's term ${prevTerm}`);
+        }
+        const oldLast = this.lastIndex;
+        const newLast = first + entries.length - 1;
+        const keep = first - this.snapIndex - 1;
+        for (let i = keep; i < this.sizes.length; i++)
+            this.bytes -= this.sizes[i];
+        this.terms.length = keep;
+        this.sizes.length = keep;
+        for (let i = 0; i < entries.length; i++) {
+            this.terms.push(entries[i].term);
+            this.sizes.push(sizes[i]);
+            this.bytes += sizes[i];
+        }
+        return { from: newLast + 1, to: oldLast };
+    }
+    /**
+     * Records a snapshot at (index, term) and returns the stored entry indexes to delete.
+     * - 'compact': the snapshot covers a prefix of our log: entries <= index die, later ones stay.
+     *   Compacting past the last entry or with a term that contradicts the log is a bug (throws).
+     * - 'install': a snapshot from the leader. If our entry at `index` has `term`, behave like
+     *   'compact'; otherwise our whole log is discarded.
+     */
+    snapshot(index, term, mode) {
+        if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(term) || term < 0) {
+            throw new Error(`snapshot: invalid index ${index} / term ${term}`);
+        }
+        if (index < this.snapIndex) {
+            throw new Error(`snapshot: index ${index} is older than the stored snapshot at ${this.snapIndex}`);
+        }
+        const have = this.termAt(index);
+        if (mode === 'compact') {
+            if (index > this.lastIndex)
+                throw new Error(`compact: snapshot index ${index} is beyond the last stored index ${this.lastIndex}`);
+            if (have !== term)
+                throw new Error(`compact: snapshot term ${term} at index ${index} contradicts the stored term ${have}`);
+        }
+        if (have === term) {
+            const drop = index - this.snapIndex;
+            for (let i = 0; i < drop; i++)
+                this.bytes -= this.sizes[i];
+            this.terms.splice(0, drop);
+            this.sizes.splice(0, drop);
+            const range = { from: this.snapIndex + 1, to: index };
+            this.snapIndex = index;
+            this.snapTerm = term;
+            return range;
+        }
+        const range = { from: this.snapIndex + 1, to: this.lastIndex };
+        this.reset(index, term);
+        return range;
+    }
+}
+//# sourceMappingURL=log-tracker.js.map

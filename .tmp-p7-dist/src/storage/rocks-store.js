@@ -1,0 +1,443 @@
+// RaftStore on RocksDB (the `rocksdb` npm package, leveldown API).
+//
+// Key layout (one prefix byte per record kind; entry keys sort by index):
+//   0x00                      format version
+//   0x01                      hard state
+//   0x02 | u64be index        log entry
+//   0x03                      snapshot metadata (index, term, conf state, data length, chunk count)
+//   0x04 | u32be chunk        snapshot data chunk (snapshots may be many MiB)
+//   0x05 | utf8 name          meta value (cluster id, member id, ...)
+// Every value is [u32be crc32c(payload)][payload]. load() verifies every checksum, that entry keys
+// match the index inside the record, and that the log is contiguous after the snapshot with
+// non-decreasing terms; any violation is a StorageCorruptionError naming path, record and problem.
+//
+// Group commit: each save() is ONE write batch (a synced batch of 1,000 ops costs about one synced
+// put), and writes are chained so they reach the disk in call order.
+import { createRequire } from 'node:module';
+import { ByteReader, ByteWriter, CodecError, encodeEntry, readEntry, readHardState, readSnapshotMetadata, writeHardState, writeSnapshotMetadata, } from './codec.js';
+import { crc32c } from './crc32c.js';
+import { StorageCorruptionError, StorageError } from './errors.js';
+import { LogTracker } from './log-tracker.js';
+import { MAX_META_KEY_BYTES } from './raft-store.js';
+const require = createRequire(import.meta.url);
+const rocksdb = require('rocksdb');
+function cbPromise(fn) {
+    return new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+}
+// ---- keys and records ----
+const P_VERSION = 0x00;
+const P_HARD_STATE = 0x01;
+const P_ENTRY = 0x02;
+const P_SNAP_META = 0x03;
+const P_SNAP_CHUNK = 0x04;
+const P_META = 0x05;
+const FORMAT_VERSION = 'raftlock-store-v1';
+/** Snapshot data is stored in chunks of this size. */
+const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+const KEY_VERSION = Buffer.from([P_VERSION]);
+const KEY_HARD_STATE = Buffer.from([P_HARD_STATE]);
+const KEY_SNAP_META = Buffer.from([P_SNAP_META]);
+function entryKey(index) {
+    const k = Buffer.allocUnsafe(9);
+    k[0] = P_ENTRY;
+    k.writeUInt32BE(Math.floor(index / 0x1_0000_0000), 1);
+    k.writeUInt32BE(index >>> 0, 5);
+    return k;
+}
+function chunkKey(n) {
+    const k = Buffer.allocUnsafe(5);
+    k[0] = P_SNAP_CHUNK;
+    k.writeUInt32BE(n, 1);
+    return k;
+}
+function metaKey(name) {
+    return Buffer.concat([Buffer.from([P_META]), Buffer.from(name, 'utf8')]);
+}
+/** [u32 crc32c(payload)][payload] */
+function record(payload) {
+    const v = Buffer.allocUnsafe(4 + payload.length);
+    v.writeUInt32BE(crc32c(payload), 0);
+    v.set(payload, 4);
+    return v;
+}
+/** Human name of a key, for error messages. */
+export function describeKey(key) {
+    switch (key[0]) {
+        case P_VERSION:
+            return 'format version';
+        case P_HARD_STATE:
+            return 'hard state';
+        case P_ENTRY:
+            return key.length === 9 ? `entry index ${key.readUInt32BE(1) * 0x1_0000_0000 + key.readUInt32BE(5)}` : `entry (bad key ${key.toString('hex')})`;
+        case P_SNAP_META:
+            return 'snapshot metadata';
+        case P_SNAP_CHUNK:
+            return key.length === 5 ? `snapshot chunk ${key.readUInt32BE(1)}` : `snapshot chunk (bad key ${key.toString('hex')})`;
+        case P_META:
+            return `meta ${JSON.stringify(key.subarray(1).toString('utf8'))}`;
+        default:
+            return `unknown key ${key.toString('hex')}`;
+    }
+}
+export class RocksRaftStore {
+    syncDelayMs;
+    path;
+    maxPendingWrites;
+    db = null;
+    tracker = new LogTracker();
+    /** Chunks of the stored snapshot (so a new one can delete the leftovers). */
+    snapChunks = 0;
+    pending = 0;
+    tail = Promise.resolve();
+    /** First write failure or broken invariant: the store refuses everything afterwards. */
+    failure = null;
+    writes = 0;
+    syncedWrites = 0;
+    /** The verified result of the scan done by open(), handed out once by load(). */
+    opened = null;
+    constructor(path, opts = {}) {
+        this.path = path;
+        this.syncDelayMs = opts.syncDelayMs ?? 0;
+        this.maxPendingWrites = opts.maxPendingWrites ?? 1024;
+    }
+    /**
+     * Opens (creating if missing) and verifies the whole store. A corrupt store still opens, but
+     * load() and every write then throw the StorageCorruptionError (I/O failures throw here).
+     */
+    async open() {
+        if (this.db !== null)
+            throw new Error(`store at ${this.path} is already open`);
+        const db = rocksdb(this.path);
+        try {
+            await cbPromise((cb) => db.open({ createIfMissing: true }, cb));
+        }
+        catch (err) {
+            throw new StorageError('STORAGE_IO', `cannot open RocksDB at ${this.path}: ${err.message}`, { cause: err });
+        }
+        this.db = db;
+        this.failure = null;
+        try {
+            this.opened = await this.scan();
+            if (!(await this.hasVersion()))
+                await this.write([{ type: 'put', key: KEY_VERSION, value: record(Buffer.from(FORMAT_VERSION)) }], true);
+        }
+        catch (err) {
+            if (err instanceof StorageCorruptionError) {
+                // Stay open so the caller can close(); load() and every write report the corruption.
+                this.failure = err;
+                return;
+            }
+            this.db = null;
+            await cbPromise((cb) => db.close(cb)).catch(() => undefined);
+            throw err;
+        }
+    }
+    async close() {
+        const db = this.db;
+        if (db === null)
+            return;
+        await this.tail;
+        this.db = null;
+        this.opened = null;
+        await cbPromise((cb) => db.close(cb));
+    }
+    async load() {
+        this.checkUsable();
+        await this.tail;
+        const result = this.opened ?? (await this.scan());
+        this.opened = null;
+        return result;
+    }
+    save(batch, sync) {
+        return this.enqueue(sync, () => {
+            const ops = [];
+            if (batch.snapshot !== undefined)
+                this.snapshotOps(batch.snapshot, 'install', ops);
+            if (batch.entries.length > 0) {
+                const values = batch.entries.map((e) => record(encodeEntry(e)));
+                const dead = this.tracker.append(batch.entries, values.map((v) => v.length));
+                for (let i = 0; i < batch.entries.length; i++)
+                    ops.push({ type: 'put', key: entryKey(batch.entries[i].index), value: values[i] });
+                for (let i = dead.from; i <= dead.to; i++)
+                    ops.push({ type: 'del', key: entryKey(i) });
+            }
+            if (batch.hardState !== undefined)
+                ops.push({ type: 'put', key: KEY_HARD_STATE, value: encodeHardStateRecord(batch.hardState) });
+            return ops;
+        });
+    }
+    saveSnapshot(snap) {
+        return this.enqueue(true, () => {
+            const ops = [];
+            this.snapshotOps(snap, 'compact', ops);
+            return ops;
+        });
+    }
+    putMeta(key, value) {
+        if (key.length === 0 || Buffer.byteLength(key) > MAX_META_KEY_BYTES) {
+            return Promise.reject(new Error(`meta key must be 1..${MAX_META_KEY_BYTES} bytes, got ${JSON.stringify(key)}`));
+        }
+        return this.enqueue(true, () => [{ type: 'put', key: metaKey(key), value: record(value) }]);
+    }
+    stats() {
+        return {
+            entries: this.tracker.count,
+            bytes: this.tracker.bytes,
+            firstIndex: this.tracker.firstIndex,
+            lastIndex: this.tracker.lastIndex,
+            snapshotIndex: this.tracker.snapIndex,
+            writes: this.writes,
+            syncedWrites: this.syncedWrites,
+        };
+    }
+    // ---- writing ----
+    checkUsable() {
+        if (this.failure !== null)
+            throw this.failure;
+        if (this.db === null)
+            throw new StorageError('STORAGE_CLOSED', `store at ${this.path} is not open`);
+        return this.db;
+    }
+    snapshotOps(snap, mode, ops) {
+        const dead = this.tracker.snapshot(snap.metadata.index, snap.metadata.term, mode);
+        for (let i = dead.from; i <= dead.to; i++)
+            ops.push({ type: 'del', key: entryKey(i) });
+        const data = snap.data;
+        const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
+        for (let c = 0; c < chunks; c++) {
+            const piece = data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
+            ops.push({ type: 'put', key: chunkKey(c), value: record(piece) });
+        }
+        for (let c = chunks; c < this.snapChunks; c++)
+            ops.push({ type: 'del', key: chunkKey(c) });
+        this.snapChunks = chunks;
+        const w = new ByteWriter(64);
+        writeSnapshotMetadata(w, snap.metadata);
+        w.uvarint(data.length).uvarint(chunks);
+        ops.push({ type: 'put', key: KEY_SNAP_META, value: record(w.finish()) });
+    }
+    /**
+     * Builds the batch now (so the next call sees this one's effect on the tracker) and writes it
+     * after every earlier write. A broken invariant or an I/O failure poisons the store.
+     */
+    enqueue(sync, build) {
+        let ops;
+        try {
+            this.checkUsable();
+            if (this.pending >= this.maxPendingWrites) {
+                throw new StorageError('STORAGE_BUSY', `more than ${this.maxPendingWrites} writes queued on the store at ${this.path}`);
+            }
+            try {
+                ops = build();
+            }
+            catch (err) {
+                this.failure = err instanceof Error ? err : new Error(String(err));
+                throw err;
+            }
+        }
+        catch (err) {
+            return Promise.reject(err);
+        }
+        this.opened = null; // the scan done by open() is stale now
+        if (ops.length === 0)
+            return this.tail;
+        return this.write(ops, sync);
+    }
+    write(ops, sync) {
+        this.pending++;
+        this.writes++;
+        if (sync)
+            this.syncedWrites++;
+        const run = this.tail.then(async () => {
+            if (this.failure !== null)
+                throw this.failure;
+            const db = this.db;
+            if (db === null)
+                throw new StorageError('STORAGE_CLOSED', `store at ${this.path} was closed with writes pending`);
+            const delay = sync ? this.syncDelayMs : 0;
+            if (delay > 0)
+                await new Promise((r) => setTimeout(r, delay));
+            try {
+                await cbPromise((cb) => db.batch(ops, { sync }, cb));
+            }
+            catch (err) {
+                this.failure = new StorageError('STORAGE_IO', `write to ${this.path} failed: ${err.message}`, { cause: err });
+                throw this.failure;
+            }
+        });
+        this.tail = run.then(() => {
+            this.pending--;
+        }, () => {
+            this.pending--;
+        });
+        return run;
+    }
+    // ---- reading ----
+    async hasVersion() {
+        let found = false;
+        await this.iterate(KEY_VERSION, Buffer.from([P_VERSION + 1]), () => {
+            found = true;
+        });
+        return found;
+    }
+    async iterate(gte, lt, each) {
+        const db = this.checkUsable();
+        const it = db.iterator({ gte, lt, keyAsBuffer: true, valueAsBuffer: true });
+        try {
+            for (;;) {
+                const kv = await new Promise((resolve, reject) => it.next((err, key, value) => (err ? reject(err) : resolve(key === undefined || value === undefined ? null : [key, value]))));
+                if (kv === null)
+                    break;
+                each(kv[0], kv[1]);
+            }
+        }
+        finally {
+            await cbPromise((cb) => it.end(cb));
+        }
+    }
+    corrupt(key, problem, cause) {
+        return new StorageCorruptionError(this.path, key, problem, cause === undefined ? undefined : { cause });
+    }
+    /** Checks the record's checksum and returns its payload. */
+    payload(key, value) {
+        if (value.length < 4)
+            throw this.corrupt(describeKey(key), `value is ${value.length} byte(s), too short for its checksum (torn write?)`);
+        const want = value.readUInt32BE(0);
+        const payload = value.subarray(4);
+        const got = crc32c(payload);
+        if (got !== want) {
+            throw this.corrupt(describeKey(key), `checksum mismatch: stored crc32c ${want.toString(16).padStart(8, '0')}, computed ${got.toString(16).padStart(8, '0')}`);
+        }
+        return payload;
+    }
+    decode(key, value, read) {
+        const payload = this.payload(key, value);
+        const r = new ByteReader(payload, describeKey(key));
+        try {
+            const out = read(r);
+            r.end();
+            return out;
+        }
+        catch (err) {
+            if (err instanceof CodecError)
+                throw this.corrupt(describeKey(key), `cannot decode: ${err.message}`, err);
+            throw err;
+        }
+    }
+    /** Reads and verifies everything, and rebuilds the tracker from it. */
+    async scan() {
+        const unknown = [];
+        let version = null;
+        let hardState = null;
+        let snapMeta = null;
+        const chunks = [];
+        const entries = [];
+        const sizes = [];
+        const meta = new Map();
+        await this.iterate(Buffer.from([0x00]), Buffer.from([0xff]), (key, value) => {
+            switch (key[0]) {
+                case P_VERSION:
+                    version = this.payload(key, value).toString('utf8');
+                    break;
+                case P_HARD_STATE:
+                    hardState = this.decode(key, value, readHardState);
+                    break;
+                case P_ENTRY: {
+                    if (key.length !== 9)
+                        throw this.corrupt(describeKey(key), 'entry key is not 9 bytes');
+                    const e = this.decode(key, value, readEntry);
+                    const keyIndex = key.readUInt32BE(1) * 0x1_0000_0000 + key.readUInt32BE(5);
+                    if (e.index !== keyIndex)
+                        throw this.corrupt(describeKey(key), `record holds index ${e.index}, not the key's ${keyIndex}`);
+                    // Copy out of the RocksDB value buffer so one entry does not pin a larger allocation.
+                    entries.push({ term: e.term, index: e.index, type: e.type, data: e.data.slice() });
+                    sizes.push(value.length);
+                    break;
+                }
+                case P_SNAP_META:
+                    snapMeta = this.decode(key, value, (r) => {
+                        const metadata = readSnapshotMetadata(r);
+                        const dataBytes = r.uvarint('data length');
+                        const n = r.uvarint('chunk count');
+                        return { metadata, dataBytes, chunks: n };
+                    });
+                    break;
+                case P_SNAP_CHUNK: {
+                    if (key.length !== 5)
+                        throw this.corrupt(describeKey(key), 'chunk key is not 5 bytes');
+                    const n = key.readUInt32BE(1);
+                    if (n !== chunks.length)
+                        throw this.corrupt(describeKey(key), `expected chunk ${chunks.length} next (missing chunk)`);
+                    chunks.push(this.payload(key, value));
+                    break;
+                }
+                case P_META:
+                    meta.set(key.subarray(1).toString('utf8'), new Uint8Array(this.payload(key, value)));
+                    break;
+                default:
+                    unknown.push(key);
+            }
+        });
+        if (unknown.length > 0)
+            throw this.corrupt(describeKey(unknown[0]), `${unknown.length} record(s) of unknown kind`);
+        const isEmpty = hardState === null && snapMeta === null && entries.length === 0 && chunks.length === 0 && meta.size === 0;
+        if (version === null && !isEmpty)
+            throw this.corrupt('format version', 'missing, but the store holds data');
+        if (version !== null && version !== FORMAT_VERSION)
+            throw this.corrupt('format version', `found ${JSON.stringify(version)}, this build reads ${JSON.stringify(FORMAT_VERSION)}`);
+        let snapshot = null;
+        const sm = snapMeta;
+        if (sm !== null) {
+            if (chunks.length !== sm.chunks)
+                throw this.corrupt('snapshot metadata', `says ${sm.chunks} chunk(s), found ${chunks.length}`);
+            const data = new Uint8Array(sm.dataBytes);
+            let off = 0;
+            for (let c = 0; c < chunks.length; c++) {
+                const piece = chunks[c];
+                if (off + piece.length > sm.dataBytes)
+                    throw this.corrupt(`snapshot chunk ${c}`, `chunks exceed the recorded data length ${sm.dataBytes}`);
+                data.set(piece, off);
+                off += piece.length;
+            }
+            if (off !== sm.dataBytes)
+                throw this.corrupt('snapshot metadata', `records ${sm.dataBytes} data byte(s), chunks hold ${off}`);
+            snapshot = { metadata: sm.metadata, data };
+        }
+        else if (chunks.length > 0) {
+            throw this.corrupt('snapshot chunk 0', 'snapshot chunks exist without snapshot metadata');
+        }
+        // Continuity: entries follow the snapshot without gaps, terms never decrease.
+        const snapIndex = snapshot?.metadata.index ?? 0;
+        const snapTerm = snapshot?.metadata.term ?? 0;
+        let prevIndex = snapIndex;
+        let prevTerm = snapTerm;
+        for (const e of entries) {
+            if (e.index <= snapIndex)
+                throw this.corrupt(`entry index ${e.index}`, `survives at or below the snapshot index ${snapIndex}`);
+            if (e.index !== prevIndex + 1)
+                throw this.corrupt(`entry index ${e.index}`, `gap in the log: previous stored index is ${prevIndex}`);
+            if (e.term < prevTerm)
+                throw this.corrupt(`entry index ${e.index}`, `term ${e.term} is below the previous term ${prevTerm}`);
+            prevIndex = e.index;
+            prevTerm = e.term;
+        }
+        const hs = hardState;
+        if (hs !== null) {
+            if (hs.commit > prevIndex)
+                throw this.corrupt('hard state', `commit ${hs.commit} is beyond the last stored index ${prevIndex}`);
+            if (hs.term < prevTerm)
+                throw this.corrupt('hard state', `term ${hs.term} is below the last stored term ${prevTerm}`);
+        }
+        this.tracker.reset(snapIndex, snapTerm);
+        if (entries.length > 0)
+            this.tracker.append(entries, sizes);
+        this.snapChunks = chunks.length;
+        return { hardState: hs, snapshot, entries, meta };
+    }
+}
+function encodeHardStateRecord(hs) {
+    const w = new ByteWriter(32);
+    writeHardState(w, hs);
+    return record(w.finish());
+}
+//# sourceMappingURL=rocks-store.js.map

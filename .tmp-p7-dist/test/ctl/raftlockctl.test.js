@@ -1,0 +1,163 @@
+// raftlockctl against a real three-member cluster: `lock` serialises two shell commands (their
+// start/end markers never interleave, tokens increase) and exits with the command's status;
+// KV commands and their exit codes; endpoint status; --help for every command.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { closedPortUrl } from '../client/fake-endpoint.js';
+import { ProcessCluster, waitForLeader } from '../helpers/process-cluster.js';
+const CTL = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/raftlockctl.js');
+const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
+function ctl(args, opts = {}) {
+    return new Promise((res, rej) => {
+        const env = { ...process.env };
+        delete env.RAFTLOCK_ENDPOINTS;
+        const full = opts.endpoints ? ['--endpoints', opts.endpoints, ...args] : args;
+        const p = spawn(process.execPath, [CTL, ...full], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (d) => (stdout += d.toString()));
+        p.stderr.on('data', (d) => (stderr += d.toString()));
+        p.on('error', rej);
+        p.on('close', (code) => res({ code, stdout, stderr }));
+        p.stdin.end(opts.input ?? '');
+    });
+}
+describe('raftlockctl', () => {
+    test('--help works for every command and exits 0', async () => {
+        const commands = [
+            [], ['put'], ['get'], ['del'], ['txn'], ['compact'], ['lease'], ['lease', 'grant'], ['lease', 'keepalive'], ['lease', 'revoke'],
+            ['lease', 'list'], ['lease', 'ttl'], ['lock'], ['watch'], ['member'], ['member', 'list'], ['member', 'add'], ['member', 'remove'],
+            ['endpoint'], ['endpoint', 'status'], ['endpoint', 'health'],
+        ];
+        for (const c of commands) {
+            const r = await ctl([...c, '--help']);
+            assert.equal(r.code, 0, `${c.join(' ')} --help: ${r.stderr}`);
+            assert.match(r.stdout, /Usage: raftlockctl/);
+        }
+    });
+    test('usage errors exit 2; an unreachable cluster exits 5', async () => {
+        assert.equal((await ctl(['get'])).code, 2);
+        assert.equal((await ctl(['compact', 'abc'])).code, 2);
+        const r = await ctl(['get', 'k', '--timeout', '300'], { endpoints: await closedPortUrl() });
+        assert.equal(r.code, 5, r.stderr);
+        assert.match(r.stderr, /UNAVAILABLE/);
+    });
+});
+describe('raftlockctl against a three-member cluster (real processes)', { timeout: 180_000 }, () => {
+    let c;
+    let endpoints;
+    let dir;
+    before(async () => {
+        c = await ProcessCluster.start({ size: 3, extraArgs: FAST });
+        endpoints = c.members.map((m) => m.url).join(',');
+        dir = mkdtempSync(join(tmpdir(), 'raftlockctl-test-'));
+        await waitForLeader(c);
+    });
+    after(async () => {
+        await c?.destroy();
+        if (dir)
+            rmSync(dir, { recursive: true, force: true });
+    });
+    test('put / get / del with json output and exit codes', async () => {
+        const put = await ctl(['-o', 'json', 'put', 'app/x', 'hello world'], { endpoints });
+        assert.equal(put.code, 0, put.stderr);
+        const rev = JSON.parse(put.stdout).revision;
+        const get = await ctl(['-o', 'json', 'get', 'app/x'], { endpoints });
+        assert.equal(get.code, 0, get.stderr);
+        assert.equal(JSON.parse(get.stdout).value, 'hello world');
+        assert.equal(JSON.parse(get.stdout).modRevision, rev);
+        const value = await ctl(['get', 'app/x', '--print-value-only'], { endpoints });
+        assert.equal(value.stdout, 'hello world\n');
+        const range = await ctl(['get', 'app/', '--prefix'], { endpoints });
+        assert.match(range.stdout, /app\/x\s+hello world/);
+        assert.equal((await ctl(['get', 'app/nope'], { endpoints })).code, 3);
+        assert.equal((await ctl(['put', '_raftlock/x', 'v'], { endpoints })).code, 2);
+        const del = await ctl(['-o', 'json', 'del', 'app/', '--prefix'], { endpoints });
+        assert.equal(JSON.parse(del.stdout).deleted, 1);
+    });
+    test('txn from stdin', async () => {
+        const txn = { compare: [{ key: 'tx/k', target: 'version', op: '=', value: 0 }], success: [{ put: { key: 'tx/k', value: 'first' } }], failure: [] };
+        const r1 = await ctl(['txn'], { endpoints, input: JSON.stringify(txn) });
+        assert.equal(r1.code, 0, r1.stderr);
+        assert.match(r1.stdout, /^SUCCESS/);
+        const r2 = await ctl(['-o', 'json', 'txn', '-'], { endpoints, input: JSON.stringify(txn) });
+        assert.equal(JSON.parse(r2.stdout).succeeded, false);
+        const file = join(dir, 'bad.json');
+        writeFileSync(file, '{not json');
+        assert.equal((await ctl(['txn', file], { endpoints })).code, 2);
+    });
+    test('endpoint status shows every member and one leader', async () => {
+        const r = await ctl(['-o', 'json', 'endpoint', 'status'], { endpoints });
+        assert.equal(r.code, 0, r.stderr);
+        const rows = JSON.parse(r.stdout);
+        assert.equal(rows.length, 3);
+        assert.ok(rows.every((x) => x.ok));
+        assert.equal(rows.filter((x) => x.status.member.role === 'leader').length, 1);
+        assert.equal(new Set(rows.map((x) => x.status.leader.name)).size, 1);
+        const table = await ctl(['endpoint', 'status'], { endpoints });
+        assert.match(table.stdout, /ENDPOINT\s+NAME\s+ID\s+ROLE\s+LEADER\s+TERM/);
+        const health = await ctl(['-o', 'json', 'endpoint', 'health'], { endpoints });
+        assert.equal(health.code, 0, health.stderr);
+        assert.ok(JSON.parse(health.stdout).every((h) => h.healthy));
+    });
+    test('lease grant / ttl / list / revoke', async () => {
+        const g = await ctl(['-o', 'json', 'lease', 'grant', '30', '--id', 'ctl-lease'], { endpoints });
+        assert.equal(g.code, 0, g.stderr);
+        assert.deepEqual(JSON.parse(g.stdout), { id: 'ctl-lease', ttl: 30 });
+        assert.equal((await ctl(['lease', 'grant', '30', '--id', 'ctl-lease'], { endpoints })).code, 4);
+        const ttl = await ctl(['-o', 'json', 'lease', 'ttl', 'ctl-lease'], { endpoints });
+        assert.equal(JSON.parse(ttl.stdout).grantedTtl, 30);
+        const list = await ctl(['-o', 'json', 'lease', 'list'], { endpoints });
+        assert.ok(JSON.parse(list.stdout).leases.some((l) => l.id === 'ctl-lease'));
+        assert.equal((await ctl(['lease', 'keepalive', 'ctl-lease', '--once'], { endpoints })).code, 0);
+        assert.equal((await ctl(['lease', 'revoke', 'ctl-lease'], { endpoints })).code, 0);
+        assert.equal((await ctl(['lease', 'ttl', 'ctl-lease'], { endpoints })).code, 3);
+    });
+    test('lock serialises two shell commands and exits with their status', async () => {
+        const log = join(dir, 'markers.log');
+        writeFileSync(log, '');
+        // Each command writes start, works a little, writes end; then exits with its own status.
+        const script = (who, status) => `echo "start ${who} $RAFTLOCK_FENCING_TOKEN $RAFTLOCK_LOCK_LEASE" >> "${log}"; sleep 0.4; echo "end ${who} $RAFTLOCK_FENCING_TOKEN" >> "${log}"; exit ${status}`;
+        const [a, b] = await Promise.all([
+            ctl(['lock', 'shell-job', '--ttl', '5', '--', 'sh', '-c', script('a', 0)], { endpoints }),
+            ctl(['lock', 'shell-job', '--ttl', '5', '--', 'sh', '-c', script('b', 3)], { endpoints }),
+        ]);
+        assert.equal(a.code, 0, a.stderr);
+        assert.equal(b.code, 3, b.stderr);
+        const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+        assert.equal(lines.length, 4);
+        // start X, end X, start Y, end Y: never interleaved.
+        assert.equal(lines[0][0], 'start');
+        assert.equal(lines[1][0], 'end');
+        assert.equal(lines[2][0], 'start');
+        assert.equal(lines[3][0], 'end');
+        assert.equal(lines[0][1], lines[1][1]);
+        assert.equal(lines[2][1], lines[3][1]);
+        assert.notEqual(lines[0][1], lines[2][1]);
+        const t1 = Number(lines[0][2]);
+        const t2 = Number(lines[2][2]);
+        assert.ok(t1 > 0 && t2 > t1, `fencing tokens increase: ${t1} then ${t2}`);
+        assert.ok((lines[0][3] ?? '').length > 0, 'RAFTLOCK_LOCK_LEASE is set');
+        // Both released on exit.
+        const st = await ctl(['-o', 'json', 'get', '_raftlock/', '--prefix'], { endpoints });
+        assert.equal(st.code, 0, st.stderr);
+        assert.equal(JSON.parse(st.stdout).kvs.length, 0, 'no lock is left held');
+    });
+    test('lock of a command that cannot start exits 127', async () => {
+        const r = await ctl(['lock', 'nojob', '--', join(dir, 'does-not-exist')], { endpoints });
+        assert.equal(r.code, 127, r.stderr);
+    });
+    test('member add/remove: a clear error or a result, never a crash', async () => {
+        const r = await ctl(['member', 'remove', '999999'], { endpoints });
+        assert.ok(r.code !== 0 && r.code !== 1, `a coded exit, got ${r.code}: ${r.stderr}`);
+        assert.match(r.stderr, /^Error: [A-Z_]+: /);
+        const list = await ctl(['-o', 'json', 'member', 'list'], { endpoints });
+        assert.equal(JSON.parse(list.stdout).members.length, 3);
+    });
+});
+//# sourceMappingURL=raftlockctl.test.js.map

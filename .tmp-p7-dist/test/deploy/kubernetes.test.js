@@ -1,0 +1,174 @@
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAll, load } from 'js-yaml';
+import { loadConfig } from '../../src/config/index.js';
+import { validateManifest } from './k8s-schema.js';
+// compiled to dist/test/deploy/: the repository root is three levels up
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
+function readDocs(file) {
+    return loadAll(readFileSync(join(K8S_DIR, file), 'utf8')).filter((d) => d !== null && d !== undefined);
+}
+function manifestFiles() {
+    return readdirSync(K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+}
+function allResources() {
+    return manifestFiles().flatMap(readDocs);
+}
+function find(kind, name) {
+    const d = allResources().find((r) => r['kind'] === kind && r['metadata']?.['name'] === name);
+    assert.ok(d !== undefined, `no ${kind}/${name} in deploy/kubernetes`);
+    return d;
+}
+const clone = (x) => structuredClone(x);
+describe('schema validation (offline)', () => {
+    test('every manifest and the kustomization validate against the Kubernetes API schemas', async () => {
+        const files = [...manifestFiles(), 'kustomization.yaml'];
+        assert.ok(files.length >= 8, `expected the full base, found ${files.join(', ')}`);
+        for (const f of files) {
+            for (const doc of readDocs(f)) {
+                const errors = await validateManifest(doc);
+                assert.deepEqual(errors, [], `${f} (${doc['kind']}/${doc['metadata']?.['name'] ?? ''}):\n${errors.join('\n')}`);
+            }
+        }
+    });
+    test('kustomization lists exactly the manifests in the folder', () => {
+        const k = load(readFileSync(join(K8S_DIR, 'kustomization.yaml'), 'utf8'));
+        assert.deepEqual([...k['resources']].sort(), manifestFiles());
+    });
+    test('a misspelled field is caught (negative)', async () => {
+        const sts = clone(find('StatefulSet', 'raftlock'));
+        const c = sts['spec']['template']['spec']['containers'][0];
+        c['imagePullPolcy'] = c['imagePullPolicy'];
+        delete c['imagePullPolicy'];
+        sts['spec']['template']['spec']['securityContext']['runAsNonRot'] = true;
+        const errors = await validateManifest(sts);
+        assert.ok(errors.includes('spec.template.spec.containers[0].imagePullPolcy: unknown field in V1Container'), errors.join('\n'));
+        assert.ok(errors.includes('spec.template.spec.securityContext.runAsNonRot: unknown field in V1PodSecurityContext'), errors.join('\n'));
+        assert.equal(errors.length, 2);
+    });
+    test('a wrong type is caught (negative)', async () => {
+        const sts = clone(find('StatefulSet', 'raftlock'));
+        sts['spec']['replicas'] = 'three';
+        sts['spec']['template']['spec']['containers'][0]['ports'][0]['containerPort'] = '7379';
+        sts['spec']['template']['spec']['containers'][0]['env'][0]['value'] = true;
+        const errors = await validateManifest(sts);
+        assert.deepEqual(errors.sort(), [
+            'spec.replicas: expected number, got string "three"',
+            'spec.template.spec.containers[0].env[0].value: expected string, got boolean true',
+            'spec.template.spec.containers[0].ports[0].containerPort: expected number, got string "7379"',
+        ]);
+        const svc = clone(find('Service', 'raftlock'));
+        svc['spec']['publishNotReadyAddresses'] = 'yes';
+        assert.deepEqual(await validateManifest(svc), ['spec.publishNotReadyAddresses: expected boolean, got string "yes"']);
+        const pdb = clone(find('PodDisruptionBudget', 'raftlock'));
+        pdb['apiVersion'] = 'policy/v1beta2';
+        assert.deepEqual(await validateManifest(pdb), [
+            'apiVersion: PodDisruptionBudget is served as policy/v1 (got policy/v1beta2)',
+            'apiVersion: no Kubernetes API schema for policy/v1beta2 PodDisruptionBudget',
+        ]);
+    });
+    test('custom resources are checked strictly too (negative)', async () => {
+        const sm = clone(find('ServiceMonitor', 'raftlock'));
+        sm['spec']['endpoints'][0]['intervall'] = '15s';
+        assert.deepEqual(await validateManifest(sm), ['spec.endpoints[0].intervall: unknown field']);
+        const pr = clone(find('PrometheusRule', 'raftlock'));
+        pr['spec']['groups'][0]['rules'][0]['for'] = 60;
+        assert.equal((await validateManifest(pr)).length, 1);
+    });
+});
+describe('what the base promises', () => {
+    test('StatefulSet: 3 parallel members, probes, discovery env, storage, safety', () => {
+        const sts = find('StatefulSet', 'raftlock');
+        const spec = sts['spec'];
+        const pod = spec['template']['spec'];
+        const c = pod['containers'][0];
+        assert.equal(spec['replicas'], 3);
+        assert.equal(spec['podManagementPolicy'], 'Parallel');
+        assert.equal(spec['serviceName'], 'raftlock');
+        const ports = Object.fromEntries(c['ports'].map((p) => [p['name'], p['containerPort']]));
+        assert.deepEqual(ports, { client: 7379, peer: 7380 });
+        assert.deepEqual(c['readinessProbe']['httpGet'], { path: '/readyz', port: 'client' });
+        assert.deepEqual(c['livenessProbe']['httpGet'], { path: '/livez', port: 'client' });
+        const env = Object.fromEntries(c['env'].map((e) => [e['name'], e['value'] ?? e['valueFrom']['fieldRef']['fieldPath']]));
+        assert.deepEqual(env, {
+            RAFTLOCK_K8S_DISCOVERY: 'true',
+            RAFTLOCK_REPLICAS: String(spec['replicas']),
+            RAFTLOCK_SERVICE: spec['serviceName'],
+            POD_NAME: 'metadata.name',
+            POD_NAMESPACE: 'metadata.namespace',
+        });
+        assert.ok(c['resources']['requests']['cpu'] !== undefined && c['resources']['limits']['memory'] !== undefined);
+        assert.equal(pod['securityContext']['runAsNonRoot'], true);
+        assert.ok(pod['securityContext']['runAsUser'] > 0);
+        assert.equal(c['securityContext']['allowPrivilegeEscalation'], false);
+        assert.ok(pod['terminationGracePeriodSeconds'] >= 10, 'room for a leadership transfer on SIGTERM');
+        const anti = pod['affinity']['podAntiAffinity']['requiredDuringSchedulingIgnoredDuringExecution'][0];
+        assert.equal(anti['topologyKey'], 'kubernetes.io/hostname');
+        assert.deepEqual(anti['labelSelector']['matchLabels'], spec['selector']['matchLabels']);
+        assert.deepEqual(spec['template']['metadata']['labels'], spec['selector']['matchLabels']);
+        const claim = spec['volumeClaimTemplates'][0];
+        assert.ok(c['volumeMounts'].some((m) => m['name'] === claim['metadata']['name'] && m['mountPath'] === '/var/lib/raftlock'));
+    });
+    test('Services, PDB and ServiceMonitor select the members', () => {
+        const podLabels = find('StatefulSet', 'raftlock')['spec']['template']['metadata']['labels'];
+        const headless = find('Service', 'raftlock');
+        assert.equal(headless['spec']['clusterIP'], 'None');
+        assert.equal(headless['spec']['publishNotReadyAddresses'], true);
+        assert.deepEqual(headless['spec']['selector'], podLabels);
+        const client = find('Service', 'raftlock-client');
+        assert.deepEqual(client['spec']['selector'], podLabels);
+        assert.notEqual(client['spec']['publishNotReadyAddresses'], true);
+        const pdb = find('PodDisruptionBudget', 'raftlock');
+        assert.equal(pdb['spec']['maxUnavailable'], 1);
+        assert.deepEqual(pdb['spec']['selector']['matchLabels'], podLabels);
+        const sm = find('ServiceMonitor', 'raftlock');
+        for (const [k, v] of Object.entries(sm['spec']['selector']['matchLabels'])) {
+            assert.equal(headless['metadata']['labels'][k], v, `ServiceMonitor selects the headless Service by ${k}`);
+        }
+        assert.ok(headless['spec']['ports'].some((p) => p['name'] === sm['spec']['endpoints'][0]['port']));
+    });
+    test('the ConfigMap plus the StatefulSet environment make a valid config for every member', () => {
+        const cm = find('ConfigMap', 'raftlock-config');
+        const sts = find('StatefulSet', 'raftlock');
+        const c = sts['spec']['template']['spec']['containers'][0];
+        const dir = mkdtempSync(join(tmpdir(), 'raftlock-k8s-'));
+        after(() => rmSync(dir, { recursive: true, force: true }));
+        const cfgPath = join(dir, 'raftlock.yaml');
+        writeFileSync(cfgPath, cm['data']['raftlock.yaml']);
+        const args = c['args'].map((a) => (a === '/etc/raftlock/raftlock.yaml' ? cfgPath : a));
+        assert.notDeepEqual(args, c['args'], 'the container reads the ConfigMap file');
+        const replicas = sts['spec']['replicas'];
+        for (let i = 0; i < replicas; i++) {
+            const env = { POD_NAME: `raftlock-${i}`, POD_NAMESPACE: 'prod' };
+            for (const e of c['env'])
+                if (typeof e['value'] === 'string')
+                    env[e['name']] = e['value'];
+            const cfg = loadConfig({ argv: args, env, cwd: dir });
+            assert.equal(cfg.name, `raftlock-${i}`);
+            assert.equal(cfg.dataDir, '/var/lib/raftlock');
+            assert.equal(cfg.listenClientAddress.port, 7379);
+            assert.equal(cfg.listenPeerAddress.port, 7380);
+            assert.equal(cfg.initialCluster.length, replicas);
+            assert.equal(cfg.advertisePeerUrl, `http://raftlock-${i}.raftlock.prod.svc.cluster.local:7380`);
+        }
+    });
+});
+describe('Dockerfile', () => {
+    test('builds on node:20-slim with npm ci and runs raftlockd as a non-root user', () => {
+        const text = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
+        const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+        assert.ok(from.length >= 1 && from.every((f) => f === 'node:20-slim'), `FROM lines: ${from.join(', ')}`);
+        assert.match(text, /^RUN npm ci$/m);
+        assert.match(text, /npx tsc -p \./);
+        const user = /^USER (\S+)$/m.exec(text);
+        assert.ok(user !== null && !/^(root|0)(:|$)/.test(user[1]), 'runs as a non-root user');
+        assert.match(text, /^ENTRYPOINT \["node", "dist\/cmd\/raftlockd\.js"\]$/m);
+        assert.match(text, /^CMD \["--config", "\/etc\/raftlock\/raftlock\.yaml"\]$/m);
+    });
+});
+//# sourceMappingURL=kubernetes.test.js.map

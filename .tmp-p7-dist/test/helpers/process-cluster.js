@@ -1,0 +1,154 @@
+// Real raftlockd processes for tests: free loopback ports, temp data dirs, and bookkeeping so
+// every process a test starts is stopped again.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/cmd/raftlockd.js (tests run from dist/test/...). */
+export const DAEMON = resolve(here, '../../cmd/raftlockd.js');
+export async function freePort() {
+    return new Promise((res, rej) => {
+        const srv = net.createServer();
+        srv.unref();
+        srv.on('error', rej);
+        srv.listen(0, '127.0.0.1', () => {
+            const port = srv.address().port;
+            srv.close(() => res(port));
+        });
+    });
+}
+export class ProcessCluster {
+    members = [];
+    root;
+    opts;
+    constructor(opts, root) {
+        this.opts = opts;
+        this.root = root;
+    }
+    static async start(opts) {
+        const c = new ProcessCluster(opts, mkdtempSync(join(tmpdir(), 'raftlock-test-')));
+        for (let i = 0; i < opts.size; i++) {
+            const clientPort = await freePort();
+            const peerPort = await freePort();
+            c.members.push({
+                name: `m${i + 1}`,
+                clientPort,
+                peerPort,
+                dataDir: join(c.root, `m${i + 1}`),
+                url: `http://127.0.0.1:${clientPort}`,
+                proc: null,
+                output: [],
+            });
+        }
+        for (const m of c.members)
+            c.spawn(m);
+        return c;
+    }
+    initialCluster() {
+        return this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}|http://127.0.0.1:${m.clientPort}`).join(',');
+    }
+    spawn(m) {
+        if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null)
+            throw new Error(`${m.name} is already running`);
+        const args = [
+            DAEMON,
+            '--name', m.name,
+            '--data-dir', m.dataDir,
+            '--listen-client', `127.0.0.1:${m.clientPort}`,
+            '--listen-peer', `127.0.0.1:${m.peerPort}`,
+            '--initial-cluster', this.initialCluster(),
+            '--log-level', 'warn',
+            ...(this.opts.extraArgs ?? []),
+        ];
+        const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(this.opts.env ?? {}) } });
+        m.output = [];
+        const keep = (buf) => {
+            m.output.push(buf.toString());
+            if (m.output.length > 200)
+                m.output.shift();
+        };
+        proc.stdout.on('data', keep);
+        proc.stderr.on('data', keep);
+        m.proc = proc;
+    }
+    isRunning(m) {
+        return !!m.proc && m.proc.exitCode === null && m.proc.signalCode === null;
+    }
+    /** Send `signal` and wait for the process to exit; resolves with its exit code/signal. */
+    async kill(m, signal = 'SIGKILL') {
+        const p = m.proc;
+        if (!p || !this.isRunning(m))
+            return { code: p?.exitCode ?? null, signal: p?.signalCode ?? null };
+        const exited = new Promise((res) => p.once('exit', (code, sig) => res({ code, signal: sig })));
+        p.kill(signal);
+        return exited;
+    }
+    async stopAll() {
+        await Promise.all(this.members.map((m) => this.kill(m, 'SIGKILL')));
+    }
+    async destroy() {
+        await this.stopAll();
+        rmSync(this.root, { recursive: true, force: true });
+    }
+    logs(m) {
+        return m.output.join('');
+    }
+}
+export async function http(method, url, body, headers) {
+    const res = await fetch(url, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...(headers ?? {}) },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed = text;
+    try {
+        parsed = text.length ? JSON.parse(text) : null;
+    }
+    catch {
+        // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+}
+/**
+ * Poll `fn` until it returns a value other than undefined, or fail after `timeoutMs` with the
+ * last error. This waits for a condition; it is not a sleep used as synchronisation.
+ */
+export async function eventually(what, fn, timeoutMs = 15_000, intervalMs = 50) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    for (;;) {
+        try {
+            const v = await fn();
+            if (v !== undefined)
+                return v;
+        }
+        catch (e) {
+            last = e;
+        }
+        if (Date.now() > deadline)
+            throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+        await new Promise((r) => setTimeout(r, intervalMs));
+    }
+}
+/** Wait until every running member agrees on one leader; returns it. */
+export async function waitForLeader(c, timeoutMs = 20_000) {
+    return eventually('a leader all running members agree on', async () => {
+        const running = c.members.filter((m) => c.isRunning(m));
+        const leaders = new Set();
+        for (const m of running) {
+            const r = await http('GET', `${m.url}/v1/cluster`);
+            if (r.status !== 200 || !r.body.leader)
+                return undefined;
+            leaders.add(r.body.leader.name);
+        }
+        if (leaders.size !== 1)
+            return undefined;
+        const name = [...leaders][0];
+        return c.members.find((m) => m.name === name && c.isRunning(m));
+    }, timeoutMs);
+}
+//# sourceMappingURL=process-cluster.js.map

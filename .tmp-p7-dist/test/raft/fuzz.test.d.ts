@@ -1,0 +1,5 @@
+declare function runSeed(seed: number, steps: number, opts: {
+    preVote: boolean;
+    checkQuorum: boolean;
+}): void;
+export { runSeed };

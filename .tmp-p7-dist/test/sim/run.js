@@ -1,0 +1,200 @@
+// One simulated run, driven entirely by its seed:
+//   1. safety phase: `steps` ticks of faults and client operations; every step is checked;
+//   2. liveness phase: faults heal, crashed members restart (a minority may stay down), and the
+//      remaining core must elect a leader, commit a new write and apply every acknowledged write
+//      within `livenessTicks`.
+// A failure returns the seed, the check that fired and the last events.
+import { Cluster } from './cluster.js';
+import { CALM_NETWORK } from './network.js';
+import { SimRng } from './rng.js';
+import { FaultScheduler } from './scheduler.js';
+import { Stats } from './stats.js';
+import { SimViolation } from './violation.js';
+import { MIX_NAMES, getMix } from './workload.js';
+export const MUTATIONS = {
+    a: { flag: 'voteWithoutLogCheck', mix: 'leader-churn' },
+    b: { flag: 'commitPreviousTermByCount', mix: 'leader-churn' },
+    c: { flag: 'truncateOnHeartbeat', mix: 'reorder' },
+    d: { flag: 'readIndexWithoutQuorum', mix: 'stale-leader' },
+};
+const SIZES = [1, 3, 3, 5, 5, 7];
+export function runSeed(opts) {
+    const rng = new SimRng(opts.seed);
+    const setupRng = rng.fork();
+    const mutation = opts.mutation;
+    // Every setup draw happens whatever the options say, so that naming a value the seed would
+    // have drawn anyway (as the replay line does) replays the very same run.
+    const drawnNodes = mutation !== undefined ? setupRng.pick([3, 3, 5, 5, 7]) : setupRng.pick(SIZES);
+    const biasToMutationMix = setupRng.chance(0.75);
+    const drawnMix = setupRng.pick(MIX_NAMES);
+    const heartbeatTicks = setupRng.range(1, 3);
+    const drawnPreVote = setupRng.chance(0.5);
+    const drawnCheckQuorum = setupRng.chance(0.5);
+    const maxInflightMsgs = setupRng.pick([1, 4, 64]);
+    const maxSizePerMsg = setupRng.pick([64, 512, 1 << 20]);
+    const nodes = opts.nodes ?? drawnNodes;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9)
+        throw new Error(`runSeed: nodes must be 1..9, got ${nodes}`);
+    const mixName = opts.mix ?? (mutation !== undefined && biasToMutationMix ? MUTATIONS[mutation].mix : drawnMix);
+    const mix = getMix(mixName);
+    const mutations = {};
+    if (mutation !== undefined)
+        mutations[MUTATIONS[mutation].flag] = true;
+    const raft = {
+        electionTicks: 10,
+        heartbeatTicks,
+        preVote: mix.preVote ?? drawnPreVote,
+        checkQuorum: mix.checkQuorum ?? drawnCheckQuorum,
+        maxInflightMsgs,
+        maxSizePerMsg,
+        mutations,
+    };
+    const steps = opts.steps ?? 300;
+    const livenessBudget = opts.livenessTicks ?? 40 * raft.electionTicks;
+    const voters = Array.from({ length: nodes }, (_, i) => i + 1);
+    const stats = new Stats();
+    let cluster;
+    let livenessTicks = 0;
+    const result = (failure) => {
+        const r = {
+            seed: opts.seed,
+            ok: failure === undefined,
+            nodes,
+            mix: mixName,
+            mutation,
+            ticks: cluster?.time ?? 0,
+            livenessTicks,
+            stats,
+            raft,
+        };
+        if (failure !== undefined) {
+            r.failure = failure;
+            r.trace = cluster?.trace.format() ?? '';
+        }
+        return r;
+    };
+    try {
+        cluster = new Cluster(voters, raft, rng.fork(), stats, opts.traceSize ?? 200);
+        const c = cluster;
+        const scheduler = new FaultScheduler(rng.fork(), mix, c);
+        // Safety phase.
+        for (let i = 0; i < steps; i++) {
+            const stalled = scheduler.beforeTick();
+            c.deliver();
+            c.tickAll(stalled);
+            c.endStep();
+            c.time++;
+        }
+        // Liveness phase.
+        livenessTicks = liveness(c, rng.fork(), livenessBudget);
+        return result();
+    }
+    catch (err) {
+        const time = cluster?.time ?? 0;
+        if (err instanceof SimViolation)
+            return result({ check: err.check, message: err.message, time });
+        const e = err;
+        const where = (e.stack ?? '').split('\n').slice(1, 4).join(' | ').trim();
+        return result({ check: 'core-invariant', message: `${e.name}: ${e.message} [${where}]`, time });
+    }
+}
+/** Heal, restart, and require a leader plus a fully applied new write. Returns ticks used. */
+function liveness(c, rng, budget) {
+    const start = c.time;
+    c.trace.add(c.time, '--- liveness phase: heal all faults ---');
+    c.network.healAll();
+    c.network.faults = CALM_NETWORK;
+    for (const m of c.downMembers())
+        if (m.life > 0)
+            c.restart(m.id);
+    const conf = c.latestConf();
+    if (conf === undefined)
+        throw new SimViolation('liveness', 'no member is up after restarting everyone');
+    let keptDown;
+    if (conf.voters.length >= 5 && rng.chance(0.5)) {
+        keptDown = rng.pick(conf.voters);
+        c.crash(keptDown, Infinity);
+        c.trace.add(c.time, `n${keptDown} kept down for the liveness phase`);
+    }
+    let final;
+    for (let t = 0; t < budget; t++) {
+        c.deliver();
+        c.tickAll(new Set());
+        c.endStep();
+        c.time++;
+        const leader = c.leaders()[0];
+        if (leader === undefined)
+            continue;
+        // The leader's applied membership decides who must converge: members it no longer lists
+        // leave for good, and listed ones that were stopped come back.
+        const cs = leader.raw.status().confState;
+        const core = [...cs.voters, ...cs.learners].filter((id) => id !== keptDown);
+        const listed = new Set(core);
+        for (const m of c.members.values()) {
+            if (m.node !== undefined && !listed.has(m.id) && m.id !== keptDown)
+                c.crash(m.id, Infinity);
+            else if (m.node === undefined && listed.has(m.id) && m.life > 0)
+                c.restart(m.id);
+        }
+        // (Re)propose the final write until one is acknowledged: a write left pending by a member
+        // that is no longer the leader of its term may never resolve, so it does not count.
+        const stale = final !== undefined && final.status === 'pending' && (final.node !== leader.id || final.term !== leader.term);
+        if (final === undefined || final.status === 'lost' || stale) {
+            final = c.propose(leader);
+            continue;
+        }
+        if (final.status !== 'acked')
+            continue;
+        let done = true;
+        for (const id of core) {
+            const node = c.members.get(id)?.node;
+            if (node === undefined || node.sm.applied < final.index) {
+                done = false;
+                break;
+            }
+        }
+        if (!done)
+            continue;
+        for (const id of core) {
+            const node = c.member(id).node;
+            for (const w of c.history.acked) {
+                if (node.sm.indexOf(w.key) !== w.index) {
+                    throw new SimViolation('liveness', `node ${id} applied through ${node.sm.applied} but lacks acknowledged write ${w.key} (index ${w.index})`);
+                }
+            }
+        }
+        return c.time - start;
+    }
+    const states = [...c.members.values()]
+        .map((m) => (m.node === undefined ? `n${m.id}: down` : `n${m.id}: ${m.node.role} term ${m.node.term} lead ${m.node.lead} applied ${m.node.sm.applied}`))
+        .join('; ');
+    const leader = c.leaders()[0];
+    let progress = '';
+    if (leader !== undefined) {
+        const st = leader.raw.status();
+        progress =
+            `; leader n${leader.id} commit ${st.commit} last ${st.lastIndex} conf ${JSON.stringify(st.confState)} progress ` +
+                [...(st.progress ?? new Map()).entries()].map(([id, p]) => `n${id}:${p.state} match ${p.match} next ${p.next} inflight ${p.inflight}`).join(', ');
+    }
+    throw new SimViolation('liveness', `after ${budget} healed ticks the core did not converge (final write ${final === undefined ? 'never accepted' : `${final.key} ${final.status} at ${final.index}`}); ${states}${progress}`);
+}
+/** A readable failure report: seed, setup, the check that fired, the trace, how to replay. */
+export function describeFailure(r, steps) {
+    if (r.failure === undefined)
+        return `seed ${r.seed}: ok`;
+    const flags = [`--seed ${r.seed}`, `--nodes ${r.nodes}`, `--mix ${r.mix}`];
+    if (steps !== undefined)
+        flags.push(`--steps ${steps}`);
+    if (r.mutation !== undefined)
+        flags.push(`--mutation ${r.mutation}`);
+    return [
+        `SIMULATION FAILED  seed=${r.seed}  nodes=${r.nodes}  mix=${r.mix}${r.mutation ? `  mutation=${r.mutation}` : ''}  at t=${r.failure.time}`,
+        `check: ${r.failure.check}`,
+        `  ${r.failure.message}`,
+        `raft: ${JSON.stringify({ ...r.raft, mutations: undefined })}`,
+        `last events:`,
+        r.trace ?? '',
+        `replay: npm run sim -- ${flags.join(' ')}`,
+    ].join('\n');
+}
+//# sourceMappingURL=run.js.map

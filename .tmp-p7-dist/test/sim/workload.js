@@ -1,0 +1,92 @@
+// Fault mixes: how often each fault and client operation happens in a run. A seed picks one
+// (unless the caller names it), and the fault scheduler in run.ts draws every event from it.
+const base = {
+    name: 'calm',
+    network: { dropP: 0, dupP: 0, minDelay: 0, maxDelay: 2 },
+    partitionP: 0,
+    partitionKinds: { symmetric: 1, oneWay: 1, isolateLeader: 1 },
+    partitionTicks: [10, 60],
+    crashP: 0,
+    leaderCrashBias: 0.3,
+    midReadyCrashP: 0.3,
+    downTicks: [5, 60],
+    clockStallP: 0,
+    writesPerTick: 0.5,
+    readP: 0.2,
+    readAtLeaderBias: 0.5,
+    confP: 0.01,
+    transferP: 0.005,
+    compactP: 0.03,
+    compactMinEntries: 8,
+};
+function mix(name, over) {
+    return { ...base, ...over, name };
+}
+export const FAULT_MIXES = {
+    calm: mix('calm', {}),
+    lossy: mix('lossy', {
+        network: { dropP: 0.1, dupP: 0.05, minDelay: 0, maxDelay: 4 },
+        clockStallP: 0.05,
+    }),
+    reorder: mix('reorder', {
+        network: { dropP: 0.05, dupP: 0.25, minDelay: 0, maxDelay: 9 },
+        crashP: 0.01,
+        leaderCrashBias: 0.6,
+        partitionP: 0.02,
+        partitionKinds: { symmetric: 1, oneWay: 2, isolateLeader: 2 },
+        writesPerTick: 1.5,
+    }),
+    partitions: mix('partitions', {
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        partitionP: 0.06,
+        partitionTicks: [5, 50],
+    }),
+    crashy: mix('crashy', {
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        crashP: 0.04,
+        leaderCrashBias: 0.7,
+        downTicks: [3, 40],
+        confP: 0.02,
+    }),
+    'leader-churn': mix('leader-churn', {
+        network: { dropP: 0.1, dupP: 0.05, minDelay: 0, maxDelay: 5 },
+        crashP: 0.06,
+        leaderCrashBias: 0.9,
+        midReadyCrashP: 0.5,
+        downTicks: [3, 25],
+        partitionP: 0.05,
+        partitionKinds: { symmetric: 1, oneWay: 1, isolateLeader: 3 },
+        partitionTicks: [5, 30],
+        writesPerTick: 1,
+        transferP: 0.02,
+        preVote: false,
+    }),
+    'stale-leader': mix('stale-leader', {
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        partitionP: 0.08,
+        partitionKinds: { symmetric: 0, oneWay: 0, isolateLeader: 1 },
+        partitionTicks: [20, 80],
+        writesPerTick: 1,
+        readP: 0.8,
+        readAtLeaderBias: 0.9,
+        checkQuorum: false,
+    }),
+    chaos: mix('chaos', {
+        network: { dropP: 0.08, dupP: 0.08, minDelay: 0, maxDelay: 6 },
+        partitionP: 0.04,
+        crashP: 0.02,
+        leaderCrashBias: 0.5,
+        clockStallP: 0.05,
+        confP: 0.03,
+        transferP: 0.02,
+        compactP: 0.06,
+    }),
+};
+export const MIX_NAMES = Object.keys(FAULT_MIXES);
+export function getMix(name) {
+    const m = FAULT_MIXES[name];
+    if (m === undefined)
+        throw new Error(`unknown fault mix "${name}" (known: ${MIX_NAMES.join(', ')})`);
+    return m;
+}
+//# sourceMappingURL=workload.js.map
