@@ -65,7 +65,9 @@ export interface Config {
   readonly historyRevisions: number;
   readonly logLevel: LogLevel;
   readonly limits: Limits;
-  readonly testing: { readonly syncDelayMs: number };
+  /** Test hooks. `unsafe*` switches re-introduce bugs on purpose so the fault-injection suite
+   *  can show its checkers catch them; never set them in production. */
+  readonly testing: { readonly syncDelayMs: number; readonly unsafeLocalReads: boolean; readonly unsafeAckBeforeCommit: boolean };
   /** Absolute path of the YAML file read, or null. */
   readonly configFile: string | null;
   /** True when the name and initial cluster came from Kubernetes discovery. */
@@ -95,7 +97,7 @@ export const DEFAULTS = Object.freeze({
   historyRevisions: 10_000,
   logLevel: 'info' as LogLevel,
   limits: DEFAULT_LIMITS,
-  testing: Object.freeze({ syncDelayMs: 0 }),
+  testing: Object.freeze({ syncDelayMs: 0, unsafeLocalReads: false, unsafeAckBeforeCommit: false }),
 });
 
 /** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */
@@ -251,7 +253,14 @@ const RawSchema = z.strictObject({
     }, 'must be a mapping')
     .optional(),
   testing: z
-    .strictObject({ syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional() }, 'must be a mapping')
+    .strictObject(
+      {
+        syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional(),
+        unsafeLocalReads: z.boolean('must be true or false').optional(),
+        unsafeAckBeforeCommit: z.boolean('must be true or false').optional(),
+      },
+      'must be a mapping',
+    )
     .optional(),
 });
 type RawConfig = z.infer<typeof RawSchema>;
@@ -482,7 +491,11 @@ function finishConfig(
     historyRevisions: r.historyRevisions ?? DEFAULTS.historyRevisions,
     logLevel: r.logLevel ?? DEFAULTS.logLevel,
     limits,
-    testing: { syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs },
+    testing: {
+      syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs,
+      unsafeLocalReads: r.testing?.unsafeLocalReads ?? DEFAULTS.testing.unsafeLocalReads,
+      unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
+    },
     configFile: ctx.configFile,
     k8sDiscovery: ctx.k8sDiscovery,
   };

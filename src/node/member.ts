@@ -66,10 +66,19 @@ export interface MemberOptions {
   rng: Rng;
   logger: Logger;
   metrics?: NodeMetrics;
+  /** TEST HOOKS that re-introduce bugs on purpose (fault-injection suite only). */
+  unsafe?: {
+    /** Serve linearizable reads from local state without ReadIndex. */
+    localReads?: boolean;
+    /** Acknowledge puts and deletes once the leader has persisted them, before they commit. */
+    ackBeforeCommit?: boolean;
+  };
 }
 
 interface PendingProposal {
   term: number;
+  /** UNSAFE test hook: acknowledge once persisted locally, with this synthesized result. */
+  ackOnPersist?: CommandResult;
   startedAt: number;
   resolve(r: CommandResult): void;
   reject(e: CodedError): void;
@@ -308,6 +317,7 @@ export class Member implements ServerFacade {
       const t0 = performance.now();
       await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
       this.o.metrics?.storageSyncSeconds?.((performance.now() - t0) / 1000);
+      if (this.o.unsafe?.ackBeforeCommit && rd.entries.length > 0) this.unsafeAckPersisted(rd.entries[rd.entries.length - 1].index);
     }
     if (rd.hardState) this.o.metrics?.term?.(rd.hardState.term);
 
@@ -318,6 +328,16 @@ export class Member implements ServerFacade {
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
     if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
     for (const rs of rd.readStates) this.onReadState(new TextDecoder().decode(rs.requestCtx), rs.index);
+  }
+
+  /** UNSAFE test hook: answer proposals as soon as the leader persisted them (a classic bug). */
+  private unsafeAckPersisted(lastIndex: number): void {
+    for (const [index, p] of this.pending) {
+      if (index > lastIndex || !p.ackOnPersist) continue;
+      this.pending.delete(index);
+      p.timer.cancel();
+      p.resolve(p.ackOnPersist);
+    }
   }
 
   private afterAdvance(): void {
@@ -507,6 +527,7 @@ export class Member implements ServerFacade {
         }
       });
       const p: PendingProposal = {
+        ackOnPersist: this.o.unsafe?.ackBeforeCommit ? unsafeEarlyResult(cmd) : undefined,
         term: r.term,
         startedAt: this.o.clock.now(),
         resolve: (result) => resolve({ result, index }),
@@ -593,6 +614,7 @@ export class Member implements ServerFacade {
 
   readBarrier(opts?: { timeoutMs?: number }): Promise<void> {
     if (this.stopped) return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is stopped'));
+    if (this.o.unsafe?.localReads) return Promise.resolve(); // UNSAFE test hook: no ReadIndex
     if (this.readQueue.length >= MAX_READ_WAITERS) return Promise.reject(new CodedError('TOO_MANY_REQUESTS', 'too many reads waiting'));
     const timeoutMs = Math.min(opts?.timeoutMs ?? this.o.requestTimeoutMs, this.o.requestTimeoutMs);
     return new Promise<void>((resolve, reject) => {
@@ -918,6 +940,12 @@ export class Member implements ServerFacade {
     }
     for (const w of [...this.lockWatches]) w.resolve(null);
   }
+}
+
+function unsafeEarlyResult(cmd: Command): CommandResult | undefined {
+  if (cmd.op === 'put') return { op: 'put', revision: 0 };
+  if (cmd.op === 'delete') return { op: 'delete', revision: 0, deleted: 1 };
+  return undefined;
 }
 
 function reencodeWithContext(e: Entry, rec: MemberRecord): Uint8Array {

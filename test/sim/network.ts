@@ -12,12 +12,13 @@ export interface NetworkFaults {
   dropP: number;
   /** Probability that a message is delivered twice (the copy gets its own delay). */
   dupP: number;
-  /** Delivery delay in ticks, uniform in [minDelay, maxDelay]. Different delays reorder. */
+  /** Delivery delay in ticks, uniform in [minDelay, maxDelay]; minDelay >= 1 so a round trip
+   *  costs time (no zero-delay ping-pong inside one tick). Different delays reorder. */
   minDelay: number;
   maxDelay: number;
 }
 
-export const CALM_NETWORK: NetworkFaults = { dropP: 0, dupP: 0, minDelay: 0, maxDelay: 1 };
+export const CALM_NETWORK: NetworkFaults = { dropP: 0, dupP: 0, minDelay: 1, maxDelay: 1 };
 
 interface InFlight {
   deliverAt: number;
@@ -107,6 +108,7 @@ export class Network {
       return false;
     }
     const { minDelay, maxDelay } = this.faults;
+    if (minDelay < 1) throw new Error(`Network: minDelay must be >= 1 tick, got ${minDelay}`);
     this.inFlight.push({
       deliverAt: now + this.rng.range(minDelay, Math.max(minDelay, maxDelay)),
       seq: this.seq++,
