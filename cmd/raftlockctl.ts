@@ -279,9 +279,21 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
     )
     .action(async (name: string, command: string[], o: { ttl: number; waitMs?: number }, cmd: Command) => {
       const { client, out } = ctx(cmd);
+      // Interrupted while still waiting for the lock: abort the wait; withLock then revokes the
+      // lease, which withdraws our waiter (no ghost waiter left queued).
+      const interrupted = new AbortController();
+      const onSignal = (): void => interrupted.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const stopListening = (): void => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      };
       const status = await client.withLock(
         name,
         async ({ fencingToken, lease: leaseId, signal }) => {
+          stopListening();
+          if (interrupted.signal.aborted) return 130;
           if (command.length === 0) {
             out.print({ name, lease: leaseId, fencingToken }, () => `${name} lease=${leaseId} fencingToken=${fencingToken}`);
             await holdUntilInterrupted(signal);
@@ -289,8 +301,8 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
           }
           return runHolding(command, { RAFTLOCK_FENCING_TOKEN: String(fencingToken), RAFTLOCK_LOCK_LEASE: leaseId, RAFTLOCK_LOCK_NAME: name }, signal);
         },
-        { ttl: o.ttl, waitMs: o.waitMs, attempts: 1 },
-      );
+        { ttl: o.ttl, waitMs: o.waitMs, attempts: 1, signal: interrupted.signal },
+      ).finally(stopListening);
       process.exitCode = status;
     });
 

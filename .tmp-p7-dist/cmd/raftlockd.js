@@ -20,6 +20,9 @@ export async function runDaemon(config) {
     const logger = pino({ level: config.logLevel, base: { member: config.name } });
     const metrics = createMetrics({ defaultMetrics: true });
     metrics.setMemberInfo({ name: config.name, memberId: config.memberId, version: VERSION });
+    if (config.testing.unsafeLocalReads || config.testing.unsafeAckBeforeCommit) {
+        logger.warn({ testing: config.testing }, 'UNSAFE TEST HOOKS ENABLED: this member breaks raftlock\'s guarantees on purpose');
+    }
     mkdirSync(config.dataDir, { recursive: true });
     const store = new RocksRaftStore(config.dataDir, { syncDelayMs: config.testing.syncDelayMs });
     await store.open();
@@ -63,6 +66,7 @@ export async function runDaemon(config) {
         rng: new SplitMix32(randomInt(0, 2 ** 31)),
         logger: logger.child({ component: 'raft' }),
         metrics: nodeMetricsOf(metrics),
+        unsafe: { localReads: config.testing.unsafeLocalReads, ackBeforeCommit: config.testing.unsafeAckBeforeCommit },
     });
     const theMember = member;
     // Peer RTT gauges are sampled at scrape time from the transport.

@@ -20,6 +20,8 @@ export const EXIT = {
   LEASE_LOST: 7,
   /** The server does not support the request (e.g. member add/remove route missing). */
   UNSUPPORTED: 8,
+  /** Interrupted (SIGINT/SIGTERM) before the work started, e.g. while waiting for a lock. */
+  INTERRUPTED: 130,
 } as const;
 
 const NOT_FOUND_CODES = new Set(['KEY_NOT_FOUND', 'LEASE_NOT_FOUND', 'LOCK_NOT_FOUND']);
@@ -48,6 +50,7 @@ export function exitCodeFor(err: unknown): number {
   if (!(err instanceof RaftlockError)) return EXIT.FAILURE;
   if (err.code === 'LEASE_LOST') return EXIT.LEASE_LOST;
   if (err.code === 'UNSUPPORTED') return EXIT.UNSUPPORTED;
+  if (err.code === 'ABORTED') return EXIT.INTERRUPTED;
   if (err.outcomeUnknown) return EXIT.OUTCOME_UNKNOWN;
   if (NOT_FOUND_CODES.has(err.code)) return EXIT.NOT_FOUND;
   if (CONFLICT_CODES.has(err.code)) return EXIT.CONFLICT;

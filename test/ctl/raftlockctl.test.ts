@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Client } from '../../src/client/index.js';
 import { closedPortUrl } from '../client/fake-endpoint.js';
-import { ProcessCluster, waitForLeader } from '../helpers/process-cluster.js';
+import { ProcessCluster, eventually, waitForLeader } from '../helpers/process-cluster.js';
 
 const CTL = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/raftlockctl.js');
 const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
@@ -21,7 +22,7 @@ interface Run {
   stderr: string;
 }
 
-function ctl(args: string[], opts: { endpoints?: string; input?: string } = {}): Promise<Run> {
+function ctl(args: string[], opts: { endpoints?: string; input?: string; started?: (pid: number) => void } = {}): Promise<Run> {
   return new Promise((res, rej) => {
     const env = { ...process.env };
     delete env.RAFTLOCK_ENDPOINTS;
@@ -32,6 +33,7 @@ function ctl(args: string[], opts: { endpoints?: string; input?: string } = {}):
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('error', rej);
+    if (p.pid !== undefined) opts.started?.(p.pid);
     p.on('close', (code) => res({ code, stdout, stderr }));
     p.stdin.end(opts.input ?? '');
   });
@@ -165,6 +167,41 @@ describe('raftlockctl against a three-member cluster (real processes)', { timeou
     const st = await ctl(['-o', 'json', 'get', '_raftlock/', '--prefix'], { endpoints });
     assert.equal(st.code, 0, st.stderr);
     assert.equal((JSON.parse(st.stdout).kvs as unknown[]).length, 0, 'no lock is left held');
+  });
+
+  test('watch --rev replays history and --count ends it', async () => {
+    const p1 = await ctl(['-o', 'json', 'put', 'wa/1', 'one'], { endpoints });
+    await ctl(['put', 'wa/2', 'two'], { endpoints });
+    const from = JSON.parse(p1.stdout).revision as number;
+    const r = await ctl(['-o', 'json', 'watch', 'wa/', '--prefix', '--rev', String(from), '--count', '2'], { endpoints });
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; revision: number; kv: { key: string; value: string } });
+    assert.deepEqual(events.map((e) => [e.type, e.kv.key, e.kv.value]), [['put', 'wa/1', 'one'], ['put', 'wa/2', 'two']]);
+    assert.equal(events[0]!.revision, from);
+  });
+
+  test('lock: held elsewhere -> exit 4 with --wait-ms 0; SIGINT while waiting -> 130 and no waiter left', async () => {
+    const cl = new Client({ endpoints: endpoints.split(',') });
+    try {
+      const lease = await cl.lease(10);
+      const held = await cl.lock('busy', { lease: lease.id, waitMs: 0 });
+      assert.ok(held.fencingToken > 0);
+      const busy = await ctl(['lock', 'busy', '--wait-ms', '0', '--', 'true'], { endpoints });
+      assert.equal(busy.code, 4, busy.stderr);
+      assert.match(busy.stderr, /LOCK_HELD/);
+      let pid = 0;
+      const waiting = ctl(['lock', 'busy', '--wait-ms', '60000', '--', 'true'], { endpoints, started: (p) => (pid = p) });
+      await eventually('the CLI to queue as a waiter', async () => ((await cl.lockStatus('busy'))?.waiters.length === 1 ? true : undefined));
+      process.kill(pid, 'SIGINT');
+      const r = await waiting;
+      assert.equal(r.code, 130, r.stderr);
+      const st = await cl.lockStatus('busy');
+      assert.equal(st?.holder?.lease, lease.id);
+      assert.deepEqual(st?.waiters, [], 'the interrupted waiter was withdrawn');
+      await lease.revoke();
+    } finally {
+      await cl.close();
+    }
   });
 
   test('lock of a command that cannot start exits 127', async () => {

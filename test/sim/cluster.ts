@@ -87,8 +87,18 @@ export class Cluster implements SimEnv {
   /** Run `fn` against a live member, then its driver loop; handles a crash mid-Ready. */
   private withNode(node: SimNode, fn: () => void): void {
     fn();
-    if (!node.drain()) this.dropLife(this.member(node.id), this.time + 1);
+    if (!node.drain()) {
+      this.dropLife(this.member(node.id), this.time + 1);
+      return;
+    }
+    if (node.leaderCommitAdvanced) {
+      node.leaderCommitAdvanced = false;
+      this.onLeaderCommit?.(node);
+    }
   }
+
+  /** Fault hook: a leader's commit index just advanced (the scheduler may crash it right here). */
+  onLeaderCommit: ((node: SimNode) => void) | undefined;
 
   start(id: NodeId): void {
     const m = this.member(id);

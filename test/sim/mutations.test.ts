@@ -14,9 +14,9 @@ const EXPECTED: Record<MutationName, CheckName[]> = {
   // Stale logs win elections: a committed entry goes missing from a later leader.
   a: SAFETY,
   // Figure 8: an old-term entry "committed" by count is overwritten.
-  b: SAFETY,
+  b: [...SAFETY, 'commit-rule'],
   // Followers drop acknowledged entries: a committed entry is lost.
-  c: SAFETY,
+  c: [...SAFETY, 'ack-durability'],
   // A deposed leader answers reads from its stale state.
   d: ['linearizable-read'],
 };

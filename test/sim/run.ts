@@ -128,6 +128,7 @@ export function runSeed(opts: RunOptions): SeedResult {
       c.time++;
     }
     // Liveness phase.
+    scheduler.stop();
     livenessTicks = liveness(c, rng.fork(), livenessBudget);
     return result();
   } catch (err) {

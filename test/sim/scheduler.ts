@@ -21,6 +21,18 @@ export class FaultScheduler {
     private readonly cluster: Cluster,
   ) {
     cluster.network.faults = mix.network;
+    if (mix.crashLeaderOnCommitP > 0) {
+      cluster.onLeaderCommit = (node) => {
+        if (!this.rng.chance(mix.crashLeaderOnCommitP) || cluster.upNodes().length <= 1) return;
+        cluster.stats.inc('crashesOnCommit');
+        cluster.crash(node.id, cluster.time + this.rng.range(mix.downTicks[0], mix.downTicks[1]));
+      };
+    }
+  }
+
+  /** The liveness phase stops injecting faults. */
+  stop(): void {
+    this.cluster.onLeaderCommit = undefined;
   }
 
   /** Faults and client operations for this tick. Returns members whose clock stalls this tick. */

@@ -72,6 +72,14 @@ export class SimNode {
   /** Set by the fault scheduler: the next Ready is cut short here, and the member dies. */
   crashAt: CrashPoint | undefined;
   crashed = false;
+  /** Highest index this member acknowledged (successful AppResp) in term `ackTerm`. */
+  private ackIndex: LogIndex = 0;
+  private ackTerm: Term = 0;
+  /** Commit index when last settled, and whether it advanced while this member led. */
+  private lastCommit: LogIndex = 0;
+  /** Term in which this member was leader when it last settled (0: it was not leader). */
+  private ledInTerm: Term = 0;
+  leaderCommitAdvanced = false;
 
   constructor(
     readonly id: NodeId,
@@ -150,6 +158,13 @@ export class SimNode {
       if (m.from !== this.id && m.type !== MessageType.TransferLeader) throw new SimViolation('core-invariant', `node ${this.id} emitted a message from ${m.from}`);
       if (m.to === this.id) throw new SimViolation('core-invariant', `node ${this.id} emitted a message to itself (${MessageType[m.type]})`);
       if (m.type === MessageType.Snap) env.stats.inc('snapshotsSent');
+      if (m.type === MessageType.AppResp && !m.reject) {
+        if (m.term > this.ackTerm) {
+          this.ackTerm = m.term;
+          this.ackIndex = 0;
+        }
+        if (m.term === this.ackTerm && m.index > this.ackIndex) this.ackIndex = m.index;
+      }
       const sent = env.network.send(m, this.id, now);
       if (!sent && m.type === MessageType.Snap) env.network.reportSnapDrop(m);
     }
@@ -260,7 +275,35 @@ export class SimNode {
     const hs = this.raw.hardState();
     this.term = hs.term;
     this.env.checker.onCommit(this.id, this.life, hs.commit);
-    if (this.role === StateRole.Leader) this.env.checker.checkLeader(this.id, hs.term, this.logView());
+    if (this.role === StateRole.Leader) {
+      this.env.checker.checkLeader(this.id, hs.term, this.logView());
+      if (hs.commit > this.lastCommit && this.ledInTerm === hs.term) {
+        this.leaderCommitAdvanced = true;
+        // Figure 2 / §5.4.2: a leader advances its commit index only to an entry of its own
+        // term (older entries are committed indirectly, with it). Counting replicas of an
+        // older-term entry is the Figure 8 bug.
+        const t = this.log.term(hs.commit);
+        if (t !== undefined && t !== hs.term) {
+          throw new SimViolation(
+            'commit-rule',
+            `leader ${this.id} of term ${hs.term} advanced its commit index to ${hs.commit}, an entry of term ${t}`,
+          );
+        }
+      }
+    } else if (this.ackTerm === hs.term && this.ackIndex > 0) {
+      // Figure 2: a successful AppendEntries reply promises the leader of this term that the
+      // log holds its entries up to that index; the leader's matchIndex (and so its commit
+      // decisions) rests on it. Within the term, nothing may take them away.
+      const last = this.raw.status().lastIndex;
+      if (last < this.ackIndex) {
+        throw new SimViolation(
+          'ack-durability',
+          `node ${this.id} acknowledged entries up to ${this.ackIndex} in term ${hs.term} but its log now ends at ${last}`,
+        );
+      }
+    }
+    this.lastCommit = hs.commit;
+    this.ledInTerm = this.role === StateRole.Leader ? hs.term : 0;
   }
 
   /** Leadership check for the end-of-step sweep. */

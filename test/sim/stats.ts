@@ -15,6 +15,7 @@ export type StatName =
   | 'heals'
   | 'crashes'
   | 'crashesMidReady'
+  | 'crashesOnCommit'
   | 'restarts'
   | 'clockStalls'
   | 'proposals'

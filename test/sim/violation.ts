@@ -7,6 +7,8 @@ export type CheckName =
   | 'leader-completeness'
   | 'state-machine-safety'
   | 'commit-monotonic'
+  | 'ack-durability'
+  | 'commit-rule'
   | 'linearizable-read'
   | 'liveness'
   | 'core-invariant';

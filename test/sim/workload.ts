@@ -16,6 +16,9 @@ export interface FaultMix {
   crashP: number;
   /** Chance that a crash picks a current leader (when there is one). */
   leaderCrashBias: number;
+  /** Chance that a leader crashes right after its commit index advances (before it can tell
+   *  anyone): the Figure 8 window. */
+  crashLeaderOnCommitP: number;
   /** Chance that a crash happens in the middle of handling a Ready (after persisting, before sending). */
   midReadyCrashP: number;
   /** Ticks a crashed member stays down. */
@@ -48,6 +51,7 @@ const base: FaultMix = {
   partitionTicks: [10, 60],
   crashP: 0,
   leaderCrashBias: 0.3,
+  crashLeaderOnCommitP: 0,
   midReadyCrashP: 0.3,
   downTicks: [5, 60],
   clockStallP: 0,
@@ -94,6 +98,7 @@ export const FAULT_MIXES: Record<string, FaultMix> = {
     network: { dropP: 0.1, dupP: 0.05, minDelay: 1, maxDelay: 5 },
     crashP: 0.06,
     leaderCrashBias: 0.9,
+    crashLeaderOnCommitP: 0.02,
     midReadyCrashP: 0.5,
     downTicks: [3, 25],
     partitionP: 0.05,
@@ -118,6 +123,7 @@ export const FAULT_MIXES: Record<string, FaultMix> = {
     partitionP: 0.04,
     crashP: 0.02,
     leaderCrashBias: 0.5,
+    crashLeaderOnCommitP: 0.005,
     clockStallP: 0.05,
     confP: 0.03,
     transferP: 0.02,

@@ -16,6 +16,8 @@ export declare const EXIT: {
     readonly LEASE_LOST: 7;
     /** The server does not support the request (e.g. member add/remove route missing). */
     readonly UNSUPPORTED: 8;
+    /** Interrupted (SIGINT/SIGTERM) before the work started, e.g. while waiting for a lock. */
+    readonly INTERRUPTED: 130;
 };
 export declare function exitCodeFor(err: unknown): number;
 export declare function describeError(err: unknown): string;

@@ -18,6 +18,8 @@ export const EXIT = {
     LEASE_LOST: 7,
     /** The server does not support the request (e.g. member add/remove route missing). */
     UNSUPPORTED: 8,
+    /** Interrupted (SIGINT/SIGTERM) before the work started, e.g. while waiting for a lock. */
+    INTERRUPTED: 130,
 };
 const NOT_FOUND_CODES = new Set(['KEY_NOT_FOUND', 'LEASE_NOT_FOUND', 'LOCK_NOT_FOUND']);
 const CONFLICT_CODES = new Set(['LOCK_HELD', 'NOT_HOLDER', 'LEASE_EXISTS', 'COMPACTED']);
@@ -47,6 +49,8 @@ export function exitCodeFor(err) {
         return EXIT.LEASE_LOST;
     if (err.code === 'UNSUPPORTED')
         return EXIT.UNSUPPORTED;
+    if (err.code === 'ABORTED')
+        return EXIT.INTERRUPTED;
     if (err.outcomeUnknown)
         return EXIT.OUTCOME_UNKNOWN;
     if (NOT_FOUND_CODES.has(err.code))

@@ -99,7 +99,8 @@ export function registerLockRoutes(router, deps, schemas) {
             const waiterId = randomBytes(8).toString('hex');
             const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire');
             let holder = acq.granted ? acq.holder : null;
-            if (acq.granted && holder?.waiterId !== waiterId) {
+            // Granted to this request, or already held by the same lease (re-entrant by lease).
+            if (acq.granted && holder?.waiterId !== waiterId && holder?.lease !== lease) {
                 throw new Error(`invariant: lockAcquire reported granted but the holder is waiter ${holder?.waiterId ?? 'none'}, not ${waiterId}`);
             }
             let end = acq.granted ? 'granted' : 'timeout';

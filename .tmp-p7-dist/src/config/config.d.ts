@@ -50,8 +50,12 @@ export interface Config {
     readonly historyRevisions: number;
     readonly logLevel: LogLevel;
     readonly limits: Limits;
+    /** Test hooks. `unsafe*` switches re-introduce bugs on purpose so the fault-injection suite
+     *  can show its checkers catch them; never set them in production. */
     readonly testing: {
         readonly syncDelayMs: number;
+        readonly unsafeLocalReads: boolean;
+        readonly unsafeAckBeforeCommit: boolean;
     };
     /** Absolute path of the YAML file read, or null. */
     readonly configFile: string | null;
@@ -73,6 +77,8 @@ export declare const DEFAULTS: Readonly<{
     limits: Limits;
     testing: Readonly<{
         syncDelayMs: 0;
+        unsafeLocalReads: false;
+        unsafeAckBeforeCommit: false;
     }>;
 }>;
 /** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */

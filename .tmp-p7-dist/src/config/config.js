@@ -30,7 +30,7 @@ export const DEFAULTS = Object.freeze({
     historyRevisions: 10_000,
     logLevel: 'info',
     limits: DEFAULT_LIMITS,
-    testing: Object.freeze({ syncDelayMs: 0 }),
+    testing: Object.freeze({ syncDelayMs: 0, unsafeLocalReads: false, unsafeAckBeforeCommit: false }),
 });
 /** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */
 export const MAX_MEMBERS = 15;
@@ -186,7 +186,11 @@ const RawSchema = z.strictObject({
     }, 'must be a mapping')
         .optional(),
     testing: z
-        .strictObject({ syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional() }, 'must be a mapping')
+        .strictObject({
+        syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional(),
+        unsafeLocalReads: z.boolean('must be true or false').optional(),
+        unsafeAckBeforeCommit: z.boolean('must be true or false').optional(),
+    }, 'must be a mapping')
         .optional(),
 });
 function pathLabel(path) {
@@ -400,7 +404,11 @@ function finishConfig(rawIn, ctx) {
         historyRevisions: r.historyRevisions ?? DEFAULTS.historyRevisions,
         logLevel: r.logLevel ?? DEFAULTS.logLevel,
         limits,
-        testing: { syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs },
+        testing: {
+            syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs,
+            unsafeLocalReads: r.testing?.unsafeLocalReads ?? DEFAULTS.testing.unsafeLocalReads,
+            unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
+        },
         configFile: ctx.configFile,
         k8sDiscovery: ctx.k8sDiscovery,
     };

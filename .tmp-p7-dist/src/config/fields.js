@@ -28,6 +28,8 @@ export const CONFIG_FIELDS = [
     { path: ['limits', 'maxLockWaitMs'], kind: 'int', description: 'longest a lock request may wait (default 300000)' },
     { path: ['limits', 'requestTimeoutMs'], kind: 'int', description: 'default deadline of a request (default 10000)' },
     { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
+    { path: ['testing', 'unsafeLocalReads'], kind: 'bool', description: 'TEST HOOK, UNSAFE: serve linearizable reads from local state without ReadIndex (for the fault-injection suite)' },
+    { path: ['testing', 'unsafeAckBeforeCommit'], kind: 'bool', description: 'TEST HOOK, UNSAFE: acknowledge puts/deletes once the leader persisted them, before they commit (for the fault-injection suite)' },
 ];
 function camelToSnake(s) {
     return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

@@ -26,6 +26,13 @@ export interface MemberOptions {
     rng: Rng;
     logger: Logger;
     metrics?: NodeMetrics;
+    /** TEST HOOKS that re-introduce bugs on purpose (fault-injection suite only). */
+    unsafe?: {
+        /** Serve linearizable reads from local state without ReadIndex. */
+        localReads?: boolean;
+        /** Acknowledge puts and deletes once the leader has persisted them, before they commit. */
+        ackBeforeCommit?: boolean;
+    };
 }
 export declare class Member implements ServerFacade {
     private readonly o;
@@ -68,6 +75,8 @@ export declare class Member implements ServerFacade {
     private kick;
     private runLoop;
     private handleReady;
+    /** UNSAFE test hook: answer proposals as soon as the leader persisted them (a classic bug). */
+    private unsafeAckPersisted;
     private afterAdvance;
     private onSoftState;
     private installSnapshot;

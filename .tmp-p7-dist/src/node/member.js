@@ -225,6 +225,8 @@ export class Member {
             const t0 = performance.now();
             await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
             this.o.metrics?.storageSyncSeconds?.((performance.now() - t0) / 1000);
+            if (this.o.unsafe?.ackBeforeCommit && rd.entries.length > 0)
+                this.unsafeAckPersisted(rd.entries[rd.entries.length - 1].index);
         }
         if (rd.hardState)
             this.o.metrics?.term?.(rd.hardState.term);
@@ -238,6 +240,16 @@ export class Member {
             this.applyEntries(rd.committedEntries);
         for (const rs of rd.readStates)
             this.onReadState(new TextDecoder().decode(rs.requestCtx), rs.index);
+    }
+    /** UNSAFE test hook: answer proposals as soon as the leader persisted them (a classic bug). */
+    unsafeAckPersisted(lastIndex) {
+        for (const [index, p] of this.pending) {
+            if (index > lastIndex || !p.ackOnPersist)
+                continue;
+            this.pending.delete(index);
+            p.timer.cancel();
+            p.resolve(p.ackOnPersist);
+        }
     }
     afterAdvance() {
         const st = this.raft.status();
@@ -443,6 +455,7 @@ export class Member {
                 }
             });
             const p = {
+                ackOnPersist: this.o.unsafe?.ackBeforeCommit ? unsafeEarlyResult(cmd) : undefined,
                 term: r.term,
                 startedAt: this.o.clock.now(),
                 resolve: (result) => resolve({ result, index }),
@@ -527,6 +540,8 @@ export class Member {
     readBarrier(opts) {
         if (this.stopped)
             return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is stopped'));
+        if (this.o.unsafe?.localReads)
+            return Promise.resolve(); // UNSAFE test hook: no ReadIndex
         if (this.readQueue.length >= MAX_READ_WAITERS)
             return Promise.reject(new CodedError('TOO_MANY_REQUESTS', 'too many reads waiting'));
         const timeoutMs = Math.min(opts?.timeoutMs ?? this.o.requestTimeoutMs, this.o.requestTimeoutMs);
@@ -868,6 +883,13 @@ export class Member {
         for (const w of [...this.lockWatches])
             w.resolve(null);
     }
+}
+function unsafeEarlyResult(cmd) {
+    if (cmd.op === 'put')
+        return { op: 'put', revision: 0 };
+    if (cmd.op === 'delete')
+        return { op: 'delete', revision: 0, deleted: 1 };
+    return undefined;
 }
 function reencodeWithContext(e, rec) {
     const cc = decodeConfChange(e.data);

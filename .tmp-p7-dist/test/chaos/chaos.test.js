@@ -51,4 +51,20 @@ test('chaos: the checker catches stale reads when reads skip the read barrier (s
     // Nothing else is wrong with the cluster: only the deliberately unsafe reads are reported.
     assert.deepEqual(r.anomalies.filter((a) => a.checker !== 'linearizability'), []);
 });
+test('chaos: the checkers catch writes acknowledged before they commit (seed 7)', { timeout: 240_000 }, async (t) => {
+    // --testing-unsafe-ack-before-commit makes the leader answer puts once it has persisted them
+    // locally, before a quorum has them. An isolated leader keeps acknowledging writes that its
+    // successor never sees: the lost acknowledged writes must be reported.
+    const r = await runChaos({
+        seed: 7,
+        durationMs: 30_000,
+        members: 3,
+        memberArgs: ['--testing-unsafe-ack-before-commit'],
+        faultKinds: ['isolate-leader', 'partition', 'kill'],
+        log: (l) => t.diagnostic(l),
+    });
+    process.stdout.write(`${formatReport(r)}\n`);
+    const caught = r.anomalies.filter((a) => a.checker === 'linearizability' || a.checker === 'durability' || a.checker === 'watch');
+    assert.ok(caught.length > 0, `no lost acknowledged write caught:\n${formatReport(r)}`);
+});
 //# sourceMappingURL=chaos.test.js.map

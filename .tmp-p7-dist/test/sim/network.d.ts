@@ -6,7 +6,8 @@ export interface NetworkFaults {
     dropP: number;
     /** Probability that a message is delivered twice (the copy gets its own delay). */
     dupP: number;
-    /** Delivery delay in ticks, uniform in [minDelay, maxDelay]. Different delays reorder. */
+    /** Delivery delay in ticks, uniform in [minDelay, maxDelay]; minDelay >= 1 so a round trip
+     *  costs time (no zero-delay ping-pong inside one tick). Different delays reorder. */
     minDelay: number;
     maxDelay: number;
 }

@@ -3,7 +3,7 @@
 // partition blocks both directions between two groups, a one-way cut blocks a -> b only.
 // Links are checked both when a message is sent and when it would be delivered.
 import { MessageType } from '../../src/raft/types.js';
-export const CALM_NETWORK = { dropP: 0, dupP: 0, minDelay: 0, maxDelay: 1 };
+export const CALM_NETWORK = { dropP: 0, dupP: 0, minDelay: 1, maxDelay: 1 };
 function cloneMessage(m) {
     const c = { ...m, entries: m.entries.map((e) => ({ ...e })) };
     return c;
@@ -78,6 +78,8 @@ export class Network {
             return false;
         }
         const { minDelay, maxDelay } = this.faults;
+        if (minDelay < 1)
+            throw new Error(`Network: minDelay must be >= 1 tick, got ${minDelay}`);
         this.inFlight.push({
             deliverAt: now + this.rng.range(minDelay, Math.max(minDelay, maxDelay)),
             seq: this.seq++,

@@ -2,7 +2,7 @@
 // (unless the caller names it), and the fault scheduler in run.ts draws every event from it.
 const base = {
     name: 'calm',
-    network: { dropP: 0, dupP: 0, minDelay: 0, maxDelay: 2 },
+    network: { dropP: 0, dupP: 0, minDelay: 1, maxDelay: 2 },
     partitionP: 0,
     partitionKinds: { symmetric: 1, oneWay: 1, isolateLeader: 1 },
     partitionTicks: [10, 60],
@@ -25,11 +25,11 @@ function mix(name, over) {
 export const FAULT_MIXES = {
     calm: mix('calm', {}),
     lossy: mix('lossy', {
-        network: { dropP: 0.1, dupP: 0.05, minDelay: 0, maxDelay: 4 },
+        network: { dropP: 0.1, dupP: 0.05, minDelay: 1, maxDelay: 4 },
         clockStallP: 0.05,
     }),
     reorder: mix('reorder', {
-        network: { dropP: 0.05, dupP: 0.25, minDelay: 0, maxDelay: 9 },
+        network: { dropP: 0.05, dupP: 0.25, minDelay: 1, maxDelay: 9 },
         crashP: 0.01,
         leaderCrashBias: 0.6,
         partitionP: 0.02,
@@ -37,19 +37,19 @@ export const FAULT_MIXES = {
         writesPerTick: 1.5,
     }),
     partitions: mix('partitions', {
-        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 1, maxDelay: 3 },
         partitionP: 0.06,
         partitionTicks: [5, 50],
     }),
     crashy: mix('crashy', {
-        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 1, maxDelay: 3 },
         crashP: 0.04,
         leaderCrashBias: 0.7,
         downTicks: [3, 40],
         confP: 0.02,
     }),
     'leader-churn': mix('leader-churn', {
-        network: { dropP: 0.1, dupP: 0.05, minDelay: 0, maxDelay: 5 },
+        network: { dropP: 0.1, dupP: 0.05, minDelay: 1, maxDelay: 5 },
         crashP: 0.06,
         leaderCrashBias: 0.9,
         midReadyCrashP: 0.5,
@@ -62,7 +62,7 @@ export const FAULT_MIXES = {
         preVote: false,
     }),
     'stale-leader': mix('stale-leader', {
-        network: { dropP: 0.02, dupP: 0.02, minDelay: 0, maxDelay: 3 },
+        network: { dropP: 0.02, dupP: 0.02, minDelay: 1, maxDelay: 3 },
         partitionP: 0.08,
         partitionKinds: { symmetric: 0, oneWay: 0, isolateLeader: 1 },
         partitionTicks: [20, 80],
@@ -72,7 +72,7 @@ export const FAULT_MIXES = {
         checkQuorum: false,
     }),
     chaos: mix('chaos', {
-        network: { dropP: 0.08, dupP: 0.08, minDelay: 0, maxDelay: 6 },
+        network: { dropP: 0.08, dupP: 0.08, minDelay: 1, maxDelay: 6 },
         partitionP: 0.04,
         crashP: 0.02,
         leaderCrashBias: 0.5,

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine, lockKey } from '../../src/state/index.js';
 import { err, ok } from './helpers.js';
@@ -179,5 +179,16 @@ describe('locks', () => {
         assert.equal(JSON.parse(rel.events[1].kv.value).waiterId, 'wb');
         assert.equal(rel.events[0].prevKv?.lease, 'A');
     });
+});
+test('a lease that already holds a lock gets it back instead of queueing behind itself', () => {
+    const sm = new StateMachine();
+    sm.apply({ op: 'leaseGrant', id: 'L1', ttlMs: 10_000 });
+    const first = sm.apply({ op: 'lockAcquire', name: 'job', lease: 'L1', waiterId: 'w1' }).result;
+    assert.equal(first.op === 'lockAcquire' && first.granted, true);
+    const again = sm.apply({ op: 'lockAcquire', name: 'job', lease: 'L1', waiterId: 'w2' }).result;
+    assert.ok(again.op === 'lockAcquire');
+    assert.equal(again.granted, true);
+    assert.equal(again.holder?.waiterId, 'w1');
+    assert.equal(sm.lock('job')?.waiters.length, 0);
 });
 //# sourceMappingURL=lease-lock.test.js.map

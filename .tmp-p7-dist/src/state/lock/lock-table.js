@@ -52,7 +52,9 @@ export class LockTable {
         }
         const holder = rec.holder;
         invariant(holder, `lock ${JSON.stringify(name)} is in the table with no holder`);
-        if (holder.waiterId === waiterId)
+        // Re-entrant by lease: a lease that already holds the lock gets it back (as etcd's mutex with
+        // the same session does) instead of queueing behind itself forever.
+        if (holder.waiterId === waiterId || holder.lease === lease)
             return { kind: 'already-holder', holder };
         const at = rec.waiters.findIndex((w) => w.waiterId === waiterId);
         if (at >= 0)

@@ -1,0 +1,198 @@
+// Shared pieces of the coordination suites (leases, locks, watches against real raftlockd
+// processes): fast-election flags, requests with a deadline that tell "answered" from "no
+// answer", retry over members, and a WebSocket watch stream one can wait on by condition.
+import { WebSocket } from 'ws';
+/** Fast elections: heartbeat 50 ms, election timeout 500 ms. */
+export const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
+/** One HTTP request with a deadline. Never throws for transport failures. */
+export async function call(method, url, body, timeoutMs = 15_000) {
+    try {
+        const res = await fetch(url, {
+            method,
+            headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.text();
+        let parsed = text;
+        try {
+            parsed = text.length ? JSON.parse(text) : null;
+        }
+        catch {
+            // keep the text
+        }
+        return { ok: true, status: res.status, body: parsed };
+    }
+    catch (e) {
+        return { ok: false, error: String(e?.cause ?? e) };
+    }
+}
+/** Answers a client may retry: the cluster could not serve it now (503), outcome unknown (504),
+ *  or no answer at all. */
+export function retryable(r) {
+    return !r.ok || r.status === 503 || r.status === 504;
+}
+/** Whether a failed write may nevertheless have been applied: no answer, 504 TIMEOUT, or a 503
+ *  other than the two that say "not proposed / not applied" (NO_LEADER, PROPOSAL_LOST). */
+export function outcomeUnknown(r) {
+    if (!r.ok)
+        return true;
+    if (r.status === 504)
+        return true;
+    if (r.status === 503)
+        return !['PROPOSAL_LOST', 'NO_LEADER'].includes(r.body?.error?.code);
+    return false;
+}
+export function describe(r) {
+    return r.ok ? `${r.status} ${JSON.stringify(r.body)}` : `no answer (${r.error})`;
+}
+export function running(c) {
+    return c.members.filter((m) => c.isRunning(m));
+}
+/** Wait for `ms` WITHOUT using it to synchronise with anything: pacing of a periodic loop
+ *  (keepalives) or back-off between retries. */
+export function pause(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+/**
+ * Send a write to `members()` in rotation until it gets a definite answer (anything but
+ * 503/504/no answer), for at most `deadlineMs`. Returns the definite answer and whether an
+ * earlier attempt's outcome was unknown (so the write may have been applied more than once).
+ */
+export async function retryCall(members, method, path, body, opts = {}) {
+    const deadline = Date.now() + (opts.deadlineMs ?? 30_000);
+    let i = opts.start ?? 0;
+    let unknownBefore = false;
+    let last;
+    while (Date.now() < deadline) {
+        const ms = members();
+        if (ms.length === 0)
+            throw new Error(`${method} ${path}: no running member`);
+        const m = ms[i++ % ms.length];
+        const r = await call(method, `${m.url}${path}`, body, 12_000);
+        if (r.ok && !retryable(r))
+            return { r, unknownBefore, via: m };
+        if (outcomeUnknown(r))
+            unknownBefore = true;
+        last = r;
+        await pause(50);
+    }
+    throw new Error(`${method} ${path}: no definite answer within the deadline; last: ${last ? describe(last) : 'none'}`);
+}
+export function deferred() {
+    let resolve;
+    let reject;
+    const promise = new Promise((res, rej) => {
+        resolve = res;
+        reject = rej;
+    });
+    return { promise, resolve, reject };
+}
+/** At most this many messages are kept per stream (a test bug, not a slow server, if hit). */
+const MAX_KEPT_MESSAGES = 200_000;
+/** A WebSocket on /v1/watch that records every server message and lets a test wait for one. */
+export class WatchStream {
+    ws;
+    member;
+    messages = [];
+    closed;
+    waiters = new Set();
+    listeners = new Set();
+    isClosed = false;
+    constructor(ws, member) {
+        this.ws = ws;
+        this.member = member;
+        this.closed = new Promise((res) => ws.once('close', (code, reason) => {
+            this.isClosed = true;
+            for (const w of [...this.waiters]) {
+                this.waiters.delete(w);
+                clearTimeout(w.timer);
+                w.reject(new Error(`watch socket to ${member.name} closed (${code}) while waiting`));
+            }
+            res({ code, reason: reason.toString() });
+        }));
+        ws.on('error', () => {
+            // 'close' follows; a refused or reset connection is reported through it
+        });
+        ws.on('message', (data) => {
+            const msg = JSON.parse(String(data));
+            if (this.messages.length >= MAX_KEPT_MESSAGES)
+                throw new Error(`watch stream kept more than ${MAX_KEPT_MESSAGES} messages`);
+            this.messages.push(msg);
+            for (const l of this.listeners)
+                l(msg);
+            for (const w of [...this.waiters]) {
+                if (w.pred(msg)) {
+                    this.waiters.delete(w);
+                    clearTimeout(w.timer);
+                    w.resolve(msg);
+                }
+            }
+        });
+    }
+    static open(member) {
+        const ws = new WebSocket(`${member.url.replace('http://', 'ws://')}/v1/watch`);
+        const s = new WatchStream(ws, member);
+        return new Promise((res, rej) => {
+            ws.once('open', () => res(s));
+            ws.once('error', (e) => rej(new Error(`watch socket to ${member.name}: ${e.message}`)));
+        });
+    }
+    get isOpen() {
+        return !this.isClosed && this.ws.readyState === WebSocket.OPEN;
+    }
+    send(msg) {
+        this.ws.send(JSON.stringify(msg));
+    }
+    onMessage(fn) {
+        this.listeners.add(fn);
+    }
+    /** The first message from now on (or already received, if `includePast`) matching `pred`. */
+    waitFor(what, pred, timeoutMs = 15_000, includePast = true) {
+        if (includePast) {
+            const hit = this.messages.find(pred);
+            if (hit)
+                return Promise.resolve(hit);
+        }
+        if (this.isClosed)
+            return Promise.reject(new Error(`watch socket to ${this.member.name} is closed; waited for ${what}`));
+        return new Promise((resolve, reject) => {
+            const w = {
+                pred,
+                resolve: (m) => resolve(m),
+                reject,
+                timer: setTimeout(() => {
+                    this.waiters.delete(w);
+                    reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} on ${this.member.name}; last messages: ${JSON.stringify(this.messages.slice(-3))}`));
+                }, timeoutMs),
+            };
+            this.waiters.add(w);
+        });
+    }
+    /** Create a watch and wait for its `created` (or a `canceled`/`error` for it, returned too). */
+    async create(opts, timeoutMs = 15_000) {
+        this.send({ type: 'create', ...opts });
+        return this.waitFor(`created for watch ${opts.watchId}`, (m) => (m.type === 'created' || m.type === 'canceled' || m.type === 'error') && 'watchId' in m && m.watchId === opts.watchId, timeoutMs);
+    }
+    /** Every event of `watchId` received so far, flattened, with its revision. */
+    events(watchId) {
+        const out = [];
+        for (const m of this.messages)
+            if (m.type === 'events' && m.watchId === watchId)
+                for (const ev of m.events)
+                    out.push({ revision: m.revision, ev });
+        return out;
+    }
+    async close() {
+        if (this.isClosed)
+            return;
+        this.ws.close();
+        const t = setTimeout(() => this.ws.terminate(), 2_000);
+        await this.closed;
+        clearTimeout(t);
+    }
+    terminate() {
+        this.ws.terminate();
+    }
+}
+//# sourceMappingURL=support.js.map

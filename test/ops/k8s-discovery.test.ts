@@ -1,0 +1,200 @@
+// Kubernetes peer discovery, end to end: three raftlockd processes get exactly the environment the
+// StatefulSet in deploy/kubernetes gives its pods (env and args read from statefulset.yaml, the
+// config file from configmap.yaml) and must form one cluster named raftlock-0..2 with one leader,
+// every member ready. Two things are mapped, the way a pod's surroundings would be:
+//   - the pod network: RAFTLOCK_K8S_HOST_TEMPLATE=127.0.0.1 and RAFTLOCK_K8S_PORT_STRIDE put the
+//     members on loopback, at free ports written into the config file's listen addresses;
+//   - the volume: the config file's dataDir (the pod's PVC mount) becomes a per-pod temp dir.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { dump, load } from 'js-yaml';
+import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
+const NAMESPACE = 'raftlock-test';
+/** Client and peer ports of one member sit next to each other (7379/7380 in the ConfigMap). */
+const STRIDE = 2;
+/** Most stored output chunks per member (for failure messages). */
+const MAX_OUTPUT_CHUNKS = 200;
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
+interface StatefulSet {
+  metadata: { name: string };
+  spec: {
+    replicas: number;
+    template: { spec: { containers: { name: string; args?: string[]; env?: EnvVar[] }[] } };
+  };
+}
+
+function readYaml<T>(file: string): T {
+  return load(readFileSync(join(K8S_DIR, file), 'utf8')) as T;
+}
+
+/** The downward-API fields the StatefulSet uses, as Kubernetes would fill them for pod `ordinal`. */
+function podEnv(set: StatefulSet, ordinal: number): Record<string, string> {
+  const container = set.spec.template.spec.containers.find((c) => c.name === 'raftlockd');
+  if (container === undefined) throw new Error('statefulset.yaml has no raftlockd container');
+  const out: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) out[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') out[e.name] = `${set.metadata.name}-${ordinal}`;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') out[e.name] = NAMESPACE;
+    else throw new Error(`env ${e.name}: the test does not know how Kubernetes fills ${JSON.stringify(e.valueFrom)}`);
+  }
+  return out;
+}
+
+/** A base port such that base..base+count-1 are all free on 127.0.0.1 right now (held together
+ *  while checked, then released). */
+async function freePortRange(count: number): Promise<number> {
+  const tryListen = (port: number): Promise<net.Server | null> =>
+    new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(null));
+      s.listen(port, '127.0.0.1', () => resolve(s));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const held: net.Server[] = [];
+    let ok = true;
+    for (let p = base; p < base + count; p++) {
+      const s = await tryListen(p);
+      if (s === null) {
+        ok = false;
+        break;
+      }
+      held.push(s);
+    }
+    await Promise.all(held.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    if (ok) return base;
+  }
+  throw new Error(`no ${count} consecutive free loopback ports found`);
+}
+
+interface Pod {
+  name: string;
+  url: string;
+  proc: ChildProcess;
+  output: string[];
+}
+
+describe('Kubernetes discovery with the StatefulSet environment', { timeout: 90_000 }, () => {
+  const set = readYaml<StatefulSet>('statefulset.yaml');
+  const configMap = readYaml<{ data: Record<string, string> }>('configmap.yaml');
+  const root = mkdtempSync(join(tmpdir(), 'raftlock-k8s-'));
+  const pods: Pod[] = [];
+
+  before(async () => {
+    const container = set.spec.template.spec.containers.find((c) => c.name === 'raftlockd')!;
+    const args = container.args ?? [];
+    const cfgFlag = args.indexOf('--config');
+    assert.ok(cfgFlag >= 0 && args[cfgFlag + 1] !== undefined, `the container must pass --config: ${JSON.stringify(args)}`);
+    const mountedName = args[cfgFlag + 1]!.split('/').pop()!;
+    const fileText = configMap.data[mountedName];
+    assert.ok(fileText !== undefined, `configmap.yaml has no ${mountedName}`);
+    const cfg = load(fileText) as Record<string, unknown>;
+
+    const replicas = set.spec.replicas;
+    const base = await freePortRange(replicas * STRIDE);
+    const parsePort = (hp: unknown): number => Number(String(hp).split(':').pop());
+    assert.equal(parsePort(cfg['listenPeer']) - parsePort(cfg['listenClient']), 1, 'the ConfigMap puts the peer port right after the client port');
+
+    for (let i = 0; i < replicas; i++) {
+      const env = podEnv(set, i);
+      const dataDir = join(root, `pod-${i}`, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      // Same file for every pod but the volume path; listen ports moved to the free range.
+      const podCfg = { ...cfg, dataDir, listenClient: `0.0.0.0:${base}`, listenPeer: `0.0.0.0:${base + 1}` };
+      const cfgPath = join(root, `pod-${i}`, mountedName);
+      writeFileSync(cfgPath, dump(podCfg));
+      const podArgs = [...args];
+      podArgs[cfgFlag + 1] = cfgPath;
+      // Nothing RAFTLOCK_* from the test runner's own environment leaks in.
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAFTLOCK_') && k !== 'POD_NAME' && k !== 'POD_NAMESPACE'));
+      const proc = spawn(process.execPath, [DAEMON, ...podArgs], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...inherited, ...env, RAFTLOCK_K8S_HOST_TEMPLATE: '127.0.0.1', RAFTLOCK_K8S_PORT_STRIDE: String(STRIDE) },
+      });
+      const pod: Pod = { name: env['POD_NAME']!, url: `http://127.0.0.1:${base + i * STRIDE}`, proc, output: [] };
+      const keep = (b: Buffer) => {
+        pod.output.push(b.toString());
+        if (pod.output.length > MAX_OUTPUT_CHUNKS) pod.output.shift();
+      };
+      proc.stdout!.on('data', keep);
+      proc.stderr!.on('data', keep);
+      pods.push(pod);
+    }
+  });
+
+  after(async () => {
+    await Promise.all(
+      pods.map((p) => {
+        if (p.proc.exitCode !== null || p.proc.signalCode !== null) return undefined;
+        const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
+        p.proc.kill('SIGKILL');
+        return exited;
+      }),
+    );
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the manifests give the environment discovery needs', () => {
+    const env = podEnv(set, 1);
+    assert.equal(env['RAFTLOCK_K8S_DISCOVERY'], 'true');
+    assert.equal(env['POD_NAME'], 'raftlock-1');
+    assert.equal(env['POD_NAMESPACE'], NAMESPACE);
+    assert.equal(env['RAFTLOCK_REPLICAS'], String(set.spec.replicas));
+    assert.equal(env['RAFTLOCK_SERVICE'], 'raftlock');
+  });
+
+  test('three pods form one cluster raftlock-0..2 with one leader, and every /readyz turns 200', async () => {
+    const describePods = () => pods.map((p) => `--- ${p.name} (exit ${p.proc.exitCode ?? p.proc.signalCode ?? 'running'})\n${p.output.join('').slice(-2000)}`).join('\n');
+    const names = pods.map((_, i) => `${set.metadata.name}-${i}`);
+    try {
+      for (const p of pods) {
+        await eventually(`${p.name} /readyz 200`, async () => {
+          if (p.proc.exitCode !== null) throw new Error(`${p.name} exited with ${p.proc.exitCode}`);
+          const r = await http('GET', `${p.url}/readyz`);
+          return r.status === 200 ? true : undefined;
+        }, 45_000, 100);
+      }
+      const views = await eventually('one leader every pod agrees on', async () => {
+        const vs = await Promise.all(pods.map(async (p) => (await http('GET', `${p.url}/v1/cluster`)).body));
+        const leaders = new Set(vs.map((v) => v?.leader?.name));
+        return leaders.size === 1 && !leaders.has(undefined) ? vs : undefined;
+      }, 30_000);
+      for (const [i, v] of views.entries()) {
+        assert.equal(v.member.name, names[i], `pod ${i} calls itself ${v.member.name}`);
+        assert.deepEqual(v.members.map((m: { name: string }) => m.name).sort(), names);
+        assert.ok(names.includes(v.leader.name));
+        assert.equal(v.members.filter((m: { role: string }) => m.role === 'leader').length, 1, `${names[i]} sees one leader: ${JSON.stringify(v.members)}`);
+        for (const m of v.members as { name: string; clientUrl: string; peerUrl: string }[]) {
+          const ord = names.indexOf(m.name);
+          assert.equal(m.clientUrl, `http://127.0.0.1:${Number(new URL(pods[0]!.url).port) + ord * STRIDE}`);
+          assert.equal(m.peerUrl, `http://127.0.0.1:${Number(new URL(pods[0]!.url).port) + 1 + ord * STRIDE}`);
+        }
+      }
+      // It is one cluster, not three: a write through the last pod is read through the first.
+      const put = await http('PUT', `${pods[2]!.url}/v1/kv/k8s%2Fhello`, { value: 'world' });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      const get = await http('GET', `${pods[0]!.url}/v1/kv/k8s%2Fhello`);
+      assert.equal(get.status, 200);
+      assert.equal(get.body.value, 'world');
+    } catch (e) {
+      (e as Error).message += `\n${describePods()}`;
+      throw e;
+    }
+  });
+});
