@@ -43,10 +43,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       return member.handlePeerRequest(from, payload);
     },
     onSnapshotStatus: (to, ok) => member?.reportSnapshot(to, ok),
-    onUnreachable: (to) => {
-      member?.reportUnreachable(to);
-      metrics.transport.peerSendFailures.inc({ peer: nameOf.get(to) ?? String(to) });
-    },
+    onUnreachable: (to) => member?.reportUnreachable(to),
     logger: logger.child({ component: 'transport' }),
   });
   await transport.start();
@@ -75,7 +72,26 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   });
   const theMember = member;
 
-  // Peer RTT gauges are sampled at scrape time from the transport.
+  // Transport counters live in the transport; at scrape time their growth since the last scrape
+  // is added to the Prometheus counters (which only go up) and the last RTT is observed.
+  const seen = new Map<string, number>();
+  const grow = (key: string, now: number): number => {
+    const before = seen.get(key) ?? 0;
+    seen.set(key, now);
+    return Math.max(0, now - before);
+  };
+  const syncTransportMetrics = (): void => {
+    const st = transport.stats();
+    for (const [id, ps] of st.peers) {
+      const peer = theMember.cluster().members.find((m) => m.id === String(id))?.name ?? nameOf.get(id) ?? String(id);
+      metrics.transport.peerSendFailures.inc({ peer }, grow(`fail:${id}`, ps.sendFailures));
+      metrics.transport.sentBytes.inc({ peer }, grow(`sent:${id}`, ps.bytesSent));
+      metrics.transport.peerConnected.set({ peer }, ps.connected ? 1 : 0);
+      metrics.raft.snapshotSentBytes.inc(grow(`snapsent:${id}`, ps.snapshotBytesSent));
+      if (ps.rttSeconds !== undefined) metrics.transport.peerRtt.observe({ peer }, ps.rttSeconds);
+    }
+    metrics.raft.snapshotReceivedBytes.inc(grow('snaprecv', st.snapshotBytesReceived));
+  };
   const api = createApi({
     server: theMember,
     limits: {
@@ -93,11 +109,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       metrics.raft.appliedIndex.set(st.applied);
       metrics.raft.leaderId.set(st.lead);
       metrics.raft.members.set(theMember.cluster().members.filter((m) => m.role !== 'learner').length);
-      for (const m of config.initialCluster) {
-        if (m.id === config.memberId) continue;
-        const rtt = transport.rttSeconds(m.id);
-        if (rtt !== undefined) metrics.transport.peerRtt.observe({ peer: m.name }, rtt);
-      }
+      syncTransportMetrics();
       ctx.set('Content-Type', metrics.contentType);
       ctx.body = await metrics.render();
     },

@@ -341,11 +341,12 @@ export class Member implements ServerFacade {
   }
 
   private afterAdvance(): void {
-    const st = this.raft.status();
-    this.o.metrics?.proposalsPending?.(this.pending.size);
+    const m = this.o.metrics;
+    if (!m) return;
+    m.proposalsPending?.(this.pending.size);
     const stats = this.o.log.stats?.();
-    if (stats) this.o.metrics?.logSize?.(stats.entries, stats.bytes, stats.firstIndex, stats.lastIndex);
-    else this.o.metrics?.logSize?.(st.lastIndex - st.firstIndex + 1, 0, st.firstIndex, st.lastIndex);
+    if (stats) m.logSize?.(stats.entries, stats.bytes, stats.firstIndex, stats.lastIndex);
+    else m.logSize?.(this.memLog.lastIndex() - this.memLog.firstIndex() + 1, 0, this.memLog.firstIndex(), this.memLog.lastIndex());
   }
 
   private onSoftState(lead: NodeId, role: StateRole): void {

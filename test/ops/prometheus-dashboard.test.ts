@@ -84,6 +84,12 @@ describe('Grafana dashboard queries on a live Prometheus', { timeout: 150_000 },
       }, 60_000, 100);
       cluster.spawn(victim);
       await waitForLeader(cluster, 30_000);
+      // It caught up through a snapshot, and both ends counted the bytes.
+      await eventually('snapshot bytes sent by the leader and received by the restarted follower', async () => {
+        const sent = metricValue(await metricsText(leader), 'raftlock_raft_snapshot_sent_bytes_total');
+        const received = metricValue(await metricsText(victim), 'raftlock_raft_snapshot_received_bytes_total');
+        return sent > 0 && received > 0 ? true : undefined;
+      }, 20_000, 100);
     }
 
     // Event 2: quorum lost under the leader; a write through it cannot commit and fails, which

@@ -38,6 +38,8 @@ export interface RunOptions {
   traceSize?: number;
   /** Ticks the healed core gets to converge (default 40 election timeouts). */
   livenessTicks?: number;
+  /** Check commit-rule and ack-durability (default true); see RaftOptions.directChecks. */
+  directChecks?: boolean;
 }
 
 export interface SeedResult {
@@ -88,6 +90,7 @@ export function runSeed(opts: RunOptions): SeedResult {
     maxInflightMsgs,
     maxSizePerMsg,
     mutations,
+    directChecks: opts.directChecks ?? true,
   };
   const steps = opts.steps ?? 300;
   const livenessBudget = opts.livenessTicks ?? 40 * raft.electionTicks;
