@@ -357,20 +357,29 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
     .argument('<name>')
     .requiredOption('--peer-url <url>', 'its peer URL')
     .requiredOption('--client-url <url>', 'its client URL')
-    .option('--learner', 'add as a non-voting learner')
+    .option('--learner', 'add as a non-voting learner (promote it later)')
     .action(async (name: string, o: { peerUrl: string; clientUrl: string; learner?: boolean }, cmd: Command) => {
       const { client, out } = ctx(cmd);
       const r = await client.memberAdd({ name, peerUrl: o.peerUrl, clientUrl: o.clientUrl, ...(o.learner ? { learner: true } : {}) });
-      out.print(r, () => `member ${name} added: ${JSON.stringify(r)}`);
+      out.print(r, () => `member ${name} added${r.member ? ` with id ${r.member.id}` : ''}${o.learner ? ' as a learner' : ''}`);
+    });
+  member
+    .command('promote')
+    .description('promote a learner to a voter')
+    .argument('<id>', 'member id or name (see member list)')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { client, out } = ctx(cmd);
+      const r = await client.memberPromote(id);
+      out.print(r, () => `member ${r.member?.name ?? id} promoted`);
     });
   member
     .command('remove')
-    .description('remove the member with id ID')
-    .argument('<id>', 'decimal member id (see member list)')
+    .description('remove a member')
+    .argument('<id>', 'member id or name (see member list)')
     .action(async (id: string, _o: unknown, cmd: Command) => {
       const { client, out } = ctx(cmd);
       const r = await client.memberRemove(id);
-      out.print(r, () => `member ${id} removed`);
+      out.print(r, () => `member ${r.removed?.name ?? id} removed`);
     });
 
   // ------------------------------------------------------------------------------ endpoints

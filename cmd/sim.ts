@@ -25,6 +25,7 @@ interface CliOptions {
   mix?: string;
   mutation?: MutationName;
   trace: number;
+  directChecks: boolean;
 }
 
 const program = new Command()
@@ -42,13 +43,14 @@ const program = new Command()
     if (!(v in MUTATIONS)) throw new InvalidArgumentError('one of a, b, c, d');
     return v as MutationName;
   })
-  .option('--trace <n>', 'events kept for a failure trace', intArg(10, 100_000), 200);
+  .option('--trace <n>', 'events kept for a failure trace', intArg(10, 100_000), 200)
+  .option('--no-direct-checks', 'skip the commit-rule and ack-durability checks (end-to-end properties only)');
 
 program.parse();
 const o = program.opts<CliOptions>();
 
 function baseOptions(seed: number): RunOptions {
-  const r: RunOptions = { seed, steps: o.steps, traceSize: o.trace };
+  const r: RunOptions = { seed, steps: o.steps, traceSize: o.trace, directChecks: o.directChecks };
   if (o.nodes !== undefined) r.nodes = o.nodes;
   if (o.mix !== undefined) r.mix = o.mix;
   if (o.mutation !== undefined) r.mutation = o.mutation;

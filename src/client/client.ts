@@ -21,6 +21,7 @@ import type {
   LockStatus,
   LockSummary,
   MemberAddRequest,
+  MemberChangeResult,
   PutResult,
   RangeResult,
   TxnRequest,
@@ -344,13 +345,24 @@ export class Client {
     return (await this.cluster()).members;
   }
 
-  async memberAdd(req: MemberAddRequest): Promise<Record<string, unknown>> {
-    return unsupportedIf404(this.transport.request<Record<string, unknown>>({ method: 'POST', path: '/v1/members', body: req, retry: 'write' }), 'member add');
+  /** Add a voter (or, with `learner`, a non-voting learner); then start it with --join. */
+  async memberAdd(req: MemberAddRequest): Promise<MemberChangeResult> {
+    return unsupportedIf404(this.transport.request<MemberChangeResult>({ method: 'POST', path: '/v1/members', body: req, retry: 'write' }), 'member add');
   }
 
-  async memberRemove(id: string): Promise<Record<string, unknown>> {
-    if (!/^\d+$/.test(id)) throw new RaftlockError('INVALID_ARGUMENT', 'a member id is a decimal string');
-    return unsupportedIf404(this.transport.request<Record<string, unknown>>({ method: 'DELETE', path: `/v1/members/${id}`, retry: 'write' }), 'member remove');
+  /** Promote a learner (by id or name) to a voter. */
+  async memberPromote(idOrName: string): Promise<MemberChangeResult> {
+    nonEmpty(idOrName, 'member id');
+    return unsupportedIf404(
+      this.transport.request<MemberChangeResult>({ method: 'POST', path: `/v1/members/${encodeURIComponent(idOrName)}/promote`, retry: 'write' }),
+      'member promote',
+    );
+  }
+
+  /** Remove a member (by id or name). */
+  async memberRemove(idOrName: string): Promise<MemberChangeResult> {
+    nonEmpty(idOrName, 'member id');
+    return unsupportedIf404(this.transport.request<MemberChangeResult>({ method: 'DELETE', path: `/v1/members/${encodeURIComponent(idOrName)}`, retry: 'write' }), 'member remove');
   }
 
   /** GET /v1/cluster on every endpoint, once each (no retries), with latency. */
@@ -390,7 +402,9 @@ async function unsupportedIf404<T>(p: Promise<T>, what: string): Promise<T> {
   try {
     return await p;
   } catch (e) {
-    if (e instanceof RaftlockError && e.code === 'NOT_FOUND') {
+    // A missing route (an older member) is NOT_FOUND "no route for ..."; a missing member is
+    // NOT_FOUND too, with another message.
+    if (e instanceof RaftlockError && e.code === 'NOT_FOUND' && /^no route/i.test(e.message)) {
       throw new RaftlockError('UNSUPPORTED', `${what}: the server has no such route (${e.message}); this member does not support membership changes over the API`, {
         status: e.status,
         endpoint: e.endpoint,

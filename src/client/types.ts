@@ -119,6 +119,13 @@ export interface MemberAddRequest {
   learner?: boolean;
 }
 
+/** The answer of member add / promote / remove: the member concerned and the new member list. */
+export interface MemberChangeResult {
+  member?: { name: string; id: string; learner?: boolean };
+  removed?: { name: string; id: string };
+  members: ClusterMember[];
+}
+
 /** One endpoint's view, as `endpoint status` shows it. */
 export interface EndpointStatus {
   endpoint: string;

@@ -151,6 +151,7 @@ describe('client retry and failover rules', () => {
 
   test('member add on a server without the route is a clear UNSUPPORTED error', async () => {
     const [a] = await fakes(1);
+    a!.handler = () => ({ status: 404, body: { error: { code: 'NOT_FOUND', message: 'no route for POST /v1/members' } } });
     const e = await rejection(client([a!.url]).memberAdd({ name: 'm4', peerUrl: 'http://h:2380', clientUrl: 'http://h:2379' }));
     assert.equal(e.code, 'UNSUPPORTED');
     assert.match(e.message, /member add/);

@@ -43,7 +43,7 @@ describe('raftlockctl', () => {
   test('--help works for every command and exits 0', async () => {
     const commands = [
       [], ['put'], ['get'], ['del'], ['txn'], ['compact'], ['lease'], ['lease', 'grant'], ['lease', 'keepalive'], ['lease', 'revoke'],
-      ['lease', 'list'], ['lease', 'ttl'], ['lock'], ['watch'], ['member'], ['member', 'list'], ['member', 'add'], ['member', 'remove'],
+      ['lease', 'list'], ['lease', 'ttl'], ['lock'], ['watch'], ['member'], ['member', 'list'], ['member', 'add'], ['member', 'promote'], ['member', 'remove'],
       ['endpoint'], ['endpoint', 'status'], ['endpoint', 'health'],
     ];
     for (const c of commands) {
@@ -209,10 +209,10 @@ describe('raftlockctl against a three-member cluster (real processes)', { timeou
     assert.equal(r.code, 127, r.stderr);
   });
 
-  test('member add/remove: a clear error or a result, never a crash', async () => {
+  test('member remove of an unknown member: not found (exit 3), with a clear message', async () => {
     const r = await ctl(['member', 'remove', '999999'], { endpoints });
-    assert.ok(r.code !== 0 && r.code !== 1, `a coded exit, got ${r.code}: ${r.stderr}`);
-    assert.match(r.stderr, /^Error: [A-Z_]+: /);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^Error: NOT_FOUND: .*999999/);
     const list = await ctl(['-o', 'json', 'member', 'list'], { endpoints });
     assert.equal(JSON.parse(list.stdout).members.length, 3);
   });

@@ -131,17 +131,16 @@ export class Cluster implements SimEnv {
   crashMidReady(id: NodeId, at: CrashPoint, downUntil: number): void {
     const node = this.member(id).node;
     if (node === undefined) return;
-    this.stats.inc('crashes');
     node.crashAt = at;
-    // Give it something to do so the crash point is reached soon: a tick usually does.
+    // Give it something to do so the crash point is reached: a tick usually yields a Ready.
     this.withNode(node, () => node.raw.tick());
     const m = this.member(id);
     if (m.node === node) {
-      // No Ready happened; crash between Readys instead.
+      // No Ready happened: crash between Readys instead.
       node.crashAt = undefined;
-      this.stats.inc('crashes', -1);
       this.crash(id, downUntil);
     } else {
+      this.stats.inc('crashes');
       m.downUntil = downUntil;
     }
   }

@@ -59,9 +59,8 @@ export class History {
   }
 
   recordWrite(id: number, key: string, node: NodeId, life: number, index: LogIndex, term: Term, now: number): WriteOp {
-    if (this.pendingWrites.size >= this.maxPending) {
-      throw new Error(`History: more than ${this.maxPending} pending writes; the workload outruns the cluster`);
-    }
+    // Bounded: the oldest unresolved write is forgotten (it stays 'pending': indeterminate).
+    if (this.pendingWrites.size >= this.maxPending) this.pendingWrites.delete(this.pendingWrites.keys().next().value as string);
     const w: WriteOp = { id, key, node, life, index, term, start: now, end: -1, status: 'pending' };
     this.writes.push(w);
     this.pendingWrites.set(`${node}/${life}/${index}`, w);
@@ -95,9 +94,8 @@ export class History {
   }
 
   startRead(node: NodeId, life: number, now: number): ReadOp {
-    if (this.pendingReads.size >= this.maxPending) {
-      throw new Error(`History: more than ${this.maxPending} pending reads`);
-    }
+    // Bounded: the oldest unanswered read is abandoned (a client would time out).
+    if (this.pendingReads.size >= this.maxPending) this.pendingReads.delete(this.pendingReads.keys().next().value as number);
     const r: ReadOp = {
       id: this.nextRead++,
       node,

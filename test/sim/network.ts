@@ -160,9 +160,4 @@ export class Network {
     this.snapDrops = [];
     return out;
   }
-
-  /** Forget every message to or from `id` (used when a member is removed for good). */
-  purge(id: NodeId): void {
-    this.inFlight = this.inFlight.filter((f) => f.msg.to !== id && f.src !== id);
-  }
 }

@@ -226,11 +226,12 @@ export function describeFailure(r: SeedResult, steps?: number): string {
   const flags = [`--seed ${r.seed}`, `--nodes ${r.nodes}`, `--mix ${r.mix}`];
   if (steps !== undefined) flags.push(`--steps ${steps}`);
   if (r.mutation !== undefined) flags.push(`--mutation ${r.mutation}`);
+  if (!r.raft.directChecks) flags.push('--no-direct-checks');
   return [
     `SIMULATION FAILED  seed=${r.seed}  nodes=${r.nodes}  mix=${r.mix}${r.mutation ? `  mutation=${r.mutation}` : ''}  at t=${r.failure.time}`,
     `check: ${r.failure.check}`,
     `  ${r.failure.message}`,
-    `raft: ${JSON.stringify({ ...r.raft, mutations: undefined })}`,
+    `raft: ${JSON.stringify({ ...r.raft, mutations: undefined, directChecks: undefined })}`,
     `last events:`,
     r.trace ?? '',
     `replay: npm run sim -- ${flags.join(' ')}`,

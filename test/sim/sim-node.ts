@@ -230,6 +230,15 @@ export class SimNode {
         );
       }
     }
+    // ... and hold every write some member applied at or below it.
+    for (let i = 1; i <= idx; i++) {
+      const c = this.env.checker.committedAt(i);
+      if (c === undefined || !c.fp.startsWith(`${EntryType.Normal}:`) || c.fp.length === 2) continue;
+      const key = c.fp.slice(2);
+      if (sm.indexOf(key) !== i) {
+        throw new SimViolation('state-machine-safety', `node ${this.id} installed snapshot ${idx} without ${key}, which another member applied at ${i}`);
+      }
+    }
     this.sm = sm;
     this.env.stats.inc('snapshotsApplied');
     this.env.trace.add(this.env.now(), `n${this.id} installed snapshot index ${idx} term ${snap.metadata.term}`);

@@ -98,7 +98,7 @@ export const FAULT_MIXES: Record<string, FaultMix> = {
     network: { dropP: 0.1, dupP: 0.05, minDelay: 1, maxDelay: 5 },
     crashP: 0.06,
     leaderCrashBias: 0.9,
-    crashLeaderOnCommitP: 0.02,
+    crashLeaderOnCommitP: 0.05,
     midReadyCrashP: 0.5,
     downTicks: [3, 25],
     partitionP: 0.05,

@@ -1,2 +1,0 @@
-import type { Clock } from '../../src/node/ports.js';
-export declare const systemClock: Clock;

@@ -1,1 +1,0 @@
-export { createMetrics, statusClass, LATENCY_BUCKETS_SECONDS, LOCK_WAIT_BUCKETS_SECONDS, SNAPSHOT_BUCKETS_SECONDS, type CreateMetricsOptions, type RaftlockMetrics, type RaftMetrics, type StorageMetrics, type TransportMetrics, type LeaseMetrics, type LockMetrics, type WatchMetrics, type HttpMetrics, type StatusClass, } from './metrics.js';

@@ -1,1 +1,0 @@
-export { LeaseTable, type LeaseRecord } from './lease-table.js';

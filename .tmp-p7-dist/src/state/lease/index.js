@@ -1,2 +1,0 @@
-export { LeaseTable } from './lease-table.js';
-//# sourceMappingURL=index.js.map

@@ -1,1 +1,0 @@
-export { LockTable, type LockRecord, type AcquireOutcome, type Handoff } from './lock-table.js';

@@ -1,2 +1,0 @@
-export { LockTable } from './lock-table.js';
-//# sourceMappingURL=index.js.map
