@@ -575,7 +575,7 @@ export class Member implements ServerFacade {
       if (!resp.ok) {
         // The peer we thought was leader is not (any more): nothing was proposed; retry once the
         // leader is known again, within the deadline.
-        if (resp.code === 'NO_LEADER' && attempt < 3 && this.o.clock.now() < deadline) {
+        if ((resp.code === 'NO_LEADER' || resp.code === 'PEER_UNREACHABLE') && attempt < 5 && this.o.clock.now() < deadline) {
           await this.sleep(Math.min(50, Math.max(0, deadline - this.o.clock.now())));
           continue;
         }
@@ -593,9 +593,18 @@ export class Member implements ServerFacade {
       return decodeForwardResponse(await this.o.peers.request(to, encodeForward(req), timeout));
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (req.kind === 'propose') {
-        // We cannot know whether the leader proposed it: the outcome is unknown.
-        return { ok: false, code: code === 'PEER_UNREACHABLE' ? 'PEER_UNREACHABLE' : 'TIMEOUT', message: `forwarding to leader ${to} failed: ${(e as Error).message}` };
+      const unknown = (e as { outcomeUnknown?: boolean }).outcomeUnknown !== false;
+      if (req.kind === 'propose' || req.kind === 'confChange') {
+        // Never sent: nothing was proposed, safe to retry. Sent: the leader may have proposed
+        // it, so the outcome is unknown (TIMEOUT), never "not applied".
+        if (code === 'PEER_UNREACHABLE' && !unknown) {
+          return { ok: false, code: 'PEER_UNREACHABLE', message: `leader ${to} unreachable; the request was not sent: ${(e as Error).message}` };
+        }
+        if (code && isErrorCode(code) && code !== 'PEER_UNREACHABLE' && code !== 'TIMEOUT' && code !== 'INTERNAL') {
+          // An error the leader's handler itself reported (e.g. NO_LEADER before proposing).
+          return { ok: false, code, message: (e as Error).message };
+        }
+        return { ok: false, code: 'TIMEOUT', message: `forwarding to leader ${to} failed; the outcome is unknown: ${(e as Error).message}` };
       }
       return { ok: false, code: code && isErrorCode(code) ? code : 'PEER_UNREACHABLE', message: (e as Error).message };
     }
