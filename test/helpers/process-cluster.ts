@@ -74,7 +74,23 @@ export class ProcessCluster {
     return this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}|http://127.0.0.1:${m.clientPort}`).join(',');
   }
 
-  spawn(m: ProcMember): void {
+  /** A new member (not started): for membership tests. It is included in initialCluster(). */
+  async addMember(name: string): Promise<ProcMember> {
+    const m: ProcMember = {
+      name,
+      clientPort: await freePort(),
+      peerPort: await freePort(),
+      dataDir: join(this.root, name),
+      url: '',
+      proc: null,
+      output: [],
+    };
+    m.url = `http://127.0.0.1:${m.clientPort}`;
+    this.members.push(m);
+    return m;
+  }
+
+  spawn(m: ProcMember, extraArgs: string[] = []): void {
     if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) throw new Error(`${m.name} is already running`);
     const args = [
       DAEMON,
@@ -85,6 +101,7 @@ export class ProcessCluster {
       '--initial-cluster', this.initialCluster(),
       '--log-level', 'warn',
       ...(this.opts.extraArgs ?? []),
+      ...extraArgs,
     ];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(this.opts.env ?? {}) } });
     m.output = [];
@@ -166,9 +183,9 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
 }
 
 /** Wait until every running member agrees on one leader; returns it. */
-export async function waitForLeader(c: ProcessCluster, timeoutMs = 20_000): Promise<ProcMember> {
+export async function waitForLeader(c: ProcessCluster, timeoutMs = 20_000, among: ProcMember[] = c.members): Promise<ProcMember> {
   return eventually('a leader all running members agree on', async () => {
-    const running = c.members.filter((m) => c.isRunning(m));
+    const running = among.filter((m) => c.isRunning(m));
     const leaders = new Set<string>();
     for (const m of running) {
       const r = await http('GET', `${m.url}/v1/cluster`);

@@ -66,7 +66,17 @@ describe('Grafana dashboard queries on a live Prometheus', { timeout: 150_000 },
 
   test('every panel query parses and returns data', async () => {
     const cluster = c!;
-    const p = prom!;
+    try {
+      await exercise(cluster, prom!);
+    } catch (e) {
+      // The members' last output (exit status first) explains most live-test failures.
+      const logs = cluster.members.map((m) => `--- ${m.name} (${cluster.isRunning(m) ? 'running' : `exited ${m.proc?.exitCode ?? m.proc?.signalCode}`})\n${cluster.logs(m).slice(-3000)}`);
+      (e as Error).message += `\n${logs.join('\n')}`;
+      throw e;
+    }
+  });
+
+  async function exercise(cluster: ProcessCluster, p: PrometheusServer): Promise<void> {
     await waitForLeader(cluster, 30_000);
     load = new OpsLoad({ members: () => cluster.members.filter((m) => cluster.isRunning(m)) });
     load.start();
@@ -140,5 +150,5 @@ describe('Grafana dashboard queries on a live Prometheus', { timeout: 150_000 },
     await load.stop();
     assert.ok(load.counts.puts > 0 && load.counts.gets > 0 && load.counts.locksAcquired > 0 && load.counts.keepalives > 0 && load.counts.watchEvents > 0,
       `the load did each kind of work: ${JSON.stringify(load.counts)}`);
-  });
+  }
 });
