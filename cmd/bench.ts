@@ -216,6 +216,20 @@ async function findLeader(eps: Endpoint[]): Promise<Endpoint[]> {
   return eps;
 }
 
+/** etcd: the endpoint whose member id is the leader (POST /v3/maintenance/status). */
+async function findEtcdLeader(eps: Endpoint[]): Promise<Endpoint[]> {
+  for (const ep of eps) {
+    try {
+      const r = await request(ep, 'POST', '/v3/maintenance/status', '{}');
+      const st = JSON.parse(r.text) as { header?: { member_id?: string }; leader?: string };
+      if (st.header?.member_id && st.header.member_id === st.leader) return [ep];
+    } catch {
+      // try the next one
+    }
+  }
+  return eps;
+}
+
 async function main(): Promise<void> {
   const program = new Command('raftlock-bench')
     .description('load a running raftlock (or etcd) cluster and report throughput and latency')
@@ -231,7 +245,7 @@ async function main(): Promise<void> {
   const o = program.opts<{ target: string; endpoints: string; clients: string; seconds: string; workloads: string; spread: boolean; valueBytes: string; json?: string }>();
   if (o.target !== 'raftlock' && o.target !== 'etcd') throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
   let eps = parseEndpoints(o.endpoints);
-  if (o.target === 'raftlock' && !o.spread) eps = await findLeader(eps);
+  if (!o.spread) eps = o.target === 'raftlock' ? await findLeader(eps) : await findEtcdLeader(eps);
   const levels = o.clients.split(',').map(Number);
   const seconds = Number(o.seconds);
   const value = 'v'.repeat(Number(o.valueBytes));

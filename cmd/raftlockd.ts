@@ -86,6 +86,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       const peer = theMember.cluster().members.find((m) => m.id === String(id))?.name ?? nameOf.get(id) ?? String(id);
       metrics.transport.peerSendFailures.inc({ peer }, grow(`fail:${id}`, ps.sendFailures));
       metrics.transport.sentBytes.inc({ peer }, grow(`sent:${id}`, ps.bytesSent));
+      metrics.transport.receivedBytes.inc({ peer }, grow(`recv:${id}`, ps.bytesReceived));
       metrics.transport.peerConnected.set({ peer }, ps.connected ? 1 : 0);
       metrics.raft.snapshotSentBytes.inc(grow(`snapsent:${id}`, ps.snapshotBytesSent));
       if (ps.rttSeconds !== undefined) metrics.transport.peerRtt.observe({ peer }, ps.rttSeconds);

@@ -90,6 +90,8 @@ export interface PeerTransportOptions {
 export interface PeerStats {
   connected: boolean;
   bytesSent: number;
+  /** Bytes received from this peer on its inbound connections. */
+  bytesReceived: number;
   messagesSent: number;
   /** Messages dropped for this peer (down, overflow, too large). */
   sendFailures: number;
@@ -245,6 +247,8 @@ export class PeerTransport {
   private nextRequestId = 1;
   private nextSnapshotId = 1;
   private readonly counters = { bytesReceived: 0, messagesReceived: 0, snapshotsReceived: 0, snapshotBytesReceived: 0, protocolErrors: 0 };
+  /** Bytes received on inbound connections, per sending peer (after its hello). */
+  private readonly receivedFrom = new Map<NodeId, number>();
 
   constructor(opts: PeerTransportOptions) {
     if (!Number.isSafeInteger(opts.selfId) || opts.selfId <= 0) throw new Error(`selfId must be a positive integer, got ${opts.selfId}`);
@@ -417,7 +421,7 @@ export class PeerTransport {
   peerStats(peerId: NodeId): PeerStats | undefined {
     const p = this.peers.get(peerId);
     if (p === undefined) return undefined;
-    return { connected: p.state === 'ready', ...p.counters, queueFrames: p.queueFrames, queueBytes: p.queueBytes, rttSeconds: p.rttSeconds };
+    return { connected: p.state === 'ready', ...p.counters, bytesReceived: this.receivedFrom.get(peerId) ?? 0, queueFrames: p.queueFrames, queueBytes: p.queueBytes, rttSeconds: p.rttSeconds };
   }
 
   stats(): TransportStats {
@@ -729,6 +733,7 @@ export class PeerTransport {
     });
     sock.on('data', (chunk: Buffer) => {
       this.counters.bytesReceived += chunk.length;
+      if (c.peerId !== 0) this.receivedFrom.set(c.peerId, (this.receivedFrom.get(c.peerId) ?? 0) + chunk.length);
       try {
         c.decoder.push(chunk, (kind, body) => this.onInboundFrame(c, parseFrame(kind, body)));
       } catch (err) {
