@@ -15,6 +15,7 @@ import { RawNode, MemoryLog, decodeConfChange, encodeConfChange } from '../raft/
 import {
   ConfChangeType,
   EntryType,
+  MessageType,
   StateRole,
   type Entry,
   type Message,
@@ -138,6 +139,9 @@ export class Member implements ServerFacade {
   private readonly lockWatches = new Set<LockWaiterWatch>();
   private readonly leaderWaiters = new Set<() => void>();
 
+  /** Term and vote of the last hard state written (see handleReady). */
+  private savedTerm = -1;
+  private savedVote = -1;
   private loopRunning = false;
   private loopAgain = false;
   private stopped = false;
@@ -312,21 +316,65 @@ export class Member implements ServerFacade {
   private async handleReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState.lead, rd.softState.role);
 
+    // 0. A leader may send its AppendEntries while it writes the same entries to its own disk
+    //    (Raft dissertation §10.2.1): followers persist before they acknowledge, and nothing the
+    //    leader learns from their answers becomes visible (applied, acknowledged, or sent as a
+    //    commit index) before this Ready's write has finished, because the next Ready is only
+    //    built after it. The one thing these early messages could leak is a commit index that
+    //    covers entries of this very Ready (a lone voter commits on its own append), so their
+    //    commit is clamped to what is already durable here. Everything else — votes, responses,
+    //    snapshots — still goes out only after the write.
+    let messages = rd.messages;
+    if (this.role === StateRole.Leader && rd.entries.length > 0 && !rd.snapshot && !this.o.unsafe?.ackBeforeCommit) {
+      const durable = this.memLog.lastIndex();
+      const early: Message[] = [];
+      const late: Message[] = [];
+      for (const m of messages) {
+        if (m.type === MessageType.App) early.push(m.commit > durable ? { ...m, commit: durable } : m);
+        else late.push(m);
+      }
+      if (early.length > 0) this.o.peers.send(early);
+      messages = late;
+    }
+
+    // Committed entries that were already durable here before this Ready (persisted by an
+    // earlier one) can be applied now, while this Ready's own write is in flight: they are
+    // committed and on disk, so applying them first changes no outcome — it only stops a client
+    // from waiting out an unrelated fsync. The rest are applied after the write, as usual.
+    let committed = rd.committedEntries;
+    if (!rd.snapshot && committed.length > 0 && (rd.entries.length > 0 || rd.hardState)) {
+      const durable = this.memLog.lastIndex();
+      let n = 0;
+      while (n < committed.length && committed[n].index <= durable) n++;
+      if (n > 0) {
+        this.applyEntries(n === committed.length ? committed : committed.slice(0, n));
+        committed = n === committed.length ? [] : committed.slice(n);
+      }
+    }
+
     // 1. persist — one write batch, synced when the core says a promise depends on it.
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+    //    A hard state whose term and vote are unchanged differs only in its commit index, which
+    //    need not be durable (Figure 2 lists it as volatile; a restarted member relearns it), so
+    //    it does not cost a write of its own: it rides along with the next write of entries.
+    const hsNews = rd.hardState !== undefined && (rd.hardState.term !== this.savedTerm || rd.hardState.vote !== this.savedVote);
+    if (hsNews || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
       await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
+      if (rd.hardState) {
+        this.savedTerm = rd.hardState.term;
+        this.savedVote = rd.hardState.vote;
+      }
       this.o.metrics?.storageSyncSeconds?.((performance.now() - t0) / 1000);
       if (this.o.unsafe?.ackBeforeCommit && rd.entries.length > 0) this.unsafeAckPersisted(rd.entries[rd.entries.length - 1].index);
     }
     if (rd.hardState) this.o.metrics?.term?.(rd.hardState.term);
 
     // 2. send
-    if (rd.messages.length > 0) this.o.peers.send(rd.messages);
+    if (messages.length > 0) this.o.peers.send(messages);
 
     // 3. apply
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
+    if (committed.length > 0) this.applyEntries(committed);
     for (const rs of rd.readStates) this.onReadState(new TextDecoder().decode(rs.requestCtx), rs.index);
   }
 

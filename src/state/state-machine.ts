@@ -183,7 +183,8 @@ export class StateMachine {
       case 'compact': {
         if (cmd.revision > this.rev) throw new Refusal('FUTURE_REVISION', `compact revision ${cmd.revision} is after the current revision ${this.rev}`);
         const current = this.history.compactRevision();
-        if (cmd.revision < current) throw new Refusal('COMPACTED', `revision ${cmd.revision} is older than the compaction point ${current}`);
+        // As etcd: compacting at or below the current point is refused (nothing to do there).
+        if (cmd.revision <= current && current > 0) throw new Refusal('COMPACTED', `revision ${cmd.revision} is at or below the compaction point ${current}`);
         this.history.compact(cmd.revision);
         result = { op: 'compact', revision: 0, compactRevision: this.history.compactRevision() };
         break;

@@ -141,31 +141,33 @@ describe('leases (real processes)', { timeout: 90_000 }, () => {
     })();
     const lost = (): boolean => outcomes.some((o) => o.status === 404);
 
-    await eventually('two acknowledged keepalives', async () => (outcomes.filter((o) => o.status === 200).length >= 2 ? true : undefined));
-    const killedAt = Date.now();
-    await c.kill(leader, 'SIGKILL');
-    const newLeader = await waitForLeader(c);
-    assert.notEqual(newLeader.name, leader.name);
+    try {
+      await eventually('two acknowledged keepalives', async () => (outcomes.filter((o) => o.status === 200).length >= 2 ? true : undefined));
+      const killedAt = Date.now();
+      await c.kill(leader, 'SIGKILL');
+      const newLeader = await waitForLeader(c);
+      assert.notEqual(newLeader.name, leader.name);
 
-    // Well beyond the TTL: four TTLs after the kill, the lease and its key are still there.
-    await eventually(
-      'keepalives acknowledged for 4 TTLs after the kill',
-      async () => (lost() || outcomes.some((o) => o.status === 200 && o.sentAt > killedAt + 4 * ttl * 1000) ? true : undefined),
-      30_000,
-    );
-    assert.equal(lost(), false, `a keepalive found the lease gone: ${JSON.stringify(outcomes)}`);
-    const info = await ok('GET', `${f.url}/v1/leases/${lease.id}`);
-    assert.deepEqual(info.keys, ['kept/key']);
-    assert.ok(info.remaining > 0 && info.remaining <= ttl, `remaining ${info.remaining}`);
-    assert.equal((await ok('GET', `${newLeader.url}/v1/kv/kept/key`)).value, 'alive');
-    assert.deepEqual(
-      ws.events(1).filter(({ ev }) => ev.type === 'delete'),
-      [],
-      'no delete of the kept key while the lease was kept alive',
-    );
-
-    stop = true;
-    await loop;
+      // Well beyond the TTL: four TTLs after the kill, the lease and its key are still there.
+      await eventually(
+        'keepalives acknowledged for 4 TTLs after the kill',
+        async () => (lost() || outcomes.some((o) => o.status === 200 && o.sentAt > killedAt + 4 * ttl * 1000) ? true : undefined),
+        30_000,
+      );
+      assert.equal(lost(), false, `a keepalive found the lease gone: ${JSON.stringify(outcomes)}`);
+      const info = await ok('GET', `${f.url}/v1/leases/${lease.id}`);
+      assert.deepEqual(info.keys, ['kept/key']);
+      assert.ok(info.remaining > 0 && info.remaining <= ttl, `remaining ${info.remaining}`);
+      assert.equal((await ok('GET', `${newLeader.url}/v1/kv/kept/key`)).value, 'alive');
+      assert.deepEqual(
+        ws.events(1).filter(({ ev }) => ev.type === 'delete'),
+        [],
+        'no delete of the kept key while the lease was kept alive',
+      );
+    } finally {
+      stop = true;
+      await loop;
+    }
     const del = await ws.waitFor<Extract<ServerMessage, { type: 'events' }>>(
       'the kept key deleted after keepalives stopped',
       (m) => m.type === 'events' && m.watchId === 1 && m.events.some((e) => e.type === 'delete' && e.kv.key === 'kept/key'),

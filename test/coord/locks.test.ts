@@ -96,7 +96,7 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
     /** A fresh lease for client `i`, kept alive by a loop until replaced or the run ends. */
     async function newLease(i: number, gen: number): Promise<{ id: string; done: () => void }> {
       const id = `mx-${i}-${gen}`;
-      const { r } = await retryCall(all, 'POST', '/v1/leases', { ttl: LEASE_TTL, id }, { start: i });
+      const { r } = await retryCall(all, 'POST', '/v1/leases', { ttl: LEASE_TTL, id }, { start: i, cancelled: () => stop });
       // LEASE_EXISTS: an earlier attempt with an unknown outcome created it. Ours either way.
       assert.ok(r.status === 200 || (r.status === 409 && r.body.error.code === 'LEASE_EXISTS'), `lease ${id}: ${show(r)}`);
       let active = true;
@@ -117,7 +117,7 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
 
     /** Revoke a lease until the answer is definite: afterwards it can hold and await nothing. */
     async function revoke(id: string, i: number): Promise<void> {
-      const { r } = await retryCall(all, 'DELETE', `/v1/leases/${id}`, undefined, { start: i });
+      const { r } = await retryCall(all, 'DELETE', `/v1/leases/${id}`, undefined, { start: i, cancelled: () => stop });
       assert.ok(r.status === 200 || r.status === 404, `revoke ${id}: ${show(r)}`);
     }
 
@@ -131,7 +131,7 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
       const { r: w } = await retryCall(all, 'POST', '/v1/txn', {
         compare: [{ key: LOCK, target: 'fencingToken', op: '=', value: token }],
         success: [{ put: { key: 'mutex/resource', value: `${i}:${token}` } }],
-      }, { start: i });
+      }, { start: i, cancelled: () => stop });
       assert.equal(w.status, 200, `fenced write: ${show(w)}`);
       if (!w.body.succeeded) violations.push(`client ${i}: fenced write with token ${token} refused while holding it`);
       else stats.fencedWrites++;
@@ -141,7 +141,7 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
 
     async function release(i: number, token: number): Promise<void> {
       // Repeats are fine: NOT_HOLDER after an unknown first attempt means it was released.
-      const { r, unknownBefore } = await retryCall(all, 'DELETE', `/v1/locks/${LOCK}?fencingToken=${token}`, undefined, { start: i });
+      const { r, unknownBefore } = await retryCall(all, 'DELETE', `/v1/locks/${LOCK}?fencingToken=${token}`, undefined, { start: i, cancelled: () => stop });
       if (unknownBefore) stats.retriedReleases++;
       assert.ok(r.status === 200 || (unknownBefore && r.status === 409 && r.body.error.code === 'NOT_HOLDER'), `release token ${token}: ${show(r)}`);
     }
@@ -152,6 +152,7 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
       let member = i % 3;
       let done = 0;
       while (done < ACQUISITIONS) {
+        if (stop) throw new Error(`client ${i} stopped: the test is ending`);
         const m = all()[member % 3]!;
         const r = await call('POST', `${m.url}/v1/locks/${LOCK}`, { lease: lease.id, waitMs: 5_000 }, 30_000);
         if (r.ok && r.status === 200) {
@@ -196,17 +197,20 @@ describe('locks (real processes)', { timeout: 150_000 }, () => {
     };
 
     // The nemesis: kill the leader after 30% of the acquisitions, bring it back at 60%.
-    await reach((CLIENTS * ACQUISITIONS * 3) / 10);
-    const leader = await waitForLeader(c);
-    const killedAt = total;
-    await c.kill(leader, 'SIGKILL');
-    await reach((CLIENTS * ACQUISITIONS * 6) / 10);
-    c.spawn(leader);
-
+    let leader: ProcMember;
+    let killedAt: number;
     try {
+      await reach((CLIENTS * ACQUISITIONS * 3) / 10);
+      leader = await waitForLeader(c);
+      killedAt = total;
+      await c.kill(leader, 'SIGKILL');
+      await reach((CLIENTS * ACQUISITIONS * 6) / 10);
+      c.spawn(leader);
       await finished;
     } finally {
+      // Whatever happened, every client and keepalive loop ends.
       stop = true;
+      await Promise.allSettled(runs);
     }
     const seconds = (Date.now() - t0) / 1000;
     console.log(`# mutex: ${total} acquisitions in ${seconds.toFixed(1)} s; leader ${leader.name} killed at ${killedAt}; ${JSON.stringify(stats)}`);

@@ -74,13 +74,14 @@ export async function retryCall(
   method: string,
   path: string,
   body?: unknown,
-  opts: { deadlineMs?: number; start?: number } = {},
+  opts: { deadlineMs?: number; start?: number; cancelled?: () => boolean } = {},
 ): Promise<{ r: Extract<CallResult, { ok: true }>; unknownBefore: boolean; via: ProcMember }> {
   const deadline = Date.now() + (opts.deadlineMs ?? 30_000);
   let i = opts.start ?? 0;
   let unknownBefore = false;
   let last: CallResult | undefined;
   while (Date.now() < deadline) {
+    if (opts.cancelled?.()) throw new Error(`${method} ${path}: cancelled (the test is ending)`);
     const ms = members();
     if (ms.length === 0) throw new Error(`${method} ${path}: no running member`);
     const m = ms[i++ % ms.length]!;
