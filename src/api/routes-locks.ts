@@ -19,6 +19,9 @@ import { pathTail, readConsistency, readJson, type RouteDeps } from './http-cont
 import type { ApiLogger } from './logger.js';
 import { parseQuery, queryInt } from './request-text.js';
 import { newLeaseId } from './routes-leases.js';
+
+/** Prefix of the ids of leases that a lock request with `"ttl"` makes for itself. */
+export const LOCK_LEASE_PREFIX = 'lock.';
 import { assertKey, LEASE_ID_PATTERN, type Schemas } from './schemas.js';
 import { expectResult, holderJson, waiterJson } from './wire.js';
 
@@ -101,7 +104,9 @@ export function registerLockRoutes(
     let lease: string;
     let ownLease = false;
     if (body.ttl !== undefined) {
-      lease = newLeaseId();
+      // A lease made for this lock request alone: marked by its prefix so that releasing the lock
+      // also revokes it (instead of leaving it to expire after its TTL).
+      lease = `${LOCK_LEASE_PREFIX}${newLeaseId()}`;
       expectResult(await server.propose({ op: 'leaseGrant', id: lease, ttlMs: body.ttl * 1000 }), 'leaseGrant');
       ownLease = true;
     } else if (body.lease !== undefined) {
@@ -236,6 +241,15 @@ export function registerLockRoutes(
     );
     if (!r.released) {
       throw new CodedError('NOT_HOLDER', `the caller does not hold lock "${name}"`, { details: { name, holder: holderJson(r.holder) } });
+    }
+    const released = r.holder?.lease ?? lease;
+    if (released?.startsWith(LOCK_LEASE_PREFIX)) {
+      // The lease was made for this lock alone (POST with "ttl"): revoke it too, unless the client
+      // has since attached keys or other locks to it. Best effort: if this fails, its TTL ends it.
+      const info = server.state().lease(released);
+      if (info && info.keys.length === 0 && info.locks.length === 0) {
+        await server.propose({ op: 'leaseRevoke', id: released, reason: 'revoke' }).catch(() => undefined);
+      }
     }
     ctx.body = { released: true, revision: r.revision, next: holderJson(r.next) };
   });

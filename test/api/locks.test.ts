@@ -31,6 +31,21 @@ describe('lock routes', () => {
     assert.deepEqual(list.json, { locks: [{ name: 'jobs/nightly', holder: info.json.holder, waiters: 0 }] });
   });
 
+  it('releasing a lock taken with "ttl" also revokes the lease made for it; a client lease stays', async () => {
+    const own = await h.request('POST', '/v1/locks/eph', { ttl: 30 });
+    assert.equal(own.status, 200);
+    assert.ok(h.fake.sm.lease(own.json.lease));
+    const rel = await h.request('DELETE', `/v1/locks/eph?fencingToken=${own.json.fencingToken}`);
+    assert.equal(rel.status, 200);
+    assert.equal(h.fake.sm.lease(own.json.lease), undefined, 'the per-request lease is revoked with the release');
+
+    const grant = await h.request('POST', '/v1/leases', { ttl: 30 });
+    const mine = await h.request('POST', '/v1/locks/eph', { lease: grant.json.id });
+    assert.equal(mine.status, 200);
+    assert.equal((await h.request('DELETE', `/v1/locks/eph?lease=${grant.json.id}`)).status, 200);
+    assert.ok(h.fake.sm.lease(grant.json.id), "a client's own lease outlives the lock");
+  });
+
   it('blocks until the holder releases, then grants the waiter with a larger token', async () => {
     const a = await h.request('POST', '/v1/locks/m', { ttl: 30 });
     const queued = h.fake.waitForApplied(queuedOn('m'));
