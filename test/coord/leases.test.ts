@@ -105,7 +105,9 @@ describe('leases (real processes)', { timeout: 90_000 }, () => {
     assert.ok(ka.ok && ka.status === 404 && ka.body.error.code === 'LEASE_NOT_FOUND', show(ka));
 
     await ok('DELETE', `${a!.url}/v1/locks/expiring-job?fencingToken=${got.body.fencingToken}`);
-    await ok('DELETE', `${a!.url}/v1/leases/${got.body.lease}`);
+    // The waiter's lease was made for that lock request alone: the release revoked it too.
+    const gone = await call('GET', `${a!.url}/v1/leases/${got.body.lease}`);
+    assert.ok(gone.ok && gone.status === 404, `lease after release: ${JSON.stringify(gone)}`);
   });
 
   test('keepalives through a follower hold a 3 s lease across a leader SIGKILL; then it expires', async () => {

@@ -312,6 +312,10 @@ describe('watches (real processes)', { timeout: 150_000 }, () => {
 
     await ok('DELETE', `${a!.url}/v1/locks/observed/job?fencingToken=${g2.fencingToken}`);
     await ws.waitFor('the final release', (m) => m.type === 'events' && m.watchId === 1 && m.events.some((e) => e.type === 'delete') && m.revision > g2.fencingToken);
-    for (const l of [g1.lease, g2.lease]) await ok('DELETE', `${a!.url}/v1/leases/${l}`);
+    // Both holders took the lock with "ttl": each release revoked the lease made for it.
+    for (const l of [g1.lease, g2.lease]) {
+      const gone = await call('GET', `${a!.url}/v1/leases/${l}`);
+      assert.ok(gone.ok && gone.status === 404, show(gone));
+    }
   });
 });
