@@ -133,15 +133,24 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   };
 }
 
-/** Watch delivery latency: put acknowledged -> event received, with `watchers` watchers. */
+/**
+ * Watch delivery latency: put acknowledged -> event received by the LAST of `watchers` watchers
+ * (all on one member, 100 per socket). An event that beats the put's answer counts as 0.
+ */
 async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promise<Result> {
   const sockets: WebSocket[] = [];
   const perSocket = 100;
-  const pendingSeen = new Map<number, { acked: number; seen: number; need: number; resolve: () => void }>();
+  /** revision -> [events seen so far, time the last one arrived] */
+  const seen = new Map<number, { n: number; lastAt: number; done?: () => void; need: number }>();
   const lat: number[] = [];
-  const key = `bench-watch-${process.pid}`;
+  const key = `bench-watch-${process.pid}-${watchers}`;
   const nSockets = Math.ceil(watchers / perSocket);
   let created = 0;
+  const entry = (rev: number) => {
+    let e = seen.get(rev);
+    if (!e) seen.set(rev, (e = { n: 0, lastAt: 0, need: watchers }));
+    return e;
+  };
   await Promise.all(
     Array.from({ length: nSockets }, (_, s) => new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`ws://${ep.host}:${ep.port}/v1/watch`);
@@ -149,7 +158,7 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
       const mine = Math.min(perSocket, watchers - s * perSocket);
       let mineCreated = 0;
       ws.on('open', () => {
-        for (let i = 0; i < mine; i++) ws.send(JSON.stringify({ type: 'create', key }));
+        for (let i = 0; i < mine; i++) ws.send(JSON.stringify({ type: 'create', key, watchId: i }));
       });
       ws.on('message', (data) => {
         const m = JSON.parse(data.toString()) as { type: string; events?: { kv: { modRevision: number } }[] };
@@ -157,34 +166,51 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
           created++;
           if (++mineCreated === mine) resolve();
         } else if (m.type === 'events') {
-          for (const e of m.events ?? []) {
-            const p = pendingSeen.get(e.kv.modRevision);
-            if (p && ++p.seen === p.need) p.resolve();
+          const now = performance.now();
+          for (const ev of m.events ?? []) {
+            const e = entry(ev.kv.modRevision);
+            e.n++;
+            e.lastAt = now;
+            if (e.n >= e.need) e.done?.();
           }
         }
       });
       ws.on('error', reject);
     })),
   );
+  if (created !== watchers) throw new Error(`only ${created} of ${watchers} watches were created`);
   const t0 = performance.now();
+  const fromSend: number[] = [];
   for (let i = 0; i < puts; i++) {
-    const s = performance.now();
+    const sent = performance.now();
     const r = await request(ep, 'PUT', `/v1/kv/${key}`, JSON.stringify({ value: String(i) }));
-    const rev = (JSON.parse(r.text) as { revision: number }).revision;
     const acked = performance.now();
-    await new Promise<void>((resolve) => {
-      const entry = { acked, seen: 0, need: created, resolve };
-      pendingSeen.set(rev, entry);
-    });
-    lat.push(performance.now() - acked);
-    pendingSeen.delete(rev);
-    void s;
+    if (r.status !== 200) throw new Error(`put failed: ${r.status} ${r.text}`);
+    const rev = (JSON.parse(r.text) as { revision: number }).revision;
+    const e = entry(rev);
+    if (e.n < e.need) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`watch events for revision ${rev} did not all arrive (${e.n}/${e.need})`)), 30_000);
+        e.done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    lat.push(Math.max(0, e.lastAt - acked));
+    fromSend.push(e.lastAt - sent);
+    seen.delete(rev);
   }
+  fromSend.sort((a, b) => a - b);
+  process.stderr.write(
+    `watch x${watchers}: put sent -> last event p50 ${percentile(fromSend, 50).toFixed(3)} ms p99 ${percentile(fromSend, 99).toFixed(3)} ms; ` +
+      `ack -> last event p50 ${percentile([...lat].sort((a, b) => a - b), 50).toFixed(3)} ms\n`,
+  );
   const elapsed = (performance.now() - t0) / 1000;
   for (const ws of sockets) ws.close();
   lat.sort((a, b) => a - b);
   return {
-    workload: `watch-latency(${watchers} watchers, last delivery)`,
+    workload: `watch ack->event (${watchers} watchers, last; sent->event p50 ${percentile(fromSend, 50).toFixed(2)} ms)`,
     target: 'raftlock',
     clients: watchers,
     ops: lat.length,

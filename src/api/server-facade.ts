@@ -86,6 +86,9 @@ export interface ServerFacade {
   /** Resolve when the lock waiter `waiterId` is granted or removed (resolves with the holder or null). */
   awaitLockGrant(name: string, waiterId: string, signal: AbortSignal): Promise<LockHolder | null>;
   watch(opts: WatchOptions): WatchSubscription;
+  /** The revision up to which applied changes have been handed to watchers (the fan-out may
+   *  run a moment after the apply). Defaults to `state().revision()` when absent. */
+  publishedRevision?(): number;
   /** Membership changes, one server at a time (forwarded to the leader). `add` adds a voter,
    *  `addLearner` a non-voting member that catches up first; `add` of an existing learner
    *  promotes it. Resolves once the change is applied on this member. */

@@ -19,7 +19,7 @@ import { parseJsonBytes, percentDecode, utf8Bytes } from './request-text.js';
 import { msToTtlSeconds } from './routes-leases.js';
 import { LEASE_ID_PATTERN, parseWith } from './schemas.js';
 import type { ServerFacade, WatchSubscription } from './server-facade.js';
-import { eventJson } from './wire.js';
+import { eventJsonText } from './wire.js';
 
 export const WATCH_PATH = '/v1/watch';
 
@@ -176,6 +176,12 @@ class WatchConnection {
     this.teardown();
   }
 
+  private sendText(text: string): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(text);
+    this.lastSendAt = performance.now();
+  }
+
   private send(msg: Record<string, unknown>): void {
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(JSON.stringify(msg));
@@ -289,7 +295,9 @@ class WatchConnection {
     }
     watch.lastRevision = revision;
     if (revision >= watch.createdRevision) watch.live = true;
-    this.send({ type: 'events', watchId: watch.id, revision, events: events.map((e) => eventJson(e, watch.prevKv)) });
+    // Same text as JSON.stringify({type, watchId, revision, events}), built from per-change
+    // texts shared by every watcher of that change.
+    this.sendText(`{"type":"events","watchId":${watch.id},"revision":${revision},"events":[${events.map((e) => eventJsonText(e, watch.prevKv)).join(',')}]}`);
     this.metrics?.eventsSent?.(events.length);
     if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes) this.cancelSlowReader();
   }
@@ -347,10 +355,10 @@ class WatchConnection {
     if (this.closed || this.watches.size === 0) return;
     if (performance.now() - this.lastSendAt < this.limits.progressIntervalMs) return;
     if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes) return this.cancelSlowReader();
-    // "Every event up to `revision` was delivered" must hold for every watch on the socket. The
-    // hub publishes each revision synchronously with its apply, so a live watch is current up to
-    // the store revision; a watch still replaying history is only vouched for up to what it got.
-    const current = this.server.state().revision();
+    // "Every event up to `revision` was delivered" must hold for every watch on the socket. A
+    // live watch is current up to the revision the member has handed to watchers (the fan-out can
+    // trail the apply by a moment); a watch still replaying history only up to what it got.
+    const current = this.server.publishedRevision?.() ?? this.server.state().revision();
     let revision = current;
     for (const w of this.watches.values()) {
       if (w.firstRevision === 0) continue; // still waiting on its read barrier: not created yet

@@ -51,6 +51,24 @@ export function waiterJson(w: LockWaiter): LockWaiterJson {
   return { lease: w.lease, revision: w.revision };
 }
 
+/** JSON text of a KeyValue, computed once per object: one applied change fans out to many
+ *  watchers, and serializing it again for each of them was the cost of a large fan-out. */
+const kvText = new WeakMap<KeyValue, string>();
+function kvJsonText(kv: KeyValue): string {
+  let t = kvText.get(kv);
+  if (t === undefined) {
+    t = JSON.stringify(kvJson(kv));
+    kvText.set(kv, t);
+  }
+  return t;
+}
+
+/** `JSON.stringify(eventJson(ev, withPrevKv))`, with the KeyValue texts shared across watchers. */
+export function eventJsonText(ev: WatchEvent, withPrevKv: boolean): string {
+  const prev = withPrevKv && ev.prevKv ? `,"prevKv":${kvJsonText(ev.prevKv)}` : '';
+  return `{"type":${JSON.stringify(ev.type)},"kv":${kvJsonText(ev.kv)}${prev}}`;
+}
+
 export function eventJson(ev: WatchEvent, withPrevKv: boolean): WatchEventJson {
   const out: WatchEventJson = { type: ev.type, kv: kvJson(ev.kv) };
   if (withPrevKv && ev.prevKv) out.prevKv = kvJson(ev.prevKv);

@@ -24,7 +24,7 @@ import {
   type Rng,
   type Snapshot,
 } from '../raft/types.js';
-import type { Command, CommandResult, LockHolder } from '../state/commands.js';
+import type { Command, CommandResult, LockHolder, WatchEvent } from '../state/commands.js';
 import { StateMachine, WatchHub, encodeCommand, decodeCommand } from '../state/index.js';
 import {
   decodeForwardRequest,
@@ -132,6 +132,9 @@ export class Member implements ServerFacade {
   private leaderSinceIndex = Number.POSITIVE_INFINITY;
 
   private readonly pending = new Map<number, PendingProposal>();
+  /** Applied changes not yet handed to the watch hub (drained on the next turn). */
+  private publishQueue: { revision: number; events: WatchEvent[] }[] = [];
+  private publishScheduled = false;
   private readonly readQueue: ReadWaiter[] = [];
   private readInFlight: { ctx: string; waiters: ReadWaiter[]; startedAt: number; retry: Cancelable } | null = null;
   private readSeq = 0;
@@ -430,6 +433,9 @@ export class Member implements ServerFacade {
     }
     this.applied = idx;
     this.snapshotIndex = idx;
+    // Queued changes are covered by the new state: the resync replays history from where each
+    // watcher stands.
+    this.publishQueue = [];
     this.hub.resync(this.sm);
     // Proposals at or below the snapshot: this member cannot tell whether they were applied.
     for (const [index, p] of this.pending) {
@@ -462,7 +468,7 @@ export class Member implements ServerFacade {
         if (cmd) {
           const out = this.sm.apply(cmd);
           result = out.result;
-          if (out.events.length > 0) this.hub.publish(out.result.revision, out.events);
+          if (out.events.length > 0) this.queuePublish(out.result.revision, out.events);
           if (cmd.op === 'leaseGrant' && result.op === 'leaseGrant') {
             this.lessor.renew(cmd.id, cmd.ttlMs, now);
             leaseChange = true;
@@ -495,6 +501,29 @@ export class Member implements ServerFacade {
     if (leaseChange) this.updateCoordinationGauges();
     this.notifyApplied();
     this.checkLockWatches();
+  }
+
+  /**
+   * Watch fan-out runs after the current apply batch, not inside it: the writers waiting on these
+   * entries get their answers first, so a thousand watchers never slow a write down. Order is
+   * kept (one queue, drained in order), and the hub's published revision — what progress
+   * messages vouch for — only moves when the events have really been handed out.
+   */
+  private queuePublish(revision: number, events: WatchEvent[]): void {
+    this.publishQueue.push({ revision, events });
+    if (this.publishScheduled) return;
+    this.publishScheduled = true;
+    setImmediate(() => {
+      this.publishScheduled = false;
+      const q = this.publishQueue;
+      this.publishQueue = [];
+      for (const p of q) this.hub.publish(p.revision, p.events);
+    });
+  }
+
+  /** The revision up to which applied changes have been handed to watchers. */
+  publishedRevision(): number {
+    return this.hub.publishedRevision();
   }
 
   private applyConfChange(e: Entry): void {
@@ -960,6 +989,7 @@ export class Member implements ServerFacade {
     this.lessorTimer?.cancel();
     await this.loopIdle;
     this.rejectAll(new CodedError('SHUTTING_DOWN', 'member stopped'));
+    this.publishQueue = [];
     this.hub.close('shutdown');
   }
 
