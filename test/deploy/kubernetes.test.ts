@@ -174,7 +174,7 @@ describe('what the base promises', () => {
 });
 
 describe('Dockerfile', () => {
-  test('builds on node:20-slim with npm ci and runs raftlockd as a non-root user', () => {
+  test('declares a node:20-slim build with npm ci + tsc and runs raftlockd as a non-root user (static check: no Docker engine here)', () => {
     const text = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
     const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     assert.ok(from.length >= 1 && from.every((f) => f === 'node:20-slim'), `FROM lines: ${from.join(', ')}`);
