@@ -93,7 +93,7 @@ export const DEFAULTS = Object.freeze({
   join: false,
   heartbeatIntervalMs: 100,
   electionTimeoutMs: 1000,
-  snapshotThreshold: 10_000,
+  snapshotThreshold: 100_000,
   historyRevisions: 10_000,
   logLevel: 'info' as LogLevel,
   limits: DEFAULT_LIMITS,

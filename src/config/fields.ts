@@ -28,7 +28,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['heartbeatIntervalMs'], kind: 'int', description: 'leader heartbeat interval in ms (default 100)' },
   { path: ['electionTimeoutMs'], kind: 'int', description: 'election timeout in ms, at least 5 x heartbeat (default 1000)' },
   { path: ['tickMs'], kind: 'int', description: 'Raft tick in ms (default heartbeatIntervalMs / 2)' },
-  { path: ['snapshotThreshold'], kind: 'int', description: 'applied entries between snapshots (default 10000)' },
+  { path: ['snapshotThreshold'], kind: 'int', description: 'applied entries between snapshots (default 100000, as etcd --snapshot-count)' },
   { path: ['historyRevisions'], kind: 'int', description: 'key revisions kept for watches and historical reads (default 10000)' },
   { path: ['logLevel'], kind: 'string', description: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   { path: ['limits', 'maxBodyBytes'], kind: 'int', description: 'largest HTTP request body (default 1572864)' },

@@ -60,7 +60,7 @@ describe('defaults', () => {
     assert.equal(c.tickMs, 50);
     assert.equal(c.heartbeatTicks, 2);
     assert.equal(c.electionTicks, 20);
-    assert.equal(c.snapshotThreshold, 10_000);
+    assert.equal(c.snapshotThreshold, 100_000);
     assert.equal(c.historyRevisions, 10_000);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.limits.maxBodyBytes, 1.5 * 1024 * 1024);
