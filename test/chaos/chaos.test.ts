@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import { formatReport, runChaos } from './run.js';
 
 const seedEnv = process.env['RAFTLOCK_CHAOS_SEED'];
-const seed = seedEnv !== undefined ? Number(seedEnv) : randomInt(0, 2 ** 31);
+// A fixed default seed keeps `npm test` on one fault plan (OS timing still varies run to run);
+// RAFTLOCK_CHAOS_SEED=random draws a new plan, and `npm run chaos` explores many.
+const seed = seedEnv === undefined ? 20_261_126 : seedEnv === 'random' ? randomInt(0, 2 ** 31) : Number(seedEnv);
 const seconds = Number(process.env['RAFTLOCK_CHAOS_SECONDS'] ?? 75);
 
 test(`chaos: ${seconds}s of faults on 3 members (seed ${seed})`, { timeout: (seconds + 180) * 1000 }, async (t) => {
