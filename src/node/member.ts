@@ -216,6 +216,10 @@ export class Member implements ServerFacade {
       maxUncommittedEntriesSize: 64 << 20,
     });
     const m = new Member(o, raft, memLog, sm, snapshotIndex, snapshotIndex);
+    if (loaded.hardState) {
+      m.savedTerm = loaded.hardState.term;
+      m.savedVote = loaded.hardState.vote;
+    }
     if (members) m.directory.replaceAll(members);
     for (const rec of o.initialMembers) if (!m.directory.get(rec.id)) m.directory.upsert(rec);
     m.directory.upsert(o.self);
@@ -327,8 +331,11 @@ export class Member implements ServerFacade {
     //    covers entries of this very Ready (a lone voter commits on its own append), so their
     //    commit is clamped to what is already durable here. Everything else — votes, responses,
     //    snapshots — still goes out only after the write.
+    //    Only when this Ready changes no term or vote: messages carrying a term must never
+    //    precede the durable record of that term (a lone voter becomes leader in one Ready).
+    const hsNews = rd.hardState !== undefined && (rd.hardState.term !== this.savedTerm || rd.hardState.vote !== this.savedVote);
     let messages = rd.messages;
-    if (this.role === StateRole.Leader && rd.entries.length > 0 && !rd.snapshot && !this.o.unsafe?.ackBeforeCommit) {
+    if (this.role === StateRole.Leader && !hsNews && rd.entries.length > 0 && !rd.snapshot && !this.o.unsafe?.ackBeforeCommit) {
       const durable = this.memLog.lastIndex();
       const early: Message[] = [];
       const late: Message[] = [];
@@ -359,7 +366,6 @@ export class Member implements ServerFacade {
     //    A hard state whose term and vote are unchanged differs only in its commit index, which
     //    need not be durable (Figure 2 lists it as volatile; a restarted member relearns it), so
     //    it does not cost a write of its own: it rides along with the next write of entries.
-    const hsNews = rd.hardState !== undefined && (rd.hardState.term !== this.savedTerm || rd.hardState.vote !== this.savedVote);
     if (hsNews || rd.entries.length > 0 || rd.snapshot) {
       const t0 = performance.now();
       await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
@@ -446,6 +452,8 @@ export class Member implements ServerFacade {
       }
     }
     this.notifyApplied();
+    this.checkLockWatches();
+    this.updateCoordinationGauges();
   }
 
   private applyEntries(entries: Entry[]): void {
