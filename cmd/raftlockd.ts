@@ -82,8 +82,9 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   };
   const syncTransportMetrics = (): void => {
     const st = transport.stats();
+    const names = new Map(theMember.cluster().members.map((m) => [Number(m.id), m.name]));
     for (const [id, ps] of st.peers) {
-      const peer = theMember.cluster().members.find((m) => m.id === String(id))?.name ?? nameOf.get(id) ?? String(id);
+      const peer = names.get(id) ?? nameOf.get(id) ?? String(id);
       metrics.transport.peerSendFailures.inc({ peer }, grow(`fail:${id}`, ps.sendFailures));
       metrics.transport.sentBytes.inc({ peer }, grow(`sent:${id}`, ps.bytesSent));
       metrics.transport.receivedBytes.inc({ peer }, grow(`recv:${id}`, ps.bytesReceived));

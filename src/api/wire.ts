@@ -4,14 +4,8 @@
 import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
 import { CodedError } from './errors.js';
 
-export interface KeyValueJson {
-  key: string;
-  value: string;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  lease: string;
-}
+/** On the wire a KeyValue has exactly the state's fields. */
+export type KeyValueJson = KeyValue;
 
 export interface LockHolderJson {
   name: string;

@@ -103,6 +103,9 @@ interface LockWaiterWatch {
   resolve(h: LockHolder | null): void;
 }
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 const ROLE_OF: Record<StateRole, MemberRole> = {
   [StateRole.Leader]: 'leader',
   [StateRole.Follower]: 'follower',
@@ -384,7 +387,7 @@ export class Member implements ServerFacade {
     // 3. apply
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
     if (committed.length > 0) this.applyEntries(committed);
-    for (const rs of rd.readStates) this.onReadState(new TextDecoder().decode(rs.requestCtx), rs.index);
+    for (const rs of rd.readStates) this.onReadState(utf8Decoder.decode(rs.requestCtx), rs.index);
   }
 
   /** UNSAFE test hook: answer proposals as soon as the leader persisted them (a classic bug). */
@@ -741,7 +744,7 @@ export class Member implements ServerFacade {
     const waiters = this.readQueue.splice(0).filter((w) => !w.done);
     if (waiters.length === 0) return;
     const ctx = `${this.o.self.id}:${++this.readSeq}`;
-    if (!this.raft.readIndex(new TextEncoder().encode(ctx))) {
+    if (!this.raft.readIndex(utf8Encoder.encode(ctx))) {
       // No leader right now: keep the reads queued and try again when one appears (each read
       // has its own deadline).
       this.readQueue.unshift(...waiters);

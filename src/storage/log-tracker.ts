@@ -3,6 +3,7 @@
 // (a bad append is a bug in the caller and throws) and to know which stored keys a write kills.
 
 import type { Entry, LogIndex, Term } from '../raft/types.js';
+import type { StoreStats } from './raft-store.js';
 
 /** An inclusive range of entry indexes to delete; empty when from > to. */
 export interface IndexRange {
@@ -30,6 +31,11 @@ export class LogTracker {
 
   get lastIndex(): LogIndex {
     return this.snapIndex + this.terms.length;
+  }
+
+  /** The store's statistics: what this tracker knows plus the store's write counters. */
+  stats(writes: number, syncedWrites: number): StoreStats {
+    return { entries: this.count, bytes: this.bytes, firstIndex: this.firstIndex, lastIndex: this.lastIndex, snapshotIndex: this.snapIndex, writes, syncedWrites };
   }
 
   /** Term of entry `i`, the snapshot's term at snapIndex, undefined when not held. */

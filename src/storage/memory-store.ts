@@ -141,14 +141,6 @@ export class MemoryRaftStore implements RaftStore {
   }
 
   stats(): StoreStats {
-    return {
-      entries: this.tracker.count,
-      bytes: this.tracker.bytes,
-      firstIndex: this.tracker.firstIndex,
-      lastIndex: this.tracker.lastIndex,
-      snapshotIndex: this.tracker.snapIndex,
-      writes: this.writes,
-      syncedWrites: this.syncedWrites,
-    };
+    return this.tracker.stats(this.writes, this.syncedWrites);
   }
 }
