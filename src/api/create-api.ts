@@ -71,6 +71,7 @@ export function createApi(opts: CreateApiOptions): Api {
       if (e.code === 'INTERNAL') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       setError(ctx, e);
     } finally {
+      writeJsonBody(ctx);
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       metrics?.observeRequest?.(String(route), statusClassOf(ctx.status), (performance.now() - started) / 1000);
     }
@@ -98,6 +99,27 @@ export function createApi(opts: CreateApiOptions): Api {
       await watchSockets.close();
     },
   };
+}
+
+/**
+ * Every REST answer but /metrics is a JSON object: serialize and write it here, in one write,
+ * instead of through koa's generic respond() (which inspects the body kind, stream, HEAD and empty
+ * statuses on every request; about a fifth of the HTTP CPU cost of a put on the leader). Headers
+ * set through ctx.set (Retry-After, Allow, Connection) are already on the response. Anything that
+ * is not a plain object — text, buffers, streams, no body — is left to koa.
+ */
+function writeJsonBody(ctx: Koa.Context): void {
+  const body: unknown = ctx.body;
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  const res = ctx.res;
+  if (res.headersSent || !res.writable || ctx.status === 204 || ctx.status === 304) return;
+  const text = JSON.stringify(body);
+  ctx.respond = false;
+  res.statusCode = ctx.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (ctx.method === 'HEAD') res.end();
+  else res.end(text);
 }
 
 function setError(ctx: Koa.Context, err: CodedError): void {

@@ -150,6 +150,16 @@ export class Member implements ServerFacade {
   private savedVote = -1;
   private loopRunning = false;
   private loopAgain = false;
+  /**
+   * Leader: AppendEntries that carry no entries (a new commit index, or a probe), held back by
+   * peer until the next turn of the event loop. Any later AppendEntries to the same peer carries a
+   * commit index at least as high (early sends clamp theirs to what is durable here, and a held
+   * commit never exceeds that: it was built after the write that made it durable), so under load
+   * the held one is simply dropped — about a third of the leader's peer messages, and the answers
+   * they would draw. Idle, it goes out one event-loop turn later.
+   */
+  private heldEmptyApps = new Map<NodeId, Message>();
+  private heldFlushScheduled = false;
   private stopped = false;
   private stopping = false;
   private ticker: Cancelable | null = null;
@@ -343,10 +353,10 @@ export class Member implements ServerFacade {
       const early: Message[] = [];
       const late: Message[] = [];
       for (const m of messages) {
-        if (m.type === MessageType.App) early.push(m.commit > durable ? { ...m, commit: durable } : m);
+        if (m.type === MessageType.App && m.entries.length > 0) early.push(m.commit > durable ? { ...m, commit: durable } : m);
         else late.push(m);
       }
-      if (early.length > 0) this.o.peers.send(early);
+      if (early.length > 0) this.sendMessages(early);
       messages = late;
     }
 
@@ -382,12 +392,45 @@ export class Member implements ServerFacade {
     if (rd.hardState) this.o.metrics?.term?.(rd.hardState.term);
 
     // 2. send
-    if (messages.length > 0) this.o.peers.send(messages);
+    if (messages.length > 0) this.sendMessages(messages);
 
     // 3. apply
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
     if (committed.length > 0) this.applyEntries(committed);
     for (const rs of rd.readStates) this.onReadState(utf8Decoder.decode(rs.requestCtx), rs.index);
+  }
+
+  /** Hands messages to the transport; a leader's empty AppendEntries wait a turn (heldEmptyApps). */
+  private sendMessages(messages: Message[]): void {
+    if (this.role !== StateRole.Leader) {
+      this.o.peers.send(messages);
+      return;
+    }
+    const out: Message[] = [];
+    for (const m of messages) {
+      if (m.type !== MessageType.App) {
+        out.push(m);
+      } else if (m.entries.length > 0) {
+        this.heldEmptyApps.delete(m.to);
+        out.push(m);
+      } else {
+        this.heldEmptyApps.set(m.to, m);
+      }
+    }
+    if (out.length > 0) this.o.peers.send(out);
+    if (this.heldEmptyApps.size > 0 && !this.heldFlushScheduled) {
+      this.heldFlushScheduled = true;
+      setImmediate(() => this.flushHeldEmptyApps());
+    }
+  }
+
+  private flushHeldEmptyApps(): void {
+    this.heldFlushScheduled = false;
+    if (this.heldEmptyApps.size === 0) return;
+    const held = [...this.heldEmptyApps.values()];
+    this.heldEmptyApps.clear();
+    if (this.stopped || this.role !== StateRole.Leader) return;
+    this.o.peers.send(held);
   }
 
   /** UNSAFE test hook: answer proposals as soon as the leader persisted them (a classic bug). */
