@@ -3,6 +3,7 @@
 // v3 JSON gateway with `--target etcd`), reporting ops/s and latency percentiles per
 // concurrency level, as a table and as JSON.
 
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
@@ -22,6 +23,10 @@ interface Result {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time the target's processes (--cpu-pids / --etcd-cpu-pids) spent per operation. */
+  cpuUsPerOp?: number;
+  /** With --rounds > 1: how many runs this median row summarises. */
+  rounds?: number;
 }
 
 // The load generator shares the machine's two cores with the members it measures, so it costs
@@ -113,7 +118,18 @@ function lockCycleOp(shared: boolean): Op {
   };
 }
 
-async function runLevel(workload: string, target: string, eps: Endpoint[], clients: number, seconds: number, op: Op): Promise<Result> {
+/** utime + stime of a process, in clock ticks (Linux /proc; USER_HZ is 100 on Linux). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+const TICK_US = 10_000;
+
+async function runLevel(workload: string, target: string, eps: Endpoint[], clients: number, seconds: number, op: Op, cpuPids: number[] = []): Promise<Result> {
+  const cpu0 = cpuPids.map(cpuTicks);
   const lat: number[] = [];
   let errors = 0;
   const stopAt = performance.now() + seconds * 1000;
@@ -135,8 +151,9 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  const cpuTicksUsed = cpuPids.reduce((sum, pid, i) => sum + cpuTicks(pid) - cpu0[i], 0);
   lat.sort((a, b) => a - b);
-  return {
+  const r: Result = {
     workload,
     target,
     clients,
@@ -147,6 +164,29 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
     p50Ms: Number(percentile(lat, 50).toFixed(3)),
     p99Ms: Number(percentile(lat, 99).toFixed(3)),
   };
+  if (cpuPids.length > 0 && lat.length > 0) r.cpuUsPerOp = Math.round((cpuTicksUsed * TICK_US) / lat.length);
+  return r;
+}
+
+/** The median of several runs of one level, metric by metric. */
+function medianOf(runs: Result[]): Result {
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor((s.length - 1) / 2)];
+  };
+  const r: Result = {
+    ...runs[0],
+    ops: med(runs.map((x) => x.ops)),
+    errors: runs.reduce((n, x) => n + x.errors, 0),
+    seconds: med(runs.map((x) => x.seconds)),
+    opsPerSec: med(runs.map((x) => x.opsPerSec)),
+    p50Ms: med(runs.map((x) => x.p50Ms)),
+    p99Ms: med(runs.map((x) => x.p99Ms)),
+    rounds: runs.length,
+  };
+  const cpu = runs.map((x) => x.cpuUsPerOp).filter((x): x is number => x !== undefined);
+  if (cpu.length > 0) r.cpuUsPerOp = med(cpu);
+  return r;
 }
 
 /**
@@ -272,55 +312,124 @@ async function findEtcdLeader(eps: Endpoint[]): Promise<Endpoint[]> {
   return eps;
 }
 
+function parsePids(s: string | undefined): number[] {
+  if (s === undefined || s === '') return [];
+  return s.split(',').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`not a process id: ${x}`);
+    cpuTicks(n); // fails now, clearly, if the process does not exist
+    return n;
+  });
+}
+
+interface Target {
+  name: 'raftlock' | 'etcd';
+  eps: Endpoint[];
+  cpuPids: number[];
+}
+
 async function main(): Promise<void> {
   const program = new Command('raftlock-bench')
     .description('load a running raftlock (or etcd) cluster and report throughput and latency')
     .option('--target <target>', 'raftlock | etcd', 'raftlock')
     .option('--endpoints <urls>', 'comma-separated client URLs', 'http://127.0.0.1:7379,http://127.0.0.1:7479,http://127.0.0.1:7579')
+    .option('--compare-etcd <urls>', 'also run put and get against etcd at these client URLs, level by level, interleaved with raftlock')
     .option('--clients <list>', 'concurrency levels', '1,16,64,256')
     .option('--seconds <n>', 'seconds per level', '5')
+    .option('--rounds <n>', 'run every level this many times (interleaved between targets) and report the medians', '1')
     .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get)', 'put,get')
     .option('--spread', 'spread clients over all endpoints instead of sending to the leader', false)
     .option('--value-bytes <n>', 'value size for puts', '64')
     .option('--warmup <seconds>', 'unmeasured load (16 clients) before each workload: JIT, connections, caches', '2')
+    .option('--cpu-pids <pids>', 'comma-separated process ids of the target (Linux): report their CPU time per operation')
+    .option('--etcd-cpu-pids <pids>', 'the same for the etcd members of --compare-etcd')
     .option('--json <file>', 'also write the results as JSON to this file')
     .parse(process.argv);
-  const o = program.opts<{ target: string; endpoints: string; clients: string; seconds: string; workloads: string; spread: boolean; valueBytes: string; warmup: string; json?: string }>();
+  const o = program.opts<{
+    target: string;
+    endpoints: string;
+    compareEtcd?: string;
+    clients: string;
+    seconds: string;
+    rounds: string;
+    workloads: string;
+    spread: boolean;
+    valueBytes: string;
+    warmup: string;
+    cpuPids?: string;
+    etcdCpuPids?: string;
+    json?: string;
+  }>();
   if (o.target !== 'raftlock' && o.target !== 'etcd') throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
-  let eps = parseEndpoints(o.endpoints);
-  if (!o.spread) eps = o.target === 'raftlock' ? await findLeader(eps) : await findEtcdLeader(eps);
+  if (o.compareEtcd !== undefined && o.target !== 'raftlock') throw new Error('--compare-etcd goes with --target raftlock');
+  const rounds = Number(o.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer (got ${o.rounds})`);
+  const pick = async (name: 'raftlock' | 'etcd', urls: string): Promise<Endpoint[]> => {
+    const eps = parseEndpoints(urls);
+    if (o.spread) return eps;
+    return name === 'raftlock' ? findLeader(eps) : findEtcdLeader(eps);
+  };
+  const targets: Target[] = [{ name: o.target, eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
+  if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
   const levels = o.clients.split(',').map(Number);
   const seconds = Number(o.seconds);
   const value = 'v'.repeat(Number(o.valueBytes));
   const results: Result[] = [];
+  const comparisons: string[] = [];
   for (const wl of o.workloads.split(',')) {
     if (wl === 'watch') {
-      if (o.target !== 'raftlock') continue;
-      for (const n of [1, 100, 1000]) results.push(await watchLatency(eps[0], n, 200));
+      if (targets[0].name !== 'raftlock') continue;
+      for (const n of [1, 100, 1000]) results.push(await watchLatency(targets[0].eps[0], n, 200));
       continue;
     }
-    let op: Op;
-    if (wl === 'put') op = putOp(o.target, value);
-    else if (wl === 'get') op = getOp(o.target);
-    else if (wl === 'lease') op = leaseCycleOp();
-    else if (wl === 'lock') op = lockCycleOp(false);
-    else if (wl === 'contended') op = lockCycleOp(true);
-    else throw new Error(`unknown workload ${wl}`);
-    if (o.target === 'etcd' && wl !== 'put' && wl !== 'get') continue;
+    if (!['put', 'get', 'lease', 'lock', 'contended'].includes(wl)) throw new Error(`unknown workload ${wl}`);
+    const opFor = (target: string): Op =>
+      wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp() : lockCycleOp(wl === 'contended');
+    const these = targets.filter((t) => t.name === 'raftlock' || wl === 'put' || wl === 'get');
     const lv = wl === 'contended' ? [16] : levels;
     const warmup = Number(o.warmup);
-    if (warmup > 0) await runLevel(wl, o.target, eps, 16, warmup, op);
+    for (const t of these) if (warmup > 0) await runLevel(wl, t.name, t.eps, 16, warmup, opFor(t.name));
     for (const n of lv) {
-      const r = await runLevel(wl, o.target, eps, n, seconds, op);
-      results.push(r);
-      process.stderr.write(`${wl} x${n}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms (${r.errors} errors)\n`);
+      const runs = new Map<string, Result[]>(these.map((t) => [t.name, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const t of these) {
+          const r = await runLevel(wl, t.name, t.eps, n, seconds, opFor(t.name), t.cpuPids);
+          runs.get(t.name)!.push(r);
+          const cpu = r.cpuUsPerOp === undefined ? '' : `, ${r.cpuUsPerOp} us CPU/op`;
+          process.stderr.write(`${t.name} ${wl} x${n}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms (${r.errors} errors${cpu})\n`);
+        }
+      }
+      const med = these.map((t) => {
+        const rs = runs.get(t.name)!;
+        return rs.length === 1 ? rs[0] : medianOf(rs);
+      });
+      results.push(...med);
+      if (med.length === 2 && med[1].opsPerSec > 0) {
+        const [a, b] = med;
+        comparisons.push(
+          `${wl} x${n}: raftlock/etcd throughput ${(a.opsPerSec / b.opsPerSec).toFixed(2)}x, p50 ${a.p50Ms.toFixed(2)} vs ${b.p50Ms.toFixed(2)} ms, ` +
+            `p99 ${a.p99Ms.toFixed(2)} vs ${b.p99Ms.toFixed(2)} ms` +
+            (a.cpuUsPerOp !== undefined && b.cpuUsPerOp !== undefined ? `, CPU ${a.cpuUsPerOp} vs ${b.cpuUsPerOp} us/op` : ''),
+        );
+      }
     }
   }
-  const rows = results.map((r) => [r.target, r.workload, String(r.clients), String(r.opsPerSec), r.p50Ms.toFixed(3), r.p99Ms.toFixed(3), String(r.errors)]);
-  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'errors'];
+  const rows = results.map((r) => [
+    r.target,
+    r.workload,
+    String(r.clients),
+    String(r.opsPerSec),
+    r.p50Ms.toFixed(3),
+    r.p99Ms.toFixed(3),
+    r.cpuUsPerOp === undefined ? '-' : String(r.cpuUsPerOp),
+    String(r.errors),
+  ]);
+  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'cpu us/op', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  if (rounds > 1) process.stdout.write(`medians of ${rounds} interleaved rounds per level\n`);
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+  for (const c of comparisons) process.stdout.write(`${c}\n`);
   process.stdout.write(`${JSON.stringify(results)}\n`);
   if (o.json) {
     const { writeFileSync } = await import('node:fs');

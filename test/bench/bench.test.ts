@@ -1,0 +1,144 @@
+// `npm run bench` end to end: the load generator against a real three-member cluster and, in the
+// same run, against a real etcd 3.4 (Debian's etcd-server) through its v3 JSON gateway. The
+// figures themselves are not asserted (speed is measured by the command, not by tests); what is
+// asserted is that every level ran without errors, wrote what it says it wrote, and reports the
+// medians, ratios and CPU accounting it promises.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { ProcessCluster, eventually, freePort, http, waitForLeader } from '../helpers/process-cluster.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BENCH = resolve(here, '../../cmd/bench.js');
+
+interface BenchResult {
+  workload: string;
+  target: string;
+  clients: number;
+  ops: number;
+  errors: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerOp?: number;
+  rounds?: number;
+}
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
+  let c: ProcessCluster;
+  let etcd: ChildProcess | undefined;
+  let etcdUrl = '';
+  const tmp = mkdtempSync(join(tmpdir(), 'raftlock-bench-test-'));
+
+  before(async () => {
+    const found = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
+    assert.equal(found.status, 0, 'etcd is needed for the side-by-side run: apt-get install etcd-server (.ci/run does)');
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    etcdUrl = `http://127.0.0.1:${clientPort}`;
+    etcd = spawn(
+      'etcd',
+      [
+        '--name', 'e1', '--data-dir', join(tmp, 'etcd'),
+        '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+        '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster', `e1=http://127.0.0.1:${peerPort}`, '--log-level', 'error',
+      ],
+      { stdio: 'ignore' },
+    );
+    c = await ProcessCluster.start({ size: 3 });
+    await waitForLeader(c);
+    await eventually('etcd answers', async () => {
+      try {
+        const r = await http('POST', `${etcdUrl}/v3/maintenance/status`, {});
+        return r.status === 200 && r.body.leader ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+  });
+
+  after(async () => {
+    await c?.destroy();
+    if (etcd && etcd.exitCode === null) {
+      const gone = new Promise((r) => etcd!.once('exit', r));
+      etcd.kill('SIGKILL');
+      await gone;
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('put and get against the cluster and etcd in one run: medians, ratios, CPU per op, and the writes are really there', async () => {
+    const pids = c.members.map((m) => m.proc!.pid!).join(',');
+    const out = join(tmp, 'results.json');
+    const r = await runBench([
+      '--endpoints', c.members.map((m) => m.url).join(','),
+      '--compare-etcd', etcdUrl,
+      '--clients', '1,4',
+      '--seconds', '0.6',
+      '--warmup', '0.3',
+      '--rounds', '2',
+      '--workloads', 'put,get',
+      '--cpu-pids', pids,
+      '--etcd-cpu-pids', String(etcd!.pid),
+      '--json', out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResult[];
+    assert.deepEqual(
+      results.map((x) => `${x.target} ${x.workload} ${x.clients}`),
+      ['raftlock put 1', 'etcd put 1', 'raftlock put 4', 'etcd put 4', 'raftlock get 1', 'etcd get 1', 'raftlock get 4', 'etcd get 4'],
+    );
+    for (const x of results) {
+      const what = `${x.target} ${x.workload} x${x.clients}`;
+      assert.equal(x.errors, 0, `${what}: no errors`);
+      assert.ok(x.ops > 0 && x.opsPerSec > 0, `${what}: operations were measured`);
+      assert.ok(x.p50Ms > 0 && x.p99Ms >= x.p50Ms, `${what}: p50 ${x.p50Ms} <= p99 ${x.p99Ms}`);
+      assert.equal(x.rounds, 2, `${what}: a median of two rounds`);
+      assert.ok(x.cpuUsPerOp !== undefined && x.cpuUsPerOp >= 0, `${what}: CPU per operation is reported`);
+    }
+    // The text report has the table and one comparison line per level.
+    assert.match(r.stdout, /medians of 2 interleaved rounds per level/);
+    assert.equal((r.stdout.match(/raftlock\/etcd throughput [0-9.]+x/g) ?? []).length, 4, r.stdout);
+    // Leader CPU is spent: the cluster's processes used CPU time for the puts.
+    const put4 = results.find((x) => x.target === 'raftlock' && x.workload === 'put' && x.clients === 4)!;
+    assert.ok(put4.cpuUsPerOp! > 0, 'the members used CPU for the puts');
+
+    // The puts really landed, on both systems: worker 0's first key holds the 64-byte value.
+    const value = 'v'.repeat(64);
+    const got = await http('GET', `${c.members[0].url}/v1/kv/${encodeURIComponent('bench/0/0')}`);
+    assert.equal(got.status, 200);
+    assert.equal(got.body.value, value);
+    const e = await http('POST', `${etcdUrl}/v3/kv/range`, { key: Buffer.from('bench/0/0').toString('base64') });
+    assert.equal(e.status, 200);
+    assert.equal(Buffer.from(e.body.kvs[0].value, 'base64').toString(), value);
+  });
+
+  test('bad options are refused with a clear message, before any load is sent', async () => {
+    const r1 = await runBench(['--endpoints', c.members[0].url, '--rounds', '0']);
+    assert.notEqual(r1.code, 0);
+    assert.match(r1.stderr, /--rounds must be a positive integer/);
+    const r2 = await runBench(['--endpoints', c.members[0].url, '--cpu-pids', 'abc']);
+    assert.notEqual(r2.code, 0);
+    assert.match(r2.stderr, /not a process id: abc/);
+    const r3 = await runBench(['--target', 'etcd', '--endpoints', etcdUrl, '--compare-etcd', etcdUrl]);
+    assert.notEqual(r3.code, 0);
+    assert.match(r3.stderr, /--compare-etcd goes with --target raftlock/);
+  });
+});
