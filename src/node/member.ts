@@ -25,7 +25,7 @@ import {
   type Snapshot,
 } from '../raft/types.js';
 import type { Command, CommandResult, LockHolder, WatchEvent } from '../state/commands.js';
-import { StateMachine, WatchHub, encodeCommand, decodeCommand } from '../state/index.js';
+import { StateMachine, WatchHub, encodeCommand, decodeCommand, snapshotChunks } from '../state/index.js';
 import {
   decodeForwardRequest,
   decodeForwardResponse,
@@ -43,6 +43,10 @@ import {
   type MemberRecord,
 } from './members.js';
 import type { Cancelable, Clock, DurableLog, Logger, NodeMetrics, PeerLink } from './ports.js';
+
+/** Snapshot encoding: keys per encoded piece, and how long one event-loop turn may encode. */
+const SNAPSHOT_KEYS_PER_CHUNK = 2_000;
+const SNAPSHOT_SLICE_MS = 4;
 
 export interface MemberOptions {
   self: MemberRecord;
@@ -129,6 +133,14 @@ export class Member implements ServerFacade {
 
   private applied: number;
   private snapshotIndex: number;
+  /**
+   * A snapshot in the making: the state was cut (consistently, at `index`) inside the loop, and
+   * its bytes are encoded a few milliseconds per event-loop turn so that a large state never
+   * stalls the member (heartbeats, requests) for the whole encoding. When `data` is set, the loop
+   * compacts the log and persists the snapshot at its next turn. Dropped if a snapshot from the
+   * leader overtakes it.
+   */
+  private snapshotJob: { index: number; startedAt: number; data?: Uint8Array } | null = null;
   private lead: NodeId = 0;
   private role: StateRole = StateRole.Follower;
   /** Index of the first entry of this member's current leadership term (its empty entry). */
@@ -310,6 +322,12 @@ export class Member implements ServerFacade {
       return;
     }
     if (!this.raft.hasReady()) return;
+    this.kickLoop();
+  }
+
+  /** Start the loop if it is not running (it exits when there is nothing left to do). */
+  private kickLoop(): void {
+    if (this.stopped || this.loopRunning) return;
     this.loopRunning = true;
     this.loopIdle = this.runLoop();
   }
@@ -325,6 +343,7 @@ export class Member implements ServerFacade {
           this.afterAdvance();
           await this.maybeSnapshot();
         }
+        if (!this.stopped && this.snapshotJob?.data !== undefined) await this.maybeSnapshot();
       } while (this.loopAgain && !this.stopped);
     } catch (err) {
       this.fail(err);
@@ -485,6 +504,7 @@ export class Member implements ServerFacade {
     }
     this.applied = idx;
     this.snapshotIndex = idx;
+    this.snapshotJob = null; // our own snapshot in the making is older: drop it
     // Queued changes are covered by the new state: the resync replays history from where each
     // watcher stands.
     this.publishQueue = [];
@@ -606,17 +626,43 @@ export class Member implements ServerFacade {
     return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
   }
 
+  /** Called by the loop between Readies: finish an encoded snapshot, or start one. */
   private async maybeSnapshot(): Promise<void> {
-    if (this.applied - this.snapshotIndex < this.o.snapshotThreshold) return;
-    const t0 = performance.now();
-    const index = this.applied;
-    const data = encodeSnapshotEnvelope(this.directory.all(), this.sm.snapshot());
-    this.raft.compact(index, data);
-    const snap = this.memLog.snapshot();
-    await this.o.log.saveSnapshot(snap);
-    this.snapshotIndex = index;
-    this.o.metrics?.snapshotTaken?.((performance.now() - t0) / 1000, data.length);
-    this.o.logger.info({ index, bytes: data.length }, 'snapshot taken, log compacted');
+    const job = this.snapshotJob;
+    if (job?.data !== undefined) {
+      this.snapshotJob = null;
+      if (job.index <= this.snapshotIndex) return; // a snapshot from the leader overtook it
+      this.raft.compact(job.index, job.data);
+      const snap = this.memLog.snapshot();
+      await this.o.log.saveSnapshot(snap);
+      this.snapshotIndex = job.index;
+      this.o.metrics?.snapshotTaken?.((performance.now() - job.startedAt) / 1000, job.data.length);
+      this.o.logger.info({ index: job.index, bytes: job.data.length }, 'snapshot taken, log compacted');
+      return;
+    }
+    if (job !== null || this.applied - this.snapshotIndex < this.o.snapshotThreshold) return;
+    const started: { index: number; startedAt: number; data?: Uint8Array } = { index: this.applied, startedAt: performance.now() };
+    this.snapshotJob = started;
+    const members = this.directory.all();
+    const chunks = snapshotChunks(this.sm.cut(), SNAPSHOT_KEYS_PER_CHUNK);
+    const parts: Uint8Array[] = [];
+    const step = (): void => {
+      if (this.stopped || this.snapshotJob !== started) return; // stopped, or overtaken
+      const until = performance.now() + SNAPSHOT_SLICE_MS;
+      for (;;) {
+        const next = chunks.next();
+        if (next.done) {
+          started.data = encodeSnapshotEnvelope(members, parts);
+          this.loopAgain = true;
+          this.kickLoop();
+          return;
+        }
+        parts.push(next.value);
+        if (performance.now() >= until) break;
+      }
+      setImmediate(step);
+    };
+    step();
   }
 
   private fail(err: unknown): void {

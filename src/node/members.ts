@@ -62,12 +62,19 @@ export class MemberDirectory {
  * Snapshot data as stored in the Raft snapshot: the member directory and the state machine's
  * own snapshot bytes. Layout: u32 BE length of the directory JSON, the JSON, then the state bytes.
  */
-export function encodeSnapshotEnvelope(members: MemberRecord[], state: Uint8Array): Uint8Array {
+export function encodeSnapshotEnvelope(members: MemberRecord[], state: Uint8Array | readonly Uint8Array[]): Uint8Array {
   const dir = textEncoder.encode(JSON.stringify(members));
-  const out = new Uint8Array(4 + dir.length + state.length);
+  const parts = state instanceof Uint8Array ? [state] : state;
+  let n = 4 + dir.length;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
   new DataView(out.buffer).setUint32(0, dir.length);
   out.set(dir, 4);
-  out.set(state, 4 + dir.length);
+  let at = 4 + dir.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

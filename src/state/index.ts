@@ -8,6 +8,9 @@ export {
   type ApplyOutput,
   type LeaseView,
   type LockView,
+  type SnapshotCut,
+  snapshotChunks,
+  concatBytes,
 } from './state-machine.js';
 export { validateCommand, encodeCommand, decodeCommand } from './validate.js';
 export { StateError, type StateThrownCode } from './errors.js';

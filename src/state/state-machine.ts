@@ -24,7 +24,7 @@ import type {
   WatchEvent,
 } from './commands.js';
 import { StateError, invariant } from './errors.js';
-import { History, type EventsSinceResult } from './kv/history.js';
+import { History, type EventBatch, type EventsSinceResult } from './kv/history.js';
 import { KvStore, makeKeyValue, type RangeResult } from './kv/kv-store.js';
 import { LeaseTable } from './lease/lease-table.js';
 import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
@@ -117,6 +117,68 @@ interface SnapshotDoc {
 
 function kvToTuple(kv: KeyValue): KvTuple {
   return [kv.key, kv.value, kv.createRevision, kv.modRevision, kv.version, kv.lease];
+}
+
+/** See StateMachine.cut(). */
+export interface SnapshotCut {
+  readonly revision: number;
+  readonly compactRevision: number;
+  /** In key order; the records are frozen. */
+  readonly kvs: readonly KeyValue[];
+  readonly leases: SnapshotDoc['leases'];
+  readonly locks: SnapshotDoc['locks'];
+  /** The history's batches (never changed once recorded; their records are frozen). */
+  readonly history: readonly EventBatch[];
+}
+
+function historyTuple(b: EventBatch): SnapshotDoc['history'][number] {
+  return [b.revision, b.events.map((e): EventTuple => [e.type, kvToTuple(e.kv), e.prevKv ? kvToTuple(e.prevKv) : null])];
+}
+
+/**
+ * The snapshot bytes of `cut`, in pieces of at most `keysPerChunk` keys: the same JSON text as
+ * one JSON.stringify of the document (same field order), so concatenated they are exactly
+ * `snapshot()`. The caller decides how the pieces are spread over time.
+ */
+export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generator<Uint8Array> {
+  if (!(keysPerChunk >= 1)) throw new Error(`keysPerChunk must be at least 1, got ${keysPerChunk}`);
+  let text = `{"format":${JSON.stringify(SNAPSHOT_FORMAT)},"version":${SNAPSHOT_VERSION},"revision":${cut.revision},"compactRevision":${cut.compactRevision},"kvs":[`;
+  for (let i = 0; i < cut.kvs.length; i += keysPerChunk) {
+    const slice = JSON.stringify(cut.kvs.slice(i, i + keysPerChunk).map(kvToTuple));
+    text += (i > 0 ? ',' : '') + slice.slice(1, -1);
+    if (i + keysPerChunk < cut.kvs.length) {
+      yield encoder.encode(text);
+      text = '';
+    }
+  }
+  text += `],"leases":${JSON.stringify(cut.leases)},"locks":${JSON.stringify(cut.locks)},"history":[`;
+  // History in pieces of about keysPerChunk events (whole batches).
+  let events = 0;
+  for (let i = 0; i < cut.history.length; i++) {
+    const b = cut.history[i]!;
+    text += (i > 0 ? ',' : '') + JSON.stringify(historyTuple(b));
+    events += b.events.length;
+    if (events >= keysPerChunk && i + 1 < cut.history.length) {
+      yield encoder.encode(text);
+      text = '';
+      events = 0;
+    }
+  }
+  text += ']}';
+  yield encoder.encode(text);
+}
+
+/** One buffer holding `parts` in order. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -448,24 +510,31 @@ export class StateMachine {
 
   /** The whole state (history included) as canonical JSON in UTF-8. */
   snapshot(): Uint8Array {
-    const doc: SnapshotDoc = {
-      format: SNAPSHOT_FORMAT,
-      version: SNAPSHOT_VERSION,
+    const parts = [...snapshotChunks(this.cut(), Number.POSITIVE_INFINITY)];
+    return parts.length === 1 ? parts[0]! : concatBytes(parts);
+  }
+
+  /**
+   * A consistent cut of the whole state for a snapshot, taken without serializing it: the key
+   * records are immutable (a change makes a new record), so holding the current ones keeps this
+   * revision's key space however the machine moves on; leases, locks and history — small, and
+   * mutable — are copied as tuples now. `snapshotChunks` turns the cut into exactly the bytes
+   * `snapshot()` returns, a slice of keys at a time, so a large state need not be encoded in one
+   * go.
+   */
+  cut(): SnapshotCut {
+    return {
       revision: this.rev,
       compactRevision: this.history.compactRevision(),
-      kvs: [...this.kv.entries()].map(kvToTuple),
+      kvs: this.kv.records(),
       leases: this.leaseTable.list().map((l) => [l.id, l.ttlMs]),
       locks: this.lockTable.list().map((rec) => {
         const h = rec.holder;
         invariant(h, `lock ${JSON.stringify(rec.name)} without holder at snapshot`);
         return [rec.name, [h.lease, h.waiterId, h.fencingToken, h.revision], rec.waiters.map((w): WaiterTuple => [w.lease, w.waiterId, w.revision])];
       }),
-      history: [...this.history.batches()].map((b) => [
-        b.revision,
-        b.events.map((e): EventTuple => [e.type, kvToTuple(e.kv), e.prevKv ? kvToTuple(e.prevKv) : null]),
-      ]),
+      history: [...this.history.batches()],
     };
-    return encoder.encode(JSON.stringify(doc));
   }
 
   /** A new state machine from `snapshot()` bytes. Throws an Error naming the defect when the

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StateMachine } from '../../src/state/index.js';
+import { StateMachine, concatBytes, snapshotChunks } from '../../src/state/index.js';
 import type { Command, TxnOp } from '../../src/state/commands.js';
 import { err, ok, prng } from './helpers.js';
 
@@ -120,6 +120,31 @@ describe('snapshots and determinism', () => {
     }
     assert.deepEqual(b.snapshot(), a.snapshot());
     assert.deepEqual(b.eventsSince(b.compactRevision() + 1, '', true, 1e6), a.eventsSince(a.compactRevision() + 1, '', true, 1e6));
+  });
+
+  it('a cut encodes, a few keys at a time, to exactly the one-shot JSON document, whatever happens after the cut', () => {
+    const rand = prng(11);
+    const a = new StateMachine({ historyRevisions: 50 });
+    for (let i = 0; i < 600; i++) a.apply(randomCommand(rand, i));
+    const whole = a.snapshot();
+    // The bytes are the plain JSON.stringify of the document (same field order).
+    const doc = JSON.parse(new TextDecoder().decode(whole)) as { kvs: unknown[] };
+    assert.deepEqual(whole, new TextEncoder().encode(JSON.stringify(doc)));
+    assert.ok(doc.kvs.length > 7, `enough keys to need several pieces (${doc.kvs.length})`);
+
+    const cut = a.cut();
+    // The machine moves on while the cut is encoded: new keys, overwrites, deletes, locks.
+    for (let i = 600; i < 900; i++) a.apply(randomCommand(rand, i));
+    assert.notDeepEqual(a.snapshot(), whole);
+    for (const perChunk of [1, 3, 7, 1_000_000]) {
+      const parts = [...snapshotChunks(cut, perChunk)];
+      if (perChunk >= 1_000_000) assert.equal(parts.length, 1, 'one piece when everything fits');
+      else assert.ok(parts.length >= Math.ceil(doc.kvs.length / perChunk), `at least one piece per ${perChunk} keys (got ${parts.length})`);
+      assert.deepEqual(concatBytes(parts), whole, `${perChunk} keys per piece`);
+    }
+    const empty = new StateMachine();
+    assert.deepEqual(concatBytes([...snapshotChunks(empty.cut(), 5)]), empty.snapshot());
+    assert.throws(() => snapshotChunks(cut, 0).next(), /keysPerChunk must be at least 1/);
   });
 
   it('refuses corrupt snapshots loudly', () => {

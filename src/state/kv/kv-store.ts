@@ -89,6 +89,15 @@ export class KvStore {
     for (const key of this.sorted) yield this.byKey.get(key)!;
   }
 
+  /** Every record in key order, as one new array: the records are frozen, so the array is a
+   *  consistent picture of the key space however the store changes afterwards. */
+  records(): KeyValue[] {
+    const keys = this.sorted.toArray();
+    const out = new Array<KeyValue>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.byKey.get(keys[i]!)!;
+    return out;
+  }
+
   /** Load a record while restoring a snapshot; records must arrive in strictly increasing key order. */
   load(kv: KeyValue): void {
     this.sorted.append(kv.key);
