@@ -132,6 +132,6 @@ export class SortedKeys {
 
   /** Every key in order, as one new array (no generator: this is the snapshot cut's hot loop). */
   toArray(): string[] {
-    return ([] as string[]).concat(...this.chunks);
+    return this.chunks.flat();
   }
 }
