@@ -5,12 +5,13 @@
 // medians, ratios and CPU accounting it promises.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { findTool } from '../helpers/find-tool.js';
 import { ProcessCluster, eventually, freePort, http, waitForLeader } from '../helpers/process-cluster.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,13 +48,12 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
   const tmp = mkdtempSync(join(tmpdir(), 'raftlock-bench-test-'));
 
   before(async () => {
-    const found = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
-    assert.equal(found.status, 0, 'etcd is needed for the side-by-side run: apt-get install etcd-server (.ci/run does)');
+    const etcdBin = findTool('etcd', 'ETCD', 'Debian: `apt-get install -y etcd-server`, as .ci/run does');
     const clientPort = await freePort();
     const peerPort = await freePort();
     etcdUrl = `http://127.0.0.1:${clientPort}`;
     etcd = spawn(
-      'etcd',
+      etcdBin,
       [
         '--name', 'e1', '--data-dir', join(tmp, 'etcd'),
         '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,

@@ -2,12 +2,12 @@
 // member listens on its own peer port, but the --initial-cluster every member gets (the same
 // string everywhere) names the proxy's port for each destination.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memberIdFor } from '../../src/config/member-id.js';
-import { DAEMON, freePort } from '../helpers/process-cluster.js';
+import { freePort, spawnDaemon } from '../helpers/process-cluster.js';
 import { FaultProxy } from './proxy.js';
 
 export interface ChaosMember {
@@ -83,28 +83,11 @@ export class ChaosCluster {
 
   spawn(m: ChaosMember, extraArgs: string[] = []): void {
     if (this.isRunning(m)) throw new Error(`ChaosCluster: ${m.name} is already running`);
-    const args = [
-      DAEMON,
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client', `127.0.0.1:${m.clientPort}`,
-      '--listen-peer', `127.0.0.1:${m.peerPort}`,
-      '--initial-cluster', this.initialCluster(),
-      '--log-level', 'warn',
-      ...(this.opts.memberArgs ?? []),
-      ...extraArgs,
-    ];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Output is kept across restarts: a member's earlier incarnations explain its later trouble.
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.memberArgs ?? []), ...extraArgs], m.output, OUTPUT_LINES);
     m.extraArgs = extraArgs;
     m.paused = false;
     m.starts++;
-    const keep = (buf: Buffer): void => {
-      m.output.push(buf.toString());
-      if (m.output.length > OUTPUT_LINES) m.output.shift();
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    m.proc = proc;
   }
 
   async kill(m: ChaosMember): Promise<void> {

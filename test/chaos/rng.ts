@@ -1,26 +1,13 @@
-// A small seeded PRNG for the chaos suite (splitmix32). One seed drives every choice the suite
-// makes: the fault schedule, the workload's operations and the members it talks to.
+// The chaos suite's seeded PRNG (the raft core's splitmix32). One seed drives every choice the
+// suite makes: the fault schedule, the workload's operations and the members it talks to.
 
-export class ChaosRng {
-  private s: number;
+import { SplitMix32 } from '../../src/raft/rng.js';
 
+/** The raft core's SplitMix32, with the choices the suite makes on top. */
+export class ChaosRng extends SplitMix32 {
   constructor(seed: number) {
     if (!Number.isInteger(seed)) throw new Error(`ChaosRng: seed must be an integer (got ${seed})`);
-    this.s = seed >>> 0;
-  }
-
-  /** Uniform in [0, 2^32). */
-  nextU32(): number {
-    this.s = (this.s + 0x9e3779b9) >>> 0;
-    let z = this.s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  float(): number {
-    return this.nextU32() / 2 ** 32;
+    super(seed);
   }
 
   /** Uniform integer in [lo, hi] (inclusive). */
@@ -61,6 +48,6 @@ export class ChaosRng {
 
   /** An independent stream derived from this one (for a separate client or the nemesis). */
   fork(): ChaosRng {
-    return new ChaosRng(this.nextU32());
+    return new ChaosRng(this.nextUint32());
   }
 }

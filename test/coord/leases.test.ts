@@ -4,29 +4,17 @@
 // stop the lease expires.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ProcessCluster, eventually, waitForLeader } from '../helpers/process-cluster.js';
-import { FAST, WatchStream, call, describe as show, pause, type ServerMessage } from './support.js';
+import { useCoordCluster, WatchStream, call, describe as show, pause, type ServerMessage } from './support.js';
 
 describe('leases (real processes)', { timeout: 90_000 }, () => {
+  const cluster = useCoordCluster();
+  const { ok, streams } = cluster;
   let c: ProcessCluster;
-  const streams: WatchStream[] = [];
-
-  before(async () => {
-    c = await ProcessCluster.start({ size: 3, extraArgs: FAST });
-    await waitForLeader(c);
+  before(() => {
+    c = cluster.c;
   });
-  after(async () => {
-    await Promise.all(streams.map((s) => s.close()));
-    await c?.destroy();
-  });
-
-  async function ok(method: string, url: string, body?: unknown): Promise<any> {
-    const r = await call(method, url, body);
-    const dead = r.ok ? '' : ` (members: ${c.members.map((m) => `${m.name} ${c.isRunning(m) ? 'up' : `down\n${c.logs(m)}`}`).join(', ')})`;
-    assert.ok(r.ok && r.status === 200, `${method} ${url}: ${show(r)}${dead}`);
-    return r.body;
-  }
 
   test('expiry deletes the keys and releases the lock to the waiter, in one revision, not before the TTL', async () => {
     const leader = await waitForLeader(c);

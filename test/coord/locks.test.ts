@@ -3,32 +3,23 @@
 // acquisitions through every member), also while the leader is SIGKILLed mid-run.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ProcessCluster, eventually, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
-import { FAST, call, describe as show, pause, retryCall, type CallResult } from './support.js';
+import { useCoordCluster, call, describe as show, pause, retryCall, type CallResult } from './support.js';
 
 const CLIENTS = 10;
 const ACQUISITIONS = 50;
 const LEASE_TTL = 10;
 
 describe('locks (real processes)', { timeout: 150_000 }, () => {
+  const cluster = useCoordCluster();
+  const { ok } = cluster;
   let c: ProcessCluster;
-
-  before(async () => {
-    c = await ProcessCluster.start({ size: 3, extraArgs: FAST });
-    await waitForLeader(c);
-  });
-  after(async () => {
-    await c?.destroy();
+  before(() => {
+    c = cluster.c;
   });
 
   const all = (): ProcMember[] => c.members;
-
-  async function ok(method: string, url: string, body?: unknown): Promise<any> {
-    const r = await call(method, url, body);
-    assert.ok(r.ok && r.status === 200, `${method} ${url}: ${show(r)}`);
-    return r.body;
-  }
 
   test('waiters are granted in the order they queued', async () => {
     const m = c.members;

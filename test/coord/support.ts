@@ -2,8 +2,11 @@
 // processes): fast-election flags, requests with a deadline that tell "answered" from "no
 // answer", retry over members, and a WebSocket watch stream one can wait on by condition.
 
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
-import type { ProcessCluster, ProcMember } from '../helpers/process-cluster.js';
+import type { KeyValue, WatchEvent } from '../../src/state/commands.js';
+import { ProcessCluster, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
 
 /** Fast elections: heartbeat 50 ms, election timeout 500 ms. */
 export const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
@@ -52,6 +55,47 @@ export function outcomeUnknown(r: CallResult): boolean {
 
 export function describe(r: CallResult): string {
   return r.ok ? `${r.status} ${JSON.stringify(r.body)}` : `no answer (${r.error})`;
+}
+
+export interface CoordCluster {
+  /** The running cluster (inside tests and hooks registered after useCoordCluster). */
+  readonly c: ProcessCluster;
+  /** Watch streams a suite opened; closed after the suite. */
+  readonly streams: WatchStream[];
+  /** A request that must be answered 200; returns the body. The failure names each member's state. */
+  ok(method: string, url: string, body?: unknown): Promise<any>;
+}
+
+/** Each coordination suite's cluster: three members with fast elections, started before the
+ *  suite and destroyed after it (with its watch streams). Call inside describe(). */
+export function useCoordCluster(): CoordCluster {
+  let cluster: ProcessCluster | undefined;
+  const streams: WatchStream[] = [];
+  before(async () => {
+    cluster = await ProcessCluster.start({ size: 3, extraArgs: FAST });
+    await waitForLeader(cluster);
+  });
+  after(async () => {
+    await Promise.all(streams.map((s) => s.close()));
+    await cluster?.destroy();
+  });
+  const get = (): ProcessCluster => {
+    if (!cluster) throw new Error('the coordination cluster is not started yet');
+    return cluster;
+  };
+  return {
+    get c() {
+      return get();
+    },
+    streams,
+    async ok(method: string, url: string, body?: unknown): Promise<any> {
+      const c = get();
+      const r = await call(method, url, body);
+      const dead = r.ok ? '' : ` (members: ${c.members.map((m) => `${m.name} ${c.isRunning(m) ? 'up' : `down\n${c.logs(m)}`}`).join(', ')})`;
+      assert.ok(r.ok && r.status === 200, `${method} ${url}: ${describe(r)}${dead}`);
+      return r.body;
+    },
+  };
 }
 
 export function running(c: ProcessCluster): ProcMember[] {
@@ -113,22 +157,9 @@ export function deferred<T>(): Deferred<T> {
 // -------------------------------------------------------------------------------------------
 // Watch streams
 
-export interface WireKv {
-  key: string;
-  value: string;
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  lease: string;
-}
-export interface WireEvent {
-  type: 'put' | 'delete';
-  kv: WireKv;
-  prevKv?: WireKv;
-}
 export type ServerMessage =
   | { type: 'created'; watchId: number; revision: number }
-  | { type: 'events'; watchId: number; revision: number; events: WireEvent[] }
+  | { type: 'events'; watchId: number; revision: number; events: WatchEvent[] }
   | { type: 'progress'; revision: number }
   | { type: 'canceled'; watchId: number; reason: string; compactRevision?: number }
   | { type: 'keepalive'; lease: string; ttl: number }
@@ -238,8 +269,8 @@ export class WatchStream {
   }
 
   /** Every event of `watchId` received so far, flattened, with its revision. */
-  events(watchId: number): { revision: number; ev: WireEvent }[] {
-    const out: { revision: number; ev: WireEvent }[] = [];
+  events(watchId: number): { revision: number; ev: WatchEvent }[] {
+    const out: { revision: number; ev: WatchEvent }[] = [];
     for (const m of this.messages) if (m.type === 'events' && m.watchId === watchId) for (const ev of m.events) out.push({ revision: m.revision, ev });
     return out;
   }

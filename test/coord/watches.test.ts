@@ -4,13 +4,14 @@
 // member all get an event; lock holders show up as puts and deletes of _raftlock/locks/<name>.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { ProcessCluster, eventually, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
-import { FAST, WatchStream, call, deferred, describe as show, pause, retryCall, running, type Deferred, type ServerMessage, type WireEvent } from './support.js';
+import { before, describe, test } from 'node:test';
+import { ProcessCluster, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
+import { useCoordCluster, WatchStream, call, deferred, describe as show, pause, retryCall, running, type Deferred, type ServerMessage } from './support.js';
+import type { WatchEvent } from '../../src/state/commands.js';
 
-type Seen = { revision: number; type: WireEvent['type']; key: string; value: string; modRevision: number };
+type Seen = { revision: number; type: WatchEvent['type']; key: string; value: string; modRevision: number };
 
-function flatten(revision: number, events: WireEvent[]): Seen[] {
+function flatten(revision: number, events: WatchEvent[]): Seen[] {
   return events.map((e) => ({ revision, type: e.type, key: e.kv.key, value: e.kv.value, modRevision: e.kv.modRevision }));
 }
 
@@ -117,23 +118,12 @@ class ResumingWatcher {
 }
 
 describe('watches (real processes)', { timeout: 150_000 }, () => {
+  const cluster = useCoordCluster();
+  const { ok, streams } = cluster;
   let c: ProcessCluster;
-  const streams: WatchStream[] = [];
-
-  before(async () => {
-    c = await ProcessCluster.start({ size: 3, extraArgs: FAST });
-    await waitForLeader(c);
+  before(() => {
+    c = cluster.c;
   });
-  after(async () => {
-    await Promise.all(streams.map((s) => s.close()));
-    await c?.destroy();
-  });
-
-  async function ok(method: string, url: string, body?: unknown): Promise<any> {
-    const r = await call(method, url, body);
-    assert.ok(r.ok && r.status === 200, `${method} ${url}: ${show(r)}`);
-    return r.body;
-  }
 
   test('every event once and in order, across reconnects to other members and a leader SIGKILL', async () => {
     const N = 200;

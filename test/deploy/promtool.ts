@@ -2,23 +2,10 @@
 // FAIL with an install hint when it is missing: the checks must not silently disappear in CI.
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findTool } from '../helpers/find-tool.js';
 
 export function findPromtool(): string {
-  const fromEnv = process.env['PROMTOOL'];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, 'promtool');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  throw new Error('promtool not found on PATH: install it (Debian: `apt-get install -y prometheus`, which provides /usr/bin/promtool) or set PROMTOOL=/path/to/promtool');
+  return findTool('promtool', 'PROMTOOL', 'Debian: `apt-get install -y prometheus`, which provides /usr/bin/promtool');
 }
 
 export interface PromtoolResult {

@@ -12,6 +12,41 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** dist/cmd/raftlockd.js (tests run from dist/test/...). */
 export const DAEMON = resolve(here, '../../cmd/raftlockd.js');
 
+/**
+ * Start one raftlockd on loopback (warn-level logs) with `args` after the standard flags; its
+ * stdout and stderr go into `output`, keeping the last `maxChunks` pieces.
+ */
+export function spawnDaemon(
+  m: { name: string; dataDir: string; clientPort: number; peerPort: number },
+  initialCluster: string,
+  args: string[],
+  output: string[],
+  maxChunks: number,
+  env?: Record<string, string>,
+): ChildProcess {
+  const proc = spawn(
+    process.execPath,
+    [
+      DAEMON,
+      '--name', m.name,
+      '--data-dir', m.dataDir,
+      '--listen-client', `127.0.0.1:${m.clientPort}`,
+      '--listen-peer', `127.0.0.1:${m.peerPort}`,
+      '--initial-cluster', initialCluster,
+      '--log-level', 'warn',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(env ?? {}) } },
+  );
+  const keep = (buf: Buffer): void => {
+    output.push(buf.toString());
+    if (output.length > maxChunks) output.shift();
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return proc;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = net.createServer();
@@ -92,26 +127,8 @@ export class ProcessCluster {
 
   spawn(m: ProcMember, extraArgs: string[] = []): void {
     if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) throw new Error(`${m.name} is already running`);
-    const args = [
-      DAEMON,
-      '--name', m.name,
-      '--data-dir', m.dataDir,
-      '--listen-client', `127.0.0.1:${m.clientPort}`,
-      '--listen-peer', `127.0.0.1:${m.peerPort}`,
-      '--initial-cluster', this.initialCluster(),
-      '--log-level', 'warn',
-      ...(this.opts.extraArgs ?? []),
-      ...extraArgs,
-    ];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(this.opts.env ?? {}) } });
     m.output = [];
-    const keep = (buf: Buffer) => {
-      m.output.push(buf.toString());
-      if (m.output.length > 200) m.output.shift();
-    };
-    proc.stdout!.on('data', keep);
-    proc.stderr!.on('data', keep);
-    m.proc = proc;
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...extraArgs], m.output, 200, this.opts.env);
   }
 
   isRunning(m: ProcMember): boolean {

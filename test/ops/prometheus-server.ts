@@ -3,26 +3,15 @@
 // binaries FAIL with an install hint, like promtool (test/deploy/promtool.ts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { dump } from 'js-yaml';
+import { findTool } from '../helpers/find-tool.js';
 import { eventually, freePort } from '../helpers/process-cluster.js';
 
 export function findPrometheus(): string {
-  const fromEnv = process.env['PROMETHEUS'];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, 'prometheus');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // keep looking
-    }
-  }
-  throw new Error('prometheus not found on PATH: install it (Debian: `apt-get install -y prometheus`) or set PROMETHEUS=/path/to/prometheus');
+  return findTool('prometheus', 'PROMETHEUS', 'Debian: `apt-get install -y prometheus`');
 }
 
 export interface PromSample {

@@ -5,15 +5,8 @@
 // Generator: sfc32 (Chris Doty-Humphrey's "small fast chaotic" 32-bit generator), seeded through
 // splitmix32 so that nearby seeds give unrelated streams. Never Math.random.
 
+import { SplitMix32 } from '../../src/raft/rng.js';
 import type { Rng } from '../../src/raft/types.js';
-
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) | 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
 
 export class SimRng implements Rng {
   private a: number;
@@ -26,11 +19,11 @@ export class SimRng implements Rng {
       throw new Error(`SimRng: seed must be a non-negative safe integer, got ${seed}`);
     }
     // Fold both 32-bit halves of the seed into the splitmix state.
-    const st = { s: (seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) | 0, 0x27d4eb2d) };
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st) | 1;
+    const st = new SplitMix32((seed >>> 0) ^ Math.imul(Math.floor(seed / 0x100000000) | 0, 0x27d4eb2d));
+    this.a = st.nextUint32();
+    this.b = st.nextUint32();
+    this.c = st.nextUint32();
+    this.d = st.nextUint32() | 1;
     for (let i = 0; i < 12; i++) this.next32();
   }
 
