@@ -2,6 +2,8 @@
 // ConfChange entries the log carries (their `context` is a MemberRecord as JSON) and from
 // snapshots; the founding members also come from the initial-cluster config.
 
+import { concatBytes } from '../state/index.js';
+
 export interface MemberRecord {
   id: number;
   name: string;
@@ -64,18 +66,9 @@ export class MemberDirectory {
  */
 export function encodeSnapshotEnvelope(members: MemberRecord[], state: Uint8Array | readonly Uint8Array[]): Uint8Array {
   const dir = textEncoder.encode(JSON.stringify(members));
-  const parts = state instanceof Uint8Array ? [state] : state;
-  let n = 4 + dir.length;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  new DataView(out.buffer).setUint32(0, dir.length);
-  out.set(dir, 4);
-  let at = 4 + dir.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  const len = new Uint8Array(4);
+  new DataView(len.buffer).setUint32(0, dir.length);
+  return concatBytes([len, dir, ...(state instanceof Uint8Array ? [state] : state)]);
 }
 
 export function decodeSnapshotEnvelope(data: Uint8Array): { members: MemberRecord[]; state: Uint8Array } {
