@@ -63,6 +63,11 @@ export interface MemberOptions {
   maxPendingProposals: number;
   maxWatchers: number;
   requestTimeoutMs: number;
+  /**
+   * How long a leader may hold an AppendEntries that carries only a new commit index, waiting for
+   * entries to carry it instead (see heldEmptyApps). 0: one event-loop turn. Default 2 ms.
+   */
+  commitHoldMs?: number;
   /** The id a member name maps to in this cluster (cmd/ derives it from name + cluster token). */
   memberIdFor: (name: string) => number;
   log: DurableLog;
@@ -119,6 +124,7 @@ const ROLE_OF: Record<StateRole, MemberRole> = {
 
 /** Max entries handed to one Ready-persist cycle is bounded by the core; this bounds reads. */
 const MAX_READ_WAITERS = 100_000;
+const DEFAULT_COMMIT_HOLD_MS = 2;
 const MAX_LOCK_WATCHES = 100_000;
 const MAX_REVOKES_PER_CHECK = 64;
 
@@ -164,14 +170,17 @@ export class Member implements ServerFacade {
   private loopAgain = false;
   /**
    * Leader: AppendEntries that carry no entries (a new commit index, or a probe), held back by
-   * peer until the next turn of the event loop. Any later AppendEntries to the same peer carries a
-   * commit index at least as high (early sends clamp theirs to what is durable here, and a held
-   * commit never exceeds that: it was built after the write that made it durable), so under load
-   * the held one is simply dropped — about a third of the leader's peer messages, and the answers
-   * they would draw. Idle, it goes out one event-loop turn later.
+   * peer for up to `commitHoldMs`. Any later AppendEntries to the same peer carries a commit
+   * index at least as high (early sends clamp theirs to what is durable here, and a held commit
+   * never exceeds that: it was built after the write that made it durable), so the held one is
+   * simply dropped when entries follow soon — under load, or one client writing back to back.
+   * Each such message costs a socket write, a wake-up of the follower and an answer, which on a
+   * virtual machine is most of the CPU of a lone put. A quiet leader sends it when the hold ends:
+   * followers learn a commit (and apply, serve watchers) at most that much later; linearizable
+   * reads on followers are not delayed, as their ReadIndex heartbeat carries the commit.
    */
   private heldEmptyApps = new Map<NodeId, Message>();
-  private heldFlushScheduled = false;
+  private heldFlush: Cancelable | null = null;
   private stopped = false;
   private stopping = false;
   private ticker: Cancelable | null = null;
@@ -366,9 +375,9 @@ export class Member implements ServerFacade {
     //    Only when this Ready changes no term or vote: messages carrying a term must never
     //    precede the durable record of that term (a lone voter becomes leader in one Ready).
     const hsNews = rd.hardState !== undefined && (rd.hardState.term !== this.savedTerm || rd.hardState.vote !== this.savedVote);
+    const durable = this.memLog.lastIndex();
     let messages = rd.messages;
     if (this.role === StateRole.Leader && !hsNews && rd.entries.length > 0 && !rd.snapshot && !this.o.unsafe?.ackBeforeCommit) {
-      const durable = this.memLog.lastIndex();
       const early: Message[] = [];
       const late: Message[] = [];
       for (const m of messages) {
@@ -379,13 +388,23 @@ export class Member implements ServerFacade {
       messages = late;
     }
 
+    // 1. persist — one write batch, synced when the core says a promise depends on it.
+    //    A hard state whose term and vote are unchanged differs only in its commit index, which
+    //    need not be durable (Figure 2 lists it as volatile; a restarted member relearns it), so
+    //    it does not cost a write of its own: it rides along with the next write of entries.
+    //    The write is handed to the disk first, so everything below overlaps with it.
+    let saving: Promise<void> | null = null;
+    const t0 = performance.now();
+    if (hsNews || rd.entries.length > 0 || rd.snapshot) {
+      saving = this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
+    }
+
     // Committed entries that were already durable here before this Ready (persisted by an
-    // earlier one) can be applied now, while this Ready's own write is in flight: they are
-    // committed and on disk, so applying them first changes no outcome — it only stops a client
-    // from waiting out an unrelated fsync. The rest are applied after the write, as usual.
+    // earlier one) are applied while this Ready's own write is in flight: they are committed and
+    // on disk, so applying them first changes no outcome — it only stops a client from waiting
+    // out an unrelated fsync. The rest are applied after the write, as usual.
     let committed = rd.committedEntries;
-    if (!rd.snapshot && committed.length > 0 && (rd.entries.length > 0 || rd.hardState)) {
-      const durable = this.memLog.lastIndex();
+    if (saving !== null && !rd.snapshot && committed.length > 0) {
       let n = 0;
       while (n < committed.length && committed[n].index <= durable) n++;
       if (n > 0) {
@@ -394,13 +413,8 @@ export class Member implements ServerFacade {
       }
     }
 
-    // 1. persist — one write batch, synced when the core says a promise depends on it.
-    //    A hard state whose term and vote are unchanged differs only in its commit index, which
-    //    need not be durable (Figure 2 lists it as volatile; a restarted member relearns it), so
-    //    it does not cost a write of its own: it rides along with the next write of entries.
-    if (hsNews || rd.entries.length > 0 || rd.snapshot) {
-      const t0 = performance.now();
-      await this.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
+    if (saving !== null) {
+      await saving;
       if (rd.hardState) {
         this.savedTerm = rd.hardState.term;
         this.savedVote = rd.hardState.vote;
@@ -419,7 +433,7 @@ export class Member implements ServerFacade {
     for (const rs of rd.readStates) this.onReadState(utf8Decoder.decode(rs.requestCtx), rs.index);
   }
 
-  /** Hands messages to the transport; a leader's empty AppendEntries wait a turn (heldEmptyApps). */
+  /** Hands messages to the transport; a leader's empty AppendEntries are held (heldEmptyApps). */
   private sendMessages(messages: Message[]): void {
     if (this.role !== StateRole.Leader) {
       this.o.peers.send(messages);
@@ -437,14 +451,25 @@ export class Member implements ServerFacade {
       }
     }
     if (out.length > 0) this.o.peers.send(out);
-    if (this.heldEmptyApps.size > 0 && !this.heldFlushScheduled) {
-      this.heldFlushScheduled = true;
-      setImmediate(() => this.flushHeldEmptyApps());
+    if (this.heldEmptyApps.size === 0) {
+      this.heldFlush?.cancel();
+      this.heldFlush = null;
+    } else if (this.heldFlush === null) {
+      // The hold is counted from the oldest message held, so a steady stream of commits cannot
+      // postpone it: nothing waits longer than commitHoldMs.
+      const flush = () => this.flushHeldEmptyApps();
+      const holdMs = this.o.commitHoldMs ?? DEFAULT_COMMIT_HOLD_MS;
+      if (holdMs > 0) {
+        this.heldFlush = this.o.clock.after(holdMs, flush);
+      } else {
+        const t = setImmediate(flush);
+        this.heldFlush = { cancel: () => clearImmediate(t) };
+      }
     }
   }
 
   private flushHeldEmptyApps(): void {
-    this.heldFlushScheduled = false;
+    this.heldFlush = null;
     if (this.heldEmptyApps.size === 0) return;
     const held = [...this.heldEmptyApps.values()];
     this.heldEmptyApps.clear();
@@ -672,6 +697,7 @@ export class Member implements ServerFacade {
     this.stopped = true;
     this.ticker?.cancel();
     this.lessorTimer?.cancel();
+    this.heldFlush?.cancel();
     this.rejectAll(new CodedError('INTERNAL', 'member stopped after a fatal error'));
   }
 
@@ -1087,6 +1113,7 @@ export class Member implements ServerFacade {
     this.stopped = true;
     this.ticker?.cancel();
     this.lessorTimer?.cancel();
+    this.heldFlush?.cancel();
     await this.loopIdle;
     this.rejectAll(new CodedError('SHUTTING_DOWN', 'member stopped'));
     this.publishQueue = [];
