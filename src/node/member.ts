@@ -143,10 +143,11 @@ export class Member implements ServerFacade {
    * A snapshot in the making: the state was cut (consistently, at `index`) inside the loop, and
    * its bytes are encoded a few milliseconds per event-loop turn so that a large state never
    * stalls the member (heartbeats, requests) for the whole encoding. When `data` is set, the loop
-   * compacts the log and persists the snapshot at its next turn. Dropped if a snapshot from the
-   * leader overtakes it.
+   * compacts the log at its next turn and hands the snapshot to storage, which writes it in
+   * pieces while the loop goes on (`persisting`); the job ends when it is durable. Dropped if a
+   * snapshot from the leader overtakes it.
    */
-  private snapshotJob: { index: number; startedAt: number; data?: Uint8Array } | null = null;
+  private snapshotJob: { index: number; startedAt: number; data?: Uint8Array; persisting?: boolean } | null = null;
   private lead: NodeId = 0;
   private role: StateRole = StateRole.Follower;
   /** Index of the first entry of this member's current leadership term (its empty entry). */
@@ -352,7 +353,7 @@ export class Member implements ServerFacade {
           this.afterAdvance();
           await this.maybeSnapshot();
         }
-        if (!this.stopped && this.snapshotJob?.data !== undefined) await this.maybeSnapshot();
+        if (!this.stopped && this.snapshotJob?.data !== undefined && !this.snapshotJob.persisting) await this.maybeSnapshot();
       } while (this.loopAgain && !this.stopped);
     } catch (err) {
       this.fail(err);
@@ -654,15 +655,32 @@ export class Member implements ServerFacade {
   /** Called by the loop between Readies: finish an encoded snapshot, or start one. */
   private async maybeSnapshot(): Promise<void> {
     const job = this.snapshotJob;
+    if (job?.persisting) return;
     if (job?.data !== undefined) {
-      this.snapshotJob = null;
-      if (job.index <= this.snapshotIndex) return; // a snapshot from the leader overtook it
+      if (job.index <= this.snapshotIndex) {
+        this.snapshotJob = null; // a snapshot from the leader overtook it
+        return;
+      }
+      // Compacting the in-memory log first is safe: a lagging follower is then sent this
+      // snapshot, made of committed state, whether or not it is durable here yet; and until the
+      // store's last batch lands, a restart finds the previous snapshot and the full log.
       this.raft.compact(job.index, job.data);
       const snap = this.memLog.snapshot();
-      await this.o.log.saveSnapshot(snap);
-      this.snapshotIndex = job.index;
-      this.o.metrics?.snapshotTaken?.((performance.now() - job.startedAt) / 1000, job.data.length);
-      this.o.logger.info({ index: job.index, bytes: job.data.length }, 'snapshot taken, log compacted');
+      job.persisting = true;
+      const bytes = job.data.length;
+      this.o.log.saveSnapshot(snap).then(
+        () => {
+          if (this.snapshotJob === job) this.snapshotJob = null;
+          if (this.stopped) return;
+          this.snapshotIndex = Math.max(this.snapshotIndex, job.index);
+          this.o.metrics?.snapshotTaken?.((performance.now() - job.startedAt) / 1000, bytes);
+          this.o.logger.info({ index: job.index, bytes }, 'snapshot taken, log compacted');
+        },
+        (err: unknown) => {
+          if (!this.stopped) this.fail(err);
+          else this.o.logger.error({ err: String(err) }, 'snapshot not persisted before the member stopped');
+        },
+      );
       return;
     }
     if (job !== null || this.applied - this.snapshotIndex < this.o.snapshotThreshold) return;

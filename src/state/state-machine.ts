@@ -135,33 +135,45 @@ function historyTuple(b: EventBatch): SnapshotDoc['history'][number] {
   return [b.revision, b.events.map((e): EventTuple => [e.type, kvToTuple(e.kv), e.prevKv ? kvToTuple(e.prevKv) : null])];
 }
 
+/** A piece of snapshot text is cut once it holds this many characters (big values). */
+const SNAPSHOT_PIECE_CHARS = 1 << 20;
+
 /**
- * The snapshot bytes of `cut`, in pieces of at most `keysPerChunk` keys: the same JSON text as
- * one JSON.stringify of the document (same field order), so concatenated they are exactly
+ * The snapshot bytes of `cut`, in pieces of at most `keysPerChunk` keys (or history events), and
+ * of about 1 MiB at most unless one key alone is bigger: the same JSON text as one
+ * JSON.stringify of the document (same field order), so concatenated they are exactly
  * `snapshot()`. The caller decides how the pieces are spread over time.
  */
 export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generator<Uint8Array> {
   if (!(keysPerChunk >= 1)) throw new Error(`keysPerChunk must be at least 1, got ${keysPerChunk}`);
   let text = `{"format":${JSON.stringify(SNAPSHOT_FORMAT)},"version":${SNAPSHOT_VERSION},"revision":${cut.revision},"compactRevision":${cut.compactRevision},"kvs":[`;
-  for (let i = 0; i < cut.kvs.length; i += keysPerChunk) {
-    const slice = JSON.stringify(cut.kvs.slice(i, i + keysPerChunk).map(kvToTuple));
-    text += (i > 0 ? ',' : '') + slice.slice(1, -1);
-    if (i + keysPerChunk < cut.kvs.length) {
+  const kvs = cut.kvs;
+  for (let i = 0; i < kvs.length; ) {
+    // One JSON.stringify per piece (much faster than one per key); its size estimated up front.
+    let j = i;
+    let chars = 0;
+    while (j < kvs.length && j - i < keysPerChunk && chars < SNAPSHOT_PIECE_CHARS) {
+      chars += kvs[j]!.key.length + kvs[j]!.value.length;
+      j++;
+    }
+    text += (i > 0 ? ',' : '') + JSON.stringify(kvs.slice(i, j).map(kvToTuple)).slice(1, -1);
+    i = j;
+    if (i < kvs.length) {
       yield encoder.encode(text);
       text = '';
     }
   }
   text += `],"leases":${JSON.stringify(cut.leases)},"locks":${JSON.stringify(cut.locks)},"history":[`;
   // History in pieces of about keysPerChunk events (whole batches).
-  let events = 0;
+  let count = 0;
   for (let i = 0; i < cut.history.length; i++) {
     const b = cut.history[i]!;
     text += (i > 0 ? ',' : '') + JSON.stringify(historyTuple(b));
-    events += b.events.length;
-    if (events >= keysPerChunk && i + 1 < cut.history.length) {
+    count += b.events.length;
+    if ((count >= keysPerChunk || text.length >= SNAPSHOT_PIECE_CHARS) && i + 1 < cut.history.length) {
       yield encoder.encode(text);
       text = '';
-      events = 0;
+      count = 0;
     }
   }
   text += ']}';

@@ -4,8 +4,11 @@
 //   0x00                      format version
 //   0x01                      hard state
 //   0x02 | u64be index        log entry
-//   0x03                      snapshot metadata (index, term, conf state, data length, chunk count)
-//   0x04 | u32be chunk        snapshot data chunk (snapshots may be many MiB)
+//   0x03                      snapshot metadata (index, term, conf state, data length, chunk count,
+//                             generation)
+//   0x04 | u32be gen | u32be chunk
+//                             snapshot data chunk (snapshots may be many MiB); a store written by
+//                             format v1 has generation 0 only, keyed 0x04 | u32be chunk
 //   0x05 | utf8 name          meta value (cluster id, member id, ...)
 // Every value is [u32be crc32c(payload)][payload]. load() verifies every checksum, that entry keys
 // match the index inside the record, and that the log is contiguous after the snapshot with
@@ -69,7 +72,9 @@ const P_SNAP_META = 0x03;
 const P_SNAP_CHUNK = 0x04;
 const P_META = 0x05;
 
-const FORMAT_VERSION = 'raftlock-store-v1';
+const FORMAT_VERSION = 'raftlock-store-v2';
+/** v1 differs only in having no snapshot generations; it is read, and upgraded on first write. */
+const FORMAT_VERSION_V1 = 'raftlock-store-v1';
 /** Snapshot data is stored in chunks of this size. */
 const SNAPSHOT_CHUNK_BYTES = 1 << 20;
 
@@ -85,10 +90,18 @@ function entryKey(index: number): Buffer {
   return k;
 }
 
-function chunkKey(n: number): Buffer {
-  const k = Buffer.allocUnsafe(5);
+/** Chunk `n` of the snapshot of generation `gen` (generation 0: the v1 key, without it). */
+function chunkKey(gen: number, n: number): Buffer {
+  if (gen === 0) {
+    const k = Buffer.allocUnsafe(5);
+    k[0] = P_SNAP_CHUNK;
+    k.writeUInt32BE(n, 1);
+    return k;
+  }
+  const k = Buffer.allocUnsafe(9);
   k[0] = P_SNAP_CHUNK;
-  k.writeUInt32BE(n, 1);
+  k.writeUInt32BE(gen, 1);
+  k.writeUInt32BE(n, 5);
   return k;
 }
 
@@ -116,7 +129,8 @@ export function describeKey(key: Buffer): string {
     case P_SNAP_META:
       return 'snapshot metadata';
     case P_SNAP_CHUNK:
-      return key.length === 5 ? `snapshot chunk ${key.readUInt32BE(1)}` : `snapshot chunk (bad key ${key.toString('hex')})`;
+      if (key.length === 5) return `snapshot chunk ${key.readUInt32BE(1)}`;
+      return key.length === 9 ? `snapshot chunk ${key.readUInt32BE(5)} of generation ${key.readUInt32BE(1)}` : `snapshot chunk (bad key ${key.toString('hex')})`;
     case P_META:
       return `meta ${JSON.stringify(key.subarray(1).toString('utf8'))}`;
     default:
@@ -128,6 +142,7 @@ interface SnapMetaRecord {
   metadata: SnapshotMetadata;
   dataBytes: number;
   chunks: number;
+  gen: number;
 }
 
 export class RocksRaftStore implements RaftStore {
@@ -136,8 +151,17 @@ export class RocksRaftStore implements RaftStore {
   private readonly maxPendingWrites: number;
   private db: LevelDb | null = null;
   private readonly tracker = new LogTracker();
-  /** Chunks of the stored snapshot (so a new one can delete the leftovers). */
+  /** Generation and chunk count of the stored snapshot (so a new one can delete them). */
+  private snapGen = 0;
   private snapChunks = 0;
+  /** The generation the next snapshot is written under (above every one found on disk). */
+  private nextGen = 1;
+  /** Chunks of no stored snapshot: a compaction cut short by a crash, or overtaken. */
+  private strayChunks: Buffer[] = [];
+  /** Found format v1 on disk: the first write of a generation-keyed chunk upgrades it. */
+  private legacyFormat = false;
+  /** The compaction being written chunk by chunk (saveSnapshot), if any. */
+  private staging: Promise<void> = Promise.resolve();
   private pending = 0;
   private tail: Promise<void> = Promise.resolve();
   /** First write failure or broken invariant: the store refuses everything afterwards. */
@@ -185,6 +209,7 @@ export class RocksRaftStore implements RaftStore {
   async close(): Promise<void> {
     const db = this.db;
     if (db === null) return;
+    await this.staging.catch(() => undefined);
     await this.tail;
     this.db = null;
     this.opened = null;
@@ -202,7 +227,7 @@ export class RocksRaftStore implements RaftStore {
   save(batch: SaveBatch, sync: boolean): Promise<void> {
     return this.enqueue(sync, () => {
       const ops: BatchOp[] = [];
-      if (batch.snapshot !== undefined) this.snapshotOps(batch.snapshot, 'install', ops);
+      if (batch.snapshot !== undefined) this.snapshotOps(batch.snapshot, ops);
       if (batch.entries.length > 0) {
         const values = batch.entries.map((e) => record(encodeEntry(e)));
         const dead = this.tracker.append(
@@ -217,10 +242,44 @@ export class RocksRaftStore implements RaftStore {
     });
   }
 
+  /**
+   * A compaction: the snapshot is written a chunk per batch, each batch built (checksummed) in
+   * its own turn of the event loop and queued behind whatever was saved meanwhile, so the member
+   * keeps replicating while tens of MiB reach the disk; the chunks go under a new generation that
+   * nothing points at yet. A last, small synced batch then switches the metadata to it and drops
+   * the compacted entries and the previous generation — until then a crash leaves the old
+   * snapshot and the full log in place, plus stray chunks that the next snapshot deletes.
+   * A snapshot installed meanwhile at or beyond this index wins: this one deletes its chunks.
+   */
   saveSnapshot(snap: Snapshot): Promise<void> {
-    return this.enqueue(true, () => {
+    const run = this.staging.catch(() => undefined).then(() => this.stageSnapshot(snap));
+    this.staging = run;
+    return run;
+  }
+
+  private async stageSnapshot(snap: Snapshot): Promise<void> {
+    this.checkUsable();
+    const { index } = snap.metadata;
+    const gen = this.nextGen++;
+    const data = snap.data;
+    const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
+    const written: Buffer[] = [];
+    const overtaken = (): boolean => this.tracker.snapIndex >= index;
+    for (let c = 0; c < chunks && !overtaken(); c++) {
+      const key = chunkKey(gen, c);
+      const piece = data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
+      written.push(key);
+      await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(piece) }]);
+    }
+    await this.enqueue(true, () => {
+      if (overtaken()) return written.map((key) => ({ type: 'del', key }));
       const ops: BatchOp[] = [];
-      this.snapshotOps(snap, 'compact', ops);
+      const dead = this.tracker.snapshot(index, snap.metadata.term, 'compact');
+      for (let i = dead.from; i <= dead.to; i++) ops.push({ type: 'del', key: entryKey(i) });
+      this.dropStoredChunks(ops);
+      ops.push({ type: 'put', key: KEY_SNAP_META, value: snapMetaRecord(snap.metadata, data.length, chunks, gen) });
+      this.snapGen = gen;
+      this.snapChunks = chunks;
       return ops;
     });
   }
@@ -244,21 +303,37 @@ export class RocksRaftStore implements RaftStore {
     return this.db;
   }
 
-  private snapshotOps(snap: Snapshot, mode: 'compact' | 'install', ops: BatchOp[]): void {
-    const dead = this.tracker.snapshot(snap.metadata.index, snap.metadata.term, mode);
+  /** A snapshot installed from the leader: written whole, in the batch of its Ready. */
+  private snapshotOps(snap: Snapshot, ops: BatchOp[]): void {
+    const dead = this.tracker.snapshot(snap.metadata.index, snap.metadata.term, 'install');
     for (let i = dead.from; i <= dead.to; i++) ops.push({ type: 'del', key: entryKey(i) });
+    this.dropStoredChunks(ops);
+    ops.push(...this.upgradeOps());
+    const gen = this.nextGen++;
     const data = snap.data;
     const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
     for (let c = 0; c < chunks; c++) {
       const piece = data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
-      ops.push({ type: 'put', key: chunkKey(c), value: record(piece) });
+      ops.push({ type: 'put', key: chunkKey(gen, c), value: record(piece) });
     }
-    for (let c = chunks; c < this.snapChunks; c++) ops.push({ type: 'del', key: chunkKey(c) });
+    ops.push({ type: 'put', key: KEY_SNAP_META, value: snapMetaRecord(snap.metadata, data.length, chunks, gen) });
+    this.snapGen = gen;
     this.snapChunks = chunks;
-    const w = new ByteWriter(64);
-    writeSnapshotMetadata(w, snap.metadata);
-    w.uvarint(data.length).uvarint(chunks);
-    ops.push({ type: 'put', key: KEY_SNAP_META, value: record(w.finish()) });
+  }
+
+  /** Deletes the chunks of the stored snapshot and any strays (the caller replaces the metadata). */
+  private dropStoredChunks(ops: BatchOp[]): void {
+    for (let c = 0; c < this.snapChunks; c++) ops.push({ type: 'del', key: chunkKey(this.snapGen, c) });
+    for (const key of this.strayChunks) ops.push({ type: 'del', key });
+    this.strayChunks = [];
+    this.snapChunks = 0;
+  }
+
+  /** Rewrites a v1 format version to v2 in the first batch that writes generation-keyed chunks. */
+  private upgradeOps(): BatchOp[] {
+    if (!this.legacyFormat) return [];
+    this.legacyFormat = false;
+    return [{ type: 'put', key: KEY_VERSION, value: record(Buffer.from(FORMAT_VERSION)) }];
   }
 
   /**
@@ -378,7 +453,8 @@ export class RocksRaftStore implements RaftStore {
     let version: string | null = null;
     let hardState: HardState | null = null;
     let snapMeta: SnapMetaRecord | null = null;
-    const chunks: Buffer[] = [];
+    /** Chunk keys and values by generation, in key order. */
+    const gens = new Map<number, { keys: Buffer[]; values: Buffer[] }>();
     const entries: Entry[] = [];
     const sizes: number[] = [];
     const meta = new Map<string, Uint8Array>();
@@ -406,14 +482,17 @@ export class RocksRaftStore implements RaftStore {
             const metadata = readSnapshotMetadata(r);
             const dataBytes = r.uvarint('data length');
             const n = r.uvarint('chunk count');
-            return { metadata, dataBytes, chunks: n };
+            const gen = r.remaining > 0 ? r.uvarint('generation') : 0;
+            return { metadata, dataBytes, chunks: n, gen };
           });
           break;
         case P_SNAP_CHUNK: {
-          if (key.length !== 5) throw this.corrupt(describeKey(key), 'chunk key is not 5 bytes');
-          const n = key.readUInt32BE(1);
-          if (n !== chunks.length) throw this.corrupt(describeKey(key), `expected chunk ${chunks.length} next (missing chunk)`);
-          chunks.push(this.payload(key, value));
+          if (key.length !== 5 && key.length !== 9) throw this.corrupt(describeKey(key), 'chunk key is neither 5 nor 9 bytes');
+          const gen = key.length === 5 ? 0 : key.readUInt32BE(1);
+          let g = gens.get(gen);
+          if (g === undefined) gens.set(gen, (g = { keys: [], values: [] }));
+          g.keys.push(Buffer.from(key));
+          g.values.push(value);
           break;
         }
         case P_META:
@@ -425,12 +504,28 @@ export class RocksRaftStore implements RaftStore {
     });
 
     if (unknown.length > 0) throw this.corrupt(describeKey(unknown[0]!), `${unknown.length} record(s) of unknown kind`);
-    const isEmpty = hardState === null && snapMeta === null && entries.length === 0 && chunks.length === 0 && meta.size === 0;
+    const isEmpty = hardState === null && snapMeta === null && entries.length === 0 && gens.size === 0 && meta.size === 0;
     if (version === null && !isEmpty) throw this.corrupt('format version', 'missing, but the store holds data');
-    if (version !== null && version !== FORMAT_VERSION) throw this.corrupt('format version', `found ${JSON.stringify(version)}, this build reads ${JSON.stringify(FORMAT_VERSION)}`);
+    if (version !== null && version !== FORMAT_VERSION && version !== FORMAT_VERSION_V1) {
+      throw this.corrupt('format version', `found ${JSON.stringify(version)}, this build reads ${JSON.stringify(FORMAT_VERSION)} and ${JSON.stringify(FORMAT_VERSION_V1)}`);
+    }
 
+    // The metadata names the generation of the stored snapshot; chunks of any other generation
+    // are strays of a compaction that never finished (see saveSnapshot), deleted by the next one.
     let snapshot: Snapshot | null = null;
     const sm = snapMeta as SnapMetaRecord | null;
+    const current = sm === null ? undefined : gens.get(sm.gen);
+    const strays: Buffer[] = [];
+    for (const g of gens.values()) if (g !== current) strays.push(...g.keys);
+    const chunks: Buffer[] = [];
+    if (current !== undefined) {
+      for (let c = 0; c < current.keys.length; c++) {
+        const key = current.keys[c]!;
+        const n = key.readUInt32BE(key.length - 4);
+        if (n !== c) throw this.corrupt(describeKey(key), `expected chunk ${c} next (missing chunk)`);
+        chunks.push(this.payload(key, current.values[c]!));
+      }
+    }
     if (sm !== null) {
       if (chunks.length !== sm.chunks) throw this.corrupt('snapshot metadata', `says ${sm.chunks} chunk(s), found ${chunks.length}`);
       const data = new Uint8Array(sm.dataBytes);
@@ -443,8 +538,6 @@ export class RocksRaftStore implements RaftStore {
       }
       if (off !== sm.dataBytes) throw this.corrupt('snapshot metadata', `records ${sm.dataBytes} data byte(s), chunks hold ${off}`);
       snapshot = { metadata: sm.metadata, data };
-    } else if (chunks.length > 0) {
-      throw this.corrupt('snapshot chunk 0', 'snapshot chunks exist without snapshot metadata');
     }
 
     // Continuity: entries follow the snapshot without gaps, terms never decrease.
@@ -467,9 +560,20 @@ export class RocksRaftStore implements RaftStore {
 
     this.tracker.reset(snapIndex, snapTerm);
     if (entries.length > 0) this.tracker.append(entries, sizes);
+    this.snapGen = sm?.gen ?? 0;
     this.snapChunks = chunks.length;
+    this.strayChunks = strays;
+    this.nextGen = Math.max(0, ...gens.keys(), this.snapGen) + 1;
+    this.legacyFormat = version === FORMAT_VERSION_V1;
     return { hardState: hs, snapshot, entries, meta };
   }
+}
+
+function snapMetaRecord(metadata: SnapshotMetadata, dataBytes: number, chunks: number, gen: number): Buffer {
+  const w = new ByteWriter(64);
+  writeSnapshotMetadata(w, metadata);
+  w.uvarint(dataBytes).uvarint(chunks).uvarint(gen);
+  return record(w.finish());
 }
 
 function encodeHardStateRecord(hs: HardState): Buffer {

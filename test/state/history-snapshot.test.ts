@@ -147,6 +147,18 @@ describe('snapshots and determinism', () => {
     assert.throws(() => snapshotChunks(cut, 0).next(), /keysPerChunk must be at least 1/);
   });
 
+  it('big values cut the encoding into pieces of about 1 MiB, however many keys a piece may hold', () => {
+    const a = new StateMachine({ historyRevisions: 4 });
+    const big = 'b'.repeat(300_000);
+    for (let i = 0; i < 12; i++) a.apply({ op: 'put', key: `big/${i}`, value: big });
+    const parts = [...snapshotChunks(a.cut(), 1_000_000)];
+    assert.deepEqual(concatBytes(parts), a.snapshot());
+    // 3.6 MB of keys plus 1.2 MB of history (4 revisions kept): at least four pieces (a piece
+    // is cut once it reaches 1 MiB), none far above 1 MiB.
+    assert.ok(parts.length >= 4, `pieces: ${parts.length}`);
+    for (const p of parts) assert.ok(p.length < (1 << 20) + 2 * big.length, `a piece of ${p.length} bytes`);
+  });
+
   it('refuses corrupt snapshots loudly', () => {
     const sm = new StateMachine();
     ok(sm, { op: 'leaseGrant', id: 'L', ttlMs: 100 }, 'leaseGrant');

@@ -43,6 +43,46 @@ function entryKey(i: number): Buffer {
   return k;
 }
 
+function chunkKey(gen: number, n: number): Buffer {
+  const k = Buffer.alloc(9);
+  k[0] = 0x04;
+  k.writeUInt32BE(gen, 1);
+  k.writeUInt32BE(n, 5);
+  return k;
+}
+
+/** [crc32c][payload], as the store writes every value. */
+function rawRecord(payload: Buffer): Buffer {
+  const v = Buffer.alloc(4 + payload.length);
+  v.writeUInt32BE(crc32c(payload), 0);
+  payload.copy(v, 4);
+  return v;
+}
+
+async function rawKeysOf(db: RawDb, prefix: number): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  const it = db.iterator({ gte: Buffer.from([prefix]), lt: Buffer.from([prefix + 1]), values: false, keyAsBuffer: true });
+  for (;;) {
+    const k = await p<Buffer | undefined>((cb) => it.next(cb));
+    if (k === undefined) break;
+    keys.push(Buffer.from(k));
+  }
+  await p((cb) => it.end(cb));
+  return keys;
+}
+
+async function rawKeys(path: string, prefix: number): Promise<Buffer[]> {
+  let keys: Buffer[] = [];
+  await withRaw(path, async (db) => {
+    keys = await rawKeysOf(db, prefix);
+  });
+  return keys;
+}
+
+function snapshotAt(index: number, bytes: number, fill: number): Snapshot {
+  return { metadata: { index, term: 1, confState: { voters: [1], learners: [] } }, data: new Uint8Array(bytes).fill(fill) };
+}
+
 function ent(index: number, term: number): Entry {
   return { index, term, type: EntryType.Normal, data: new Uint8Array([index & 0xff, 0, 0xff, term & 0xff]) };
 }
@@ -192,10 +232,113 @@ describe('RocksRaftStore', () => {
   it('detects a missing snapshot chunk', async () => {
     const data = new Uint8Array(2 * (1 << 20) + 5).fill(3);
     await seed([1, 2, 3].map((i) => ent(i, 1)), { metadata: { index: 2, term: 1, confState: { voters: [1], learners: [] } }, data });
-    await withRaw(path, (db) => p((cb) => db.del(Buffer.from([0x04, 0, 0, 0, 1]), { sync: true }, cb)));
+    await withRaw(path, (db) => p((cb) => db.del(chunkKey(1, 1), { sync: true }, cb)));
     const err = await loadError();
-    assert.equal(err.key, 'snapshot chunk 2');
+    assert.equal(err.key, 'snapshot chunk 2 of generation 1');
     assert.match(err.message, /missing chunk/);
+  });
+
+  it('a compaction cut short leaves stray chunks that load ignores and the next snapshot deletes', async () => {
+    const first = snapshotAt(2, 10, 1);
+    await seed([1, 2, 3, 4].map((i) => ent(i, 1)), first);
+    // As if a later compaction had written a chunk of generation 7 and then the process died.
+    await withRaw(path, (db) => p((cb) => db.put(chunkKey(7, 0), rawRecord(Buffer.from('half a snapshot')), { sync: true }, cb)));
+
+    const s = new RocksRaftStore(path);
+    await s.open();
+    const r = await s.load();
+    assert.deepEqual(r.snapshot?.data, first.data);
+    assert.deepEqual(r.entries.map((e) => e.index), [3, 4]);
+    await s.saveSnapshot(snapshotAt(3, 10, 2));
+    await s.close();
+
+    const keys = await rawKeys(path, 0x04);
+    assert.deepEqual(keys.map((k) => k.readUInt32BE(1)), [8], 'only the new generation (above the stray 7) is left');
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    const r2 = await s2.load();
+    assert.deepEqual(r2.snapshot?.data, snapshotAt(3, 10, 2).data);
+    assert.deepEqual(r2.entries.map((e) => e.index), [4]);
+    await s2.close();
+  });
+
+  it('keeps taking log writes while a compaction is written, which lands after them', async () => {
+    const s = new RocksRaftStore(path);
+    await s.open();
+    await s.save({ entries: Array.from({ length: 10 }, (_, i) => ent(i + 1, 1)), hardState: { term: 1, vote: 1, commit: 10 } }, true);
+    const big = snapshotAt(5, 3 * (1 << 20) + 17, 9);
+    const compaction = s.saveSnapshot(big);
+    const appends: Promise<void>[] = [];
+    for (let i = 11; i <= 20; i++) appends.push(s.save({ entries: [ent(i, 1)] }, true));
+    await Promise.all([compaction, ...appends]);
+    assert.equal(s.stats().firstIndex, 6);
+    await s.close();
+
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    const r = await s2.load();
+    assert.equal(r.snapshot?.metadata.index, 5);
+    assert.ok(Buffer.from(r.snapshot!.data).equals(Buffer.from(big.data)));
+    assert.deepEqual(r.entries.map((e) => e.index), Array.from({ length: 15 }, (_, i) => i + 6));
+    await s2.close();
+  });
+
+  it('a snapshot installed while a compaction is being written wins, and the compaction leaves nothing behind', async () => {
+    const s = new RocksRaftStore(path);
+    await s.open();
+    await s.save({ entries: Array.from({ length: 10 }, (_, i) => ent(i + 1, 1)), hardState: { term: 1, vote: 1, commit: 10 } }, true);
+    const compaction = s.saveSnapshot(snapshotAt(5, 4 * (1 << 20), 3));
+    await new Promise((r) => setImmediate(r));
+    const installed = snapshotAt(12, 100, 4);
+    await Promise.all([compaction, s.save({ entries: [], snapshot: installed, hardState: { term: 1, vote: 1, commit: 12 } }, true)]);
+    await s.close();
+
+    const gens = new Set((await rawKeys(path, 0x04)).map((k) => k.readUInt32BE(1)));
+    assert.equal(gens.size, 1, `chunks of one generation only, found ${[...gens].join(', ')}`);
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    const r = await s2.load();
+    assert.equal(r.snapshot?.metadata.index, 12);
+    assert.deepEqual(r.snapshot?.data, installed.data);
+    assert.deepEqual(r.entries, []);
+    await s2.close();
+  });
+
+  it('reads a format v1 store (chunks without generation) and upgrades it with the next snapshot', async () => {
+    const old = snapshotAt(2, (1 << 20) + 3, 5);
+    await seed([1, 2, 3].map((i) => ent(i, 1)), old);
+    // Rewrite it as v1 wrote it: version string, 5-byte chunk keys, metadata without generation.
+    await withRaw(path, async (db) => {
+      for (const key of await rawKeysOf(db, 0x04)) {
+        const v = await p<Buffer>((cb) => db.get(key, {}, cb));
+        await p((cb) => db.put(Buffer.from([0x04, 0, 0, 0, key.readUInt32BE(5)]), v, { sync: true }, cb));
+        await p((cb) => db.del(key, { sync: true }, cb));
+      }
+      const meta = await p<Buffer>((cb) => db.get(Buffer.from([0x03]), {}, cb));
+      assert.equal(meta[meta.length - 1], 1, 'the metadata ends with generation 1');
+      await p((cb) => db.put(Buffer.from([0x03]), rawRecord(meta.subarray(4, meta.length - 1)), { sync: true }, cb));
+      await p((cb) => db.put(Buffer.from([0x00]), rawRecord(Buffer.from('raftlock-store-v1')), { sync: true }, cb));
+    });
+    assert.deepEqual((await rawKeys(path, 0x04)).map((k) => k.length), [5, 5]);
+
+    const s = new RocksRaftStore(path);
+    await s.open();
+    const r = await s.load();
+    assert.ok(Buffer.from(r.snapshot!.data).equals(Buffer.from(old.data)));
+    assert.deepEqual(r.entries.map((e) => e.index), [3]);
+    await s.saveSnapshot(snapshotAt(3, 10, 6));
+    await s.close();
+
+    const keys = await rawKeys(path, 0x04);
+    assert.deepEqual(keys.map((k) => [k.length, k.readUInt32BE(1)]), [[9, 1]], 'the v1 chunks are gone, the new one has generation 1');
+    await withRaw(path, async (db) => {
+      const v = await p<Buffer>((cb) => db.get(Buffer.from([0x00]), {}, cb));
+      assert.equal(v.subarray(4).toString(), 'raftlock-store-v2');
+    });
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    assert.deepEqual((await s2.load()).snapshot?.data, snapshotAt(3, 10, 6).data);
+    await s2.close();
   });
 
   it('refuses writes after close', async () => {
