@@ -39,7 +39,7 @@ import {
   decodeMemberContext,
   decodeSnapshotEnvelope,
   encodeMemberContext,
-  encodeSnapshotEnvelope,
+  snapshotEnvelopeHeader,
   type MemberRecord,
 } from './members.js';
 import type { Cancelable, Clock, DurableLog, Logger, NodeMetrics, PeerLink } from './ports.js';
@@ -125,6 +125,7 @@ const ROLE_OF: Record<StateRole, MemberRole> = {
 /** Max entries handed to one Ready-persist cycle is bounded by the core; this bounds reads. */
 const MAX_READ_WAITERS = 100_000;
 const DEFAULT_COMMIT_HOLD_MS = 2;
+const EMPTY_BYTES = new Uint8Array(0);
 const MAX_LOCK_WATCHES = 100_000;
 const MAX_REVOKES_PER_CHECK = 64;
 
@@ -686,24 +687,41 @@ export class Member implements ServerFacade {
     if (job !== null || this.applied - this.snapshotIndex < this.o.snapshotThreshold) return;
     const started: { index: number; startedAt: number; data?: Uint8Array } = { index: this.applied, startedAt: performance.now() };
     this.snapshotJob = started;
-    const members = this.directory.all();
+    // Two phases, a few milliseconds per event-loop turn each: encode the cut in pieces, then
+    // copy the pieces into the one buffer the core keeps (one copy of tens of MiB at once is
+    // itself a stall of a few hundred milliseconds here).
+    const parts: Uint8Array[] = [snapshotEnvelopeHeader(this.directory.all())];
     const chunks = snapshotChunks(this.sm.cut(), SNAPSHOT_KEYS_PER_CHUNK);
-    const parts: Uint8Array[] = [];
+    let out: Uint8Array | null = null;
+    let copied = 0;
+    let at = 0;
     const step = (): void => {
       if (this.stopped || this.snapshotJob !== started) return; // stopped, or overtaken
       const until = performance.now() + SNAPSHOT_SLICE_MS;
-      for (;;) {
+      while (out === null) {
         const next = chunks.next();
         if (next.done) {
-          started.data = encodeSnapshotEnvelope(members, parts);
-          this.loopAgain = true;
-          this.kickLoop();
-          return;
+          out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+          break;
         }
         parts.push(next.value);
-        if (performance.now() >= until) break;
+        if (performance.now() >= until) {
+          setImmediate(step);
+          return;
+        }
       }
-      setImmediate(step);
+      while (copied < parts.length) {
+        out.set(parts[copied]!, at);
+        at += parts[copied]!.length;
+        parts[copied++] = EMPTY_BYTES; // let the piece go
+        if (copied < parts.length && performance.now() >= until) {
+          setImmediate(step);
+          return;
+        }
+      }
+      started.data = out;
+      this.loopAgain = true;
+      this.kickLoop();
     };
     step();
   }

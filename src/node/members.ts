@@ -2,8 +2,6 @@
 // ConfChange entries the log carries (their `context` is a MemberRecord as JSON) and from
 // snapshots; the founding members also come from the initial-cluster config.
 
-import { concatBytes } from '../state/index.js';
-
 export interface MemberRecord {
   id: number;
   name: string;
@@ -63,12 +61,14 @@ export class MemberDirectory {
 /**
  * Snapshot data as stored in the Raft snapshot: the member directory and the state machine's
  * own snapshot bytes. Layout: u32 BE length of the directory JSON, the JSON, then the state bytes.
+ * This is the envelope up to the state bytes (the caller appends them).
  */
-export function encodeSnapshotEnvelope(members: MemberRecord[], state: Uint8Array | readonly Uint8Array[]): Uint8Array {
+export function snapshotEnvelopeHeader(members: MemberRecord[]): Uint8Array {
   const dir = textEncoder.encode(JSON.stringify(members));
-  const len = new Uint8Array(4);
-  new DataView(len.buffer).setUint32(0, dir.length);
-  return concatBytes([len, dir, ...(state instanceof Uint8Array ? [state] : state)]);
+  const out = new Uint8Array(4 + dir.length);
+  new DataView(out.buffer).setUint32(0, dir.length);
+  out.set(dir, 4);
+  return out;
 }
 
 export function decodeSnapshotEnvelope(data: Uint8Array): { members: MemberRecord[]; state: Uint8Array } {
