@@ -691,16 +691,29 @@ export class Member implements ServerFacade {
     // copy the pieces into the one buffer the core keeps (one copy of tens of MiB at once is
     // itself a stall of a few hundred milliseconds here).
     const parts: Uint8Array[] = [snapshotEnvelopeHeader(this.directory.all())];
-    const chunks = snapshotChunks(this.sm.cut(), SNAPSHOT_KEYS_PER_CHUNK);
+    const cut = this.sm.cut();
+    const chunks = snapshotChunks(cut, SNAPSHOT_KEYS_PER_CHUNK);
     let out: Uint8Array | null = null;
     let copied = 0;
     let at = 0;
     const step = (): void => {
-      if (this.stopped || this.snapshotJob !== started) return; // stopped, or overtaken
+      try {
+        encodeSome();
+      } catch (err) {
+        cut.kvs.release();
+        this.fail(err);
+      }
+    };
+    const encodeSome = (): void => {
+      if (this.stopped || this.snapshotJob !== started) {
+        cut.kvs.release(); // stopped, or overtaken
+        return;
+      }
       const until = performance.now() + SNAPSHOT_SLICE_MS;
       while (out === null) {
         const next = chunks.next();
         if (next.done) {
+          cut.kvs.release();
           out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
           break;
         }

@@ -25,7 +25,7 @@ import type {
 } from './commands.js';
 import { StateError, invariant } from './errors.js';
 import { History, type EventBatch, type EventsSinceResult } from './kv/history.js';
-import { KvStore, makeKeyValue, type RangeResult } from './kv/kv-store.js';
+import { KvStore, makeKeyValue, type KvCut, type RangeResult } from './kv/kv-store.js';
 import { LeaseTable } from './lease/lease-table.js';
 import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
 import { LockTable, type Handoff } from './lock/lock-table.js';
@@ -123,8 +123,8 @@ function kvToTuple(kv: KeyValue): KvTuple {
 export interface SnapshotCut {
   readonly revision: number;
   readonly compactRevision: number;
-  /** In key order; the records are frozen. */
-  readonly kvs: readonly KeyValue[];
+  /** The key space at the cut. */
+  readonly kvs: KvCut;
   readonly leases: SnapshotDoc['leases'];
   readonly locks: SnapshotDoc['locks'];
   /** The history's batches (never changed once recorded; their records are frozen). */
@@ -147,22 +147,30 @@ const SNAPSHOT_PIECE_CHARS = 1 << 20;
 export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generator<Uint8Array> {
   if (!(keysPerChunk >= 1)) throw new Error(`keysPerChunk must be at least 1, got ${keysPerChunk}`);
   let text = `{"format":${JSON.stringify(SNAPSHOT_FORMAT)},"version":${SNAPSHOT_VERSION},"revision":${cut.revision},"compactRevision":${cut.compactRevision},"kvs":[`;
-  const kvs = cut.kvs;
-  for (let i = 0; i < kvs.length; ) {
-    // One JSON.stringify per piece (much faster than one per key); its size estimated up front.
-    let j = i;
-    let chars = 0;
-    while (j < kvs.length && j - i < keysPerChunk && chars < SNAPSHOT_PIECE_CHARS) {
-      chars += kvs[j]!.key.length + kvs[j]!.value.length;
-      j++;
-    }
-    text += (i > 0 ? ',' : '') + JSON.stringify(kvs.slice(i, j).map(kvToTuple)).slice(1, -1);
-    i = j;
-    if (i < kvs.length) {
-      yield encoder.encode(text);
-      text = '';
+  // One JSON.stringify per piece (much faster than one per key), its size estimated up front.
+  const kv = cut.kvs;
+  let left = kv.size;
+  let piece: KeyValue[] = [];
+  let chars = 0;
+  let first = true;
+  for (const keys of kv.keyChunks) {
+    for (const rec of kv.records(keys)) {
+      piece.push(rec);
+      chars += rec.key.length + rec.value.length;
+      left--;
+      if (piece.length >= keysPerChunk || chars >= SNAPSHOT_PIECE_CHARS || left === 0) {
+        text += (first ? '' : ',') + JSON.stringify(piece.map(kvToTuple)).slice(1, -1);
+        first = false;
+        piece = [];
+        chars = 0;
+        if (left > 0) {
+          yield encoder.encode(text);
+          text = '';
+        }
+      }
     }
   }
+  invariant(left === 0, `key-space cut of ${kv.size} keys held ${kv.size - left}`);
   text += `],"leases":${JSON.stringify(cut.leases)},"locks":${JSON.stringify(cut.locks)},"history":[`;
   // History in pieces of about keysPerChunk events (whole batches).
   let count = 0;
@@ -522,23 +530,26 @@ export class StateMachine {
 
   /** The whole state (history included) as canonical JSON in UTF-8. */
   snapshot(): Uint8Array {
-    const parts = [...snapshotChunks(this.cut(), Number.POSITIVE_INFINITY)];
+    const cut = this.cut();
+    const parts = [...snapshotChunks(cut, Number.POSITIVE_INFINITY)];
+    cut.kvs.release();
     return parts.length === 1 ? parts[0]! : concatBytes(parts);
   }
 
   /**
-   * A consistent cut of the whole state for a snapshot, taken without serializing it: the key
-   * records are immutable (a change makes a new record), so holding the current ones keeps this
-   * revision's key space however the machine moves on; leases, locks and history — small, and
-   * mutable — are copied as tuples now. `snapshotChunks` turns the cut into exactly the bytes
-   * `snapshot()` returns, a slice of keys at a time, so a large state need not be encoded in one
-   * go.
+   * A consistent cut of the whole state for a snapshot, taken without serializing it or even
+   * listing the keys (KvStore.cut: key chunks shared copy-on-write, and the record at the cut of
+   * any key changed since kept aside), so it costs little however many keys there are; leases,
+   * locks and history — small, and mutable — are copied as tuples now. `snapshotChunks` turns
+   * the cut into exactly the bytes `snapshot()` returns, a slice of keys at a time, so a large
+   * state need not be encoded in one go. Release `kvs` once done: until then the store keeps the
+   * old record of every key that changes.
    */
   cut(): SnapshotCut {
     return {
       revision: this.rev,
       compactRevision: this.history.compactRevision(),
-      kvs: this.kv.records(),
+      kvs: this.kv.cut(),
       leases: this.leaseTable.list().map((l) => [l.id, l.ttlMs]),
       locks: this.lockTable.list().map((rec) => {
         const h = rec.holder;

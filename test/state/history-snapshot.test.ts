@@ -142,6 +142,8 @@ describe('snapshots and determinism', () => {
       else assert.ok(parts.length >= Math.ceil(doc.kvs.length / perChunk), `at least one piece per ${perChunk} keys (got ${parts.length})`);
       assert.deepEqual(concatBytes(parts), whole, `${perChunk} keys per piece`);
     }
+    cut.kvs.release();
+    assert.throws(() => [...snapshotChunks(cut, 5)], /released key-space cut/);
     const empty = new StateMachine();
     assert.deepEqual(concatBytes([...snapshotChunks(empty.cut(), 5)]), empty.snapshot());
     assert.throws(() => snapshotChunks(cut, 0).next(), /keysPerChunk must be at least 1/);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SortedKeys } from '../../src/state/kv/sorted-keys.js';
+import { KvStore } from '../../src/state/kv/kv-store.js';
 import { prefixEnd } from '../../src/state/kv/key-order.js';
 import { prng } from './helpers.js';
 
@@ -37,5 +38,36 @@ describe('SortedKeys', () => {
       }
     }
     assert.ok(model.size > 1000, 'enough keys to need several chunks');
+  });
+});
+
+describe('key-space cuts (copy on write)', () => {
+  it('a cut keeps the keys and records of its moment through inserts, deletes, splits and merges', () => {
+    const rand = prng(7);
+    const kv = new KvStore();
+    let rev = 0;
+    const key = (): string => `k/${Math.floor(rand() * 6000).toString().padStart(4, '0')}`;
+    for (let i = 0; i < 4000; i++) kv.put(key(), `v${i}`, '', ++rev);
+    const atCut = kv.range('', 0).kvs;
+    const cut = kv.cut();
+    const other = kv.cut();
+    assert.ok(cut.keyChunks.length > 4, `several chunks (${cut.keyChunks.length})`);
+    // Enough churn to split and merge chunks: overwrites, deletes, new keys, a whole range gone.
+    for (let i = 0; i < 20000; i++) {
+      const k = key();
+      if (rand() < 0.5) kv.put(k, `w${i}`, '', ++rev);
+      else kv.delete(k);
+    }
+    for (const k of kv.range('k/1', 0).kvs.map((r) => r.key)) if (k.startsWith('k/1')) kv.delete(k);
+    other.release();
+    const seen = cut.keyChunks.flatMap((keys) => cut.records(keys));
+    assert.deepEqual(seen, atCut);
+    cut.release();
+    assert.throws(() => cut.records(cut.keyChunks[0]!), /released key-space cut/);
+    // The live store is unharmed by the sharing.
+    const live = kv.range('', 0).kvs;
+    assert.deepEqual(live.map((r) => r.key), [...live.map((r) => r.key)].sort());
+    assert.equal(live.length, kv.size);
+    for (const r of live) assert.equal(kv.get(r.key), r);
   });
 });

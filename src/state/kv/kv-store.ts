@@ -28,10 +28,31 @@ export function makeKeyValue(
   return Object.freeze({ key, value, createRevision, modRevision, version, lease });
 }
 
+/**
+ * The key space as it was when cut() was called, read while the store goes on changing: the
+ * keys, in order, in chunks shared copy-on-write with the store, and each key's record then.
+ */
+export interface KvCut {
+  readonly size: number;
+  readonly keyChunks: readonly (readonly string[])[];
+  /** The records `keys` (a chunk of keyChunks) had at the cut. */
+  records(keys: readonly string[]): KeyValue[];
+  /** Stop keeping records for this cut (it cannot be read afterwards). */
+  release(): void;
+}
+
+interface ActiveCut {
+  /** The record at the cut of every key changed since: the first change records it. */
+  readonly before: Map<string, KeyValue>;
+  released: boolean;
+}
+
 export class KvStore {
   private readonly byKey = new Map<string, KeyValue>();
   /** All keys, sorted by compareKeys. Invariant: same members as byKey. */
   private readonly sorted = new SortedKeys();
+  /** Cuts not yet released (usually none or one). */
+  private active: ActiveCut[] = [];
 
   get size(): number {
     return this.byKey.size;
@@ -71,6 +92,7 @@ export class KvStore {
       kv = makeKeyValue(key, value, revision, revision, 1, lease);
       invariant(this.sorted.insert(key), `sorted index already had new key ${JSON.stringify(key)}`);
     }
+    if (prev && this.active.length > 0) this.keepForCuts(key, prev);
     this.byKey.set(key, kv);
     return prev ? { kv, prevKv: prev } : { kv };
   }
@@ -79,6 +101,7 @@ export class KvStore {
   delete(key: string): KeyValue | undefined {
     const prev = this.byKey.get(key);
     if (!prev) return undefined;
+    if (this.active.length > 0) this.keepForCuts(key, prev);
     this.byKey.delete(key);
     invariant(this.sorted.delete(key), `sorted index lost key ${JSON.stringify(key)}`);
     return prev;
@@ -89,13 +112,39 @@ export class KvStore {
     for (const key of this.sorted) yield this.byKey.get(key)!;
   }
 
-  /** Every record in key order, as one new array: the records are frozen, so the array is a
-   *  consistent picture of the key space however the store changes afterwards. */
-  records(): KeyValue[] {
-    const keys = this.sorted.toArray();
-    const out = new Array<KeyValue>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = this.byKey.get(keys[i]!)!;
-    return out;
+  /**
+   * A consistent picture of the key space, taken in O(key chunks) rather than O(keys): records
+   * are frozen, so only the keys changed while the cut is read need their old record kept.
+   */
+  cut(): KvCut {
+    const active: ActiveCut = { before: new Map(), released: false };
+    this.active.push(active);
+    const byKey = this.byKey;
+    return {
+      size: byKey.size,
+      keyChunks: this.sorted.share(),
+      records(keys: readonly string[]): KeyValue[] {
+        invariant(!active.released, 'read of a released key-space cut');
+        const before = active.before;
+        const out = new Array<KeyValue>(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!;
+          const kv = (before.size > 0 ? before.get(key) : undefined) ?? byKey.get(key);
+          invariant(kv !== undefined, `key ${JSON.stringify(key)} of the cut has no record`);
+          out[i] = kv;
+        }
+        return out;
+      },
+      release: () => {
+        active.released = true;
+        active.before.clear();
+        this.active = this.active.filter((a) => a !== active);
+      },
+    };
+  }
+
+  private keepForCuts(key: string, prev: KeyValue): void {
+    for (const { before } of this.active) if (!before.has(key)) before.set(key, prev);
   }
 
   /** Load a record while restoring a snapshot; records must arrive in strictly increasing key order. */

@@ -20,6 +20,8 @@ interface Cursor {
 export class SortedKeys {
   private chunks: string[][] = [];
   private count = 0;
+  /** Chunks handed out by share(): copied before they are changed (copy on write). */
+  private shared = new WeakSet<string[]>();
 
   get size(): number {
     return this.count;
@@ -91,9 +93,9 @@ export class SortedKeys {
     }
     let ci = this.chunkFor(key);
     if (ci === this.chunks.length) ci--; // after every key: append to the last chunk
-    const c = this.chunks[ci]!;
-    const at = lowerBound(c, key);
-    if (c[at] === key) return false;
+    const at = lowerBound(this.chunks[ci]!, key);
+    if (this.chunks[ci]![at] === key) return false;
+    const c = this.own(ci);
     c.splice(at, 0, key);
     this.count++;
     if (c.length > MAX_CHUNK) this.chunks.splice(ci + 1, 0, c.splice(c.length >>> 1));
@@ -103,8 +105,8 @@ export class SortedKeys {
   /** Remove; returns false when absent. */
   delete(key: string): boolean {
     const { chunk, at } = this.seek(key);
-    const c = this.chunks[chunk];
-    if (!c || c[at] !== key) return false;
+    if (chunk === this.chunks.length || this.chunks[chunk]![at] !== key) return false;
+    const c = this.own(chunk);
     c.splice(at, 1);
     this.count--;
     if (c.length === 0) {
@@ -122,7 +124,7 @@ export class SortedKeys {
     const last = this.chunks[this.chunks.length - 1];
     invariant(!last || last[last.length - 1]! < key, `append of ${JSON.stringify(key)} out of order`);
     if (!last || last.length >= MAX_CHUNK) this.chunks.push([key]);
-    else last.push(key);
+    else this.own(this.chunks.length - 1).push(key);
     this.count++;
   }
 
@@ -130,8 +132,26 @@ export class SortedKeys {
     for (const c of this.chunks) yield* c;
   }
 
-  /** Every key in order, as one new array (no generator: this is the snapshot cut's hot loop). */
+  /** Every key in order, as one new array. */
   toArray(): string[] {
     return this.chunks.flat();
+  }
+
+  /**
+   * Every key in order, as the chunks they are held in, without copying a key: the chunks are
+   * frozen for this store, which copies a shared chunk before it changes it. O(chunks).
+   */
+  share(): readonly (readonly string[])[] {
+    for (const c of this.chunks) this.shared.add(c);
+    return this.chunks.slice();
+  }
+
+  /** Chunk `ci`, copied first when share() handed it out. */
+  private own(ci: number): string[] {
+    const c = this.chunks[ci]!;
+    if (!this.shared.has(c)) return c;
+    const copy = c.slice();
+    this.chunks[ci] = copy;
+    return copy;
   }
 }
