@@ -150,16 +150,16 @@ export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generat
   // One JSON.stringify per piece (much faster than one per key), its size estimated up front.
   const kv = cut.kvs;
   let left = kv.size;
-  let piece: KeyValue[] = [];
+  let piece: KvTuple[] = [];
   let chars = 0;
   let first = true;
   for (const keys of kv.keyChunks) {
     for (const rec of kv.records(keys)) {
-      piece.push(rec);
+      piece.push(kvToTuple(rec));
       chars += rec.key.length + rec.value.length;
       left--;
       if (piece.length >= keysPerChunk || chars >= SNAPSHOT_PIECE_CHARS || left === 0) {
-        text += (first ? '' : ',') + JSON.stringify(piece.map(kvToTuple)).slice(1, -1);
+        text += (first ? '' : ',') + JSON.stringify(piece).slice(1, -1);
         first = false;
         piece = [];
         chars = 0;

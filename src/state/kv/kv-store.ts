@@ -130,7 +130,7 @@ export class KvStore {
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i]!;
           const kv = (before.size > 0 ? before.get(key) : undefined) ?? byKey.get(key);
-          invariant(kv !== undefined, `key ${JSON.stringify(key)} of the cut has no record`);
+          if (kv === undefined) invariant(false, `key ${JSON.stringify(key)} of the cut has no record`);
           out[i] = kv;
         }
         return out;
