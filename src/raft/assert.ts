@@ -9,6 +9,7 @@ export class RaftInvariantError extends Error {
   }
 }
 
-export function assert(cond: boolean, message: string): asserts cond {
-  if (!cond) throw new RaftInvariantError(message);
+/** `message` may be a function, so a hot path builds it only when the check fails. */
+export function assert(cond: boolean, message: string | (() => string)): asserts cond {
+  if (!cond) throw new RaftInvariantError(typeof message === 'string' ? message : message());
 }

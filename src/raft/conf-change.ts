@@ -12,7 +12,7 @@ const HEADER_BYTES = 1 + 1 + 4 + 4 + 4;
 export const MAX_CONF_CHANGE_CONTEXT_BYTES = 64 * 1024;
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  assert(Number.isSafeInteger(cc.nodeId) && cc.nodeId >= 0, `encodeConfChange: bad node id ${cc.nodeId}`);
+  assert(Number.isSafeInteger(cc.nodeId) && cc.nodeId >= 0, () => `encodeConfChange: bad node id ${cc.nodeId}`);
   assert(cc.context.byteLength <= MAX_CONF_CHANGE_CONTEXT_BYTES, 'encodeConfChange: context too large');
   const out = new Uint8Array(HEADER_BYTES + cc.context.byteLength);
   const dv = new DataView(out.buffer);

@@ -137,14 +137,14 @@ export class MemoryLog {
   append(entries: Entry[]): void {
     if (entries.length === 0) return;
     for (let k = 1; k < entries.length; k++) {
-      assert(entries[k]!.index === entries[k - 1]!.index + 1, `append: entries not contiguous at ${entries[k]!.index}`);
+      assert(entries[k]!.index === entries[k - 1]!.index + 1, () => `append: entries not contiguous at ${entries[k]!.index}`);
     }
     const snapIndex = this.snap.metadata.index;
     let start = 0;
     if (entries[0]!.index <= snapIndex) start = snapIndex + 1 - entries[0]!.index;
     if (start >= entries.length) return;
     const first = entries[start]!.index;
-    assert(first <= this.lastIndex() + 1, `append: gap (first ${first}, lastIndex ${this.lastIndex()})`);
+    assert(first <= this.lastIndex() + 1, () => `append: gap (first ${first}, lastIndex ${this.lastIndex()})`);
     this.ents.length = first - snapIndex - 1;
     for (let k = start; k < entries.length; k++) this.ents.push(entries[k]!);
   }
@@ -157,8 +157,8 @@ export class MemoryLog {
     const idx = snap.metadata.index;
     const old = this.snap.metadata.index;
     if (idx <= old) return;
-    assert(idx <= this.lastIndex(), `compact: index ${idx} beyond lastIndex ${this.lastIndex()}`);
-    assert(this.term(idx) === snap.metadata.term, `compact: term mismatch at ${idx}`);
+    assert(idx <= this.lastIndex(), () => `compact: index ${idx} beyond lastIndex ${this.lastIndex()}`);
+    assert(this.term(idx) === snap.metadata.term, () => `compact: term mismatch at ${idx}`);
     this.ents.splice(0, idx - old);
     this.snap = snap;
   }

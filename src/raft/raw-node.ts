@@ -167,7 +167,7 @@ export class RawNode implements RaftNodeApi {
   private readonly mut: RaftMutations;
 
   constructor(config: RaftConfig) {
-    assert(Number.isSafeInteger(config.id) && config.id > 0, `config.id must be a positive integer, got ${config.id}`);
+    assert(Number.isSafeInteger(config.id) && config.id > 0, () => `config.id must be a positive integer, got ${config.id}`);
     assert(Number.isInteger(config.electionTicks) && config.electionTicks >= 1, 'config.electionTicks must be an integer >= 1');
     assert(
       Number.isInteger(config.heartbeatTicks) && config.heartbeatTicks >= 1 && config.heartbeatTicks < config.electionTicks,
@@ -326,12 +326,12 @@ export class RawNode implements RaftNodeApi {
 
   compact(index: LogIndex, data: Uint8Array): void {
     const storage = this.log.storage;
-    assert(index <= this.log.applied, `compact(${index}): only applied entries can be compacted (applied ${this.log.applied})`);
+    assert(index <= this.log.applied, () => `compact(${index}): only applied entries can be compacted (applied ${this.log.applied})`);
     const snapIndex = storage.firstIndex() - 1;
     if (index <= snapIndex) return;
-    assert(index <= storage.lastIndex(), `compact(${index}): beyond the stable lastIndex ${storage.lastIndex()}`);
+    assert(index <= storage.lastIndex(), () => `compact(${index}): beyond the stable lastIndex ${storage.lastIndex()}`);
     const term = storage.term(index);
-    assert(term !== undefined, `compact(${index}): no term`);
+    assert(term !== undefined, () => `compact(${index}): no term`);
     storage.compact({ metadata: { index, term, confState: this.confStateAt(index) }, data });
     this.log.checkInvariants();
   }
@@ -463,7 +463,7 @@ export class RawNode implements RaftNodeApi {
   }
 
   private becomeLeader(): void {
-    assert(this.role === StateRole.Candidate, `only a candidate can become leader (was ${this.role})`);
+    assert(this.role === StateRole.Candidate, () => `only a candidate can become leader (was ${this.role})`);
     this.stepFn = this.stepLeader;
     this.reset(this.term);
     this.tickFn = this.tickHeartbeat;
@@ -482,7 +482,7 @@ export class RawNode implements RaftNodeApi {
 
   /** Per-term reset shared by every role change. */
   private reset(term: Term): void {
-    assert(term >= this.term, `term must not decrease (${this.term} -> ${term})`);
+    assert(term >= this.term, () => `term must not decrease (${this.term} -> ${term})`);
     if (this.term !== term) {
       this.term = term;
       this.vote = NONE;
@@ -963,12 +963,12 @@ export class RawNode implements RaftNodeApi {
     const pr = this.prs.progress.get(to);
     if (!pr || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
-    assert(prevIndex <= this.log.lastIndex(), `progress of ${to}: next ${pr.next} is beyond lastIndex ${this.log.lastIndex()} + 1`);
+    assert(prevIndex <= this.log.lastIndex(), () => `progress of ${to}: next ${pr.next} is beyond lastIndex ${this.log.lastIndex()} + 1`);
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) {
       // The entries the follower needs are compacted away: send the snapshot instead.
       const snap = this.log.snapshot();
-      assert(snap.metadata.index > 0, `entry ${prevIndex} is compacted but there is no snapshot`);
+      assert(snap.metadata.index > 0, () => `entry ${prevIndex} is compacted but there is no snapshot`);
       pr.becomeSnapshot(snap.metadata.index);
       this.send({ type: MessageType.Snap, to, snapshot: snap });
       return true;
@@ -1043,7 +1043,7 @@ export class RawNode implements RaftNodeApi {
   private send(o: Outgoing): void {
     const isVoteType =
       o.type === MessageType.Vote || o.type === MessageType.PreVote || o.type === MessageType.VoteResp || o.type === MessageType.PreVoteResp;
-    if (isVoteType) assert(o.term !== undefined && o.term > 0, `vote message ${MessageType[o.type]} needs an explicit term`);
+    if (isVoteType) assert(o.term !== undefined && o.term > 0, () => `vote message ${MessageType[o.type]} needs an explicit term`);
     if (this.msgs.length >= this.maxMsgsPerReady) {
       this.droppedMessages++;
       return;
@@ -1068,6 +1068,6 @@ export class RawNode implements RaftNodeApi {
 
 function positive(v: number | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
-  assert(v > 0, `config.${name} must be > 0, got ${v}`);
+  assert(v > 0, () => `config.${name} must be > 0, got ${v}`);
   return v;
 }

@@ -23,7 +23,7 @@ export class SplitMix32 implements Rng {
 
   /** Uniform integer in [0, n) for 1 <= n <= 2^32 (multiply-shift; bias < n / 2^32). */
   intn(n: number): number {
-    assert(Number.isInteger(n) && n >= 1 && n <= 0x1_0000_0000, `intn: n must be an integer in [1, 2^32], got ${n}`);
+    assert(Number.isInteger(n) && n >= 1 && n <= 0x1_0000_0000, () => `intn: n must be an integer in [1, 2^32], got ${n}`);
     return Math.floor((this.nextUint32() / 0x1_0000_0000) * n);
   }
 

@@ -12,7 +12,8 @@ export class StateError extends Error {
   }
 }
 
-/** A broken invariant: a bug, never an operational condition. */
-export function invariant(cond: unknown, message: string): asserts cond {
-  if (!cond) throw new Error(`raftlock state invariant violated: ${message}`);
+/** A broken invariant: a bug, never an operational condition. `message` may be a function, so a
+ *  hot path builds it only when the check fails. */
+export function invariant(cond: unknown, message: string | (() => string)): asserts cond {
+  if (!cond) throw new Error(`raftlock state invariant violated: ${typeof message === 'string' ? message : message()}`);
 }

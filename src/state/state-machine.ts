@@ -170,7 +170,7 @@ export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generat
       }
     }
   }
-  invariant(left === 0, `key-space cut of ${kv.size} keys held ${kv.size - left}`);
+  invariant(left === 0, () => `key-space cut of ${kv.size} keys held ${kv.size - left}`);
   text += `],"leases":${JSON.stringify(cut.leases)},"locks":${JSON.stringify(cut.locks)},"history":[`;
   // History in pieces of about keysPerChunk events (whole batches).
   let count = 0;
@@ -318,8 +318,8 @@ export class StateMachine {
   /** Make `ch` the new revision if it changed anything; returns the state's revision. */
   private commit(ch: Change): number {
     if (ch.events.length === 0) return this.rev;
-    invariant(ch.revision === this.rev + 1, `change at ${ch.revision} committed on top of ${this.rev}`);
-    for (const ev of ch.events) invariant(ev.kv.modRevision === ch.revision, `event for ${JSON.stringify(ev.kv.key)} not at ${ch.revision}`);
+    invariant(ch.revision === this.rev + 1, () => `change at ${ch.revision} committed on top of ${this.rev}`);
+    for (const ev of ch.events) invariant(ev.kv.modRevision === ch.revision, () => `event for ${JSON.stringify(ev.kv.key)} not at ${ch.revision}`);
     Object.freeze(ch.events);
     this.rev = ch.revision;
     this.history.append(ch.revision, ch.events);
@@ -347,7 +347,7 @@ export class StateMachine {
 
   /** Put a user key; keeps the lease's key set in step. Returns the previous record. */
   private writeKey(ch: Change, key: string, value: string, lease: string): KeyValue | undefined {
-    invariant(!key.startsWith(RESERVED_PREFIX), `user write to reserved key ${JSON.stringify(key)}`);
+    invariant(!key.startsWith(RESERVED_PREFIX), () => `user write to reserved key ${JSON.stringify(key)}`);
     const { kv, prevKv } = this.kv.put(key, value, lease, ch.revision);
     if (prevKv && prevKv.lease !== '') this.leaseTable.detachKey(prevKv.lease, key);
     if (lease !== '') this.leaseTable.attachKey(lease, key);
@@ -367,7 +367,7 @@ export class StateMachine {
 
   /** Delete `key`, or every user key starting with it; reserved keys are never touched. */
   private deleteRange(ch: Change, key: string, prefix: boolean): KeyValue[] {
-    invariant(!key.startsWith(RESERVED_PREFIX), `user delete in reserved space ${JSON.stringify(key)}`);
+    invariant(!key.startsWith(RESERVED_PREFIX), () => `user delete in reserved space ${JSON.stringify(key)}`);
     const keys = prefix ? this.kv.keysWithPrefix(key).filter((k) => !k.startsWith(RESERVED_PREFIX)) : [key];
     const removed: KeyValue[] = [];
     for (const k of keys) {
@@ -379,14 +379,14 @@ export class StateMachine {
 
   private recordHandoff(ch: Change, h: Handoff): void {
     const removed = this.deleteKey(ch, lockKey(h.name));
-    invariant(removed && removed.modRevision === h.released.fencingToken, `lock key of ${JSON.stringify(h.name)} out of step with its holder`);
+    invariant(removed && removed.modRevision === h.released.fencingToken, () => `lock key of ${JSON.stringify(h.name)} out of step with its holder`);
     if (h.next) this.writeLockKey(ch, h.next);
   }
 
   private writeLockKey(ch: Change, holder: LockHolder): void {
-    invariant(holder.fencingToken === ch.revision, `lock ${JSON.stringify(holder.name)} granted at ${holder.fencingToken}, not at ${ch.revision}`);
+    invariant(holder.fencingToken === ch.revision, () => `lock ${JSON.stringify(holder.name)} granted at ${holder.fencingToken}, not at ${ch.revision}`);
     const { kv, prevKv } = this.kv.put(lockKey(holder.name), lockKeyValue(holder), holder.lease, ch.revision);
-    invariant(!prevKv, `lock key of ${JSON.stringify(holder.name)} written while present`);
+    invariant(!prevKv, () => `lock key of ${JSON.stringify(holder.name)} written while present`);
     ch.events.push(Object.freeze({ type: 'put' as const, kv }));
   }
 
@@ -440,10 +440,10 @@ export class StateMachine {
     const deletedKeys = [...rec.keys].sort();
     for (const k of deletedKeys) {
       const prev = this.deleteKey(ch, k);
-      invariant(prev && prev.lease === id, `lease ${JSON.stringify(id)} listed key ${JSON.stringify(k)} it does not own`);
+      invariant(prev && prev.lease === id, () => `lease ${JSON.stringify(id)} listed key ${JSON.stringify(k)} it does not own`);
     }
     const removed = this.leaseTable.remove(id);
-    invariant(removed.keys.size === 0, `lease ${JSON.stringify(id)} kept keys through its revoke`);
+    invariant(removed.keys.size === 0, () => `lease ${JSON.stringify(id)} kept keys through its revoke`);
     const { withdrawn, handoffs } = this.lockTable.removeLease(id, ch.revision);
     const grantedLocks: LockHolder[] = [];
     for (const h of handoffs) {
@@ -553,7 +553,7 @@ export class StateMachine {
       leases: this.leaseTable.list().map((l) => [l.id, l.ttlMs]),
       locks: this.lockTable.list().map((rec) => {
         const h = rec.holder;
-        invariant(h, `lock ${JSON.stringify(rec.name)} without holder at snapshot`);
+        invariant(h, () => `lock ${JSON.stringify(rec.name)} without holder at snapshot`);
         return [rec.name, [h.lease, h.waiterId, h.fencingToken, h.revision], rec.waiters.map((w): WaiterTuple => [w.lease, w.waiterId, w.revision])];
       }),
       history: [...this.history.batches()],

@@ -42,16 +42,16 @@ export class History {
   }
 
   append(revision: number, events: WatchEvent[]): void {
-    invariant(events.length > 0, `revision ${revision} appended with no events`);
+    invariant(events.length > 0, () => `revision ${revision} appended with no events`);
     const last = this.entries.length > this.head ? this.entries[this.entries.length - 1]!.revision : this.compactRev;
-    invariant(revision > last && revision > this.compactRev, `history append out of order: ${revision} after ${last}`);
+    invariant(revision > last && revision > this.compactRev, () => `history append out of order: ${revision} after ${last}`);
     this.entries.push({ revision, events });
   }
 
   /** Drop every revision <= `revision`. The caller has checked it is not in the future and not
    *  older than the current compaction point. */
   compact(revision: number): void {
-    invariant(revision >= this.compactRev, `compaction moving backwards: ${revision} < ${this.compactRev}`);
+    invariant(revision >= this.compactRev, () => `compaction moving backwards: ${revision} < ${this.compactRev}`);
     this.compactRev = revision;
     while (this.head < this.entries.length && this.entries[this.head]!.revision <= revision) this.head++;
     if (this.head > 1024 && this.head * 2 > this.entries.length) {

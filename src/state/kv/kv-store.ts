@@ -86,11 +86,11 @@ export class KvStore {
     const prev = this.byKey.get(key);
     let kv: KeyValue;
     if (prev) {
-      invariant(revision >= prev.modRevision, `put of ${JSON.stringify(key)} at revision ${revision} before its modRevision ${prev.modRevision}`);
+      invariant(revision >= prev.modRevision, () => `put of ${JSON.stringify(key)} at revision ${revision} before its modRevision ${prev.modRevision}`);
       kv = makeKeyValue(key, value, prev.createRevision, revision, prev.version + 1, lease);
     } else {
       kv = makeKeyValue(key, value, revision, revision, 1, lease);
-      invariant(this.sorted.insert(key), `sorted index already had new key ${JSON.stringify(key)}`);
+      invariant(this.sorted.insert(key), () => `sorted index already had new key ${JSON.stringify(key)}`);
     }
     if (prev && this.active.length > 0) this.keepForCuts(key, prev);
     this.byKey.set(key, kv);
@@ -103,7 +103,7 @@ export class KvStore {
     if (!prev) return undefined;
     if (this.active.length > 0) this.keepForCuts(key, prev);
     this.byKey.delete(key);
-    invariant(this.sorted.delete(key), `sorted index lost key ${JSON.stringify(key)}`);
+    invariant(this.sorted.delete(key), () => `sorted index lost key ${JSON.stringify(key)}`);
     return prev;
   }
 
@@ -130,7 +130,7 @@ export class KvStore {
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i]!;
           const kv = (before.size > 0 ? before.get(key) : undefined) ?? byKey.get(key);
-          if (kv === undefined) invariant(false, `key ${JSON.stringify(key)} of the cut has no record`);
+          if (kv === undefined) invariant(false, () => `key ${JSON.stringify(key)} of the cut has no record`);
           out[i] = kv;
         }
         return out;

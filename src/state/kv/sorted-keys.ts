@@ -122,7 +122,7 @@ export class SortedKeys {
   /** Append a key that sorts after every present key (bulk loading). */
   append(key: string): void {
     const last = this.chunks[this.chunks.length - 1];
-    invariant(!last || last[last.length - 1]! < key, `append of ${JSON.stringify(key)} out of order`);
+    invariant(!last || last[last.length - 1]! < key, () => `append of ${JSON.stringify(key)} out of order`);
     if (!last || last.length >= MAX_CHUNK) this.chunks.push([key]);
     else this.own(this.chunks.length - 1).push(key);
     this.count++;

@@ -27,7 +27,7 @@ export class LeaseTable {
   }
 
   grant(id: string, ttlMs: number): LeaseRecord {
-    invariant(!this.byId.has(id), `lease ${JSON.stringify(id)} granted twice`);
+    invariant(!this.byId.has(id), () => `lease ${JSON.stringify(id)} granted twice`);
     const rec: LeaseRecord = { id, ttlMs, keys: new Set() };
     this.byId.set(id, rec);
     return rec;
@@ -36,20 +36,20 @@ export class LeaseTable {
   /** Remove the lease; returns its record (the caller deletes its keys and releases its locks). */
   remove(id: string): LeaseRecord {
     const rec = this.byId.get(id);
-    invariant(rec, `revoke of unknown lease ${JSON.stringify(id)}`);
+    invariant(rec, () => `revoke of unknown lease ${JSON.stringify(id)}`);
     this.byId.delete(id);
     return rec;
   }
 
   attachKey(id: string, key: string): void {
     const rec = this.byId.get(id);
-    invariant(rec, `attach of ${JSON.stringify(key)} to unknown lease ${JSON.stringify(id)}`);
+    invariant(rec, () => `attach of ${JSON.stringify(key)} to unknown lease ${JSON.stringify(id)}`);
     rec.keys.add(key);
   }
 
   detachKey(id: string, key: string): void {
     const rec = this.byId.get(id);
-    invariant(rec && rec.keys.has(key), `detach of ${JSON.stringify(key)} from lease ${JSON.stringify(id)} that does not hold it`);
+    invariant(rec && rec.keys.has(key), () => `detach of ${JSON.stringify(key)} from lease ${JSON.stringify(id)} that does not hold it`);
     rec.keys.delete(key);
   }
 

@@ -84,7 +84,7 @@ export class LockTable {
       return { kind: 'granted', holder };
     }
     const holder = rec.holder;
-    invariant(holder, `lock ${JSON.stringify(name)} is in the table with no holder`);
+    invariant(holder, () => `lock ${JSON.stringify(name)} is in the table with no holder`);
     // Re-entrant by lease: a lease that already holds the lock gets it back (as etcd's mutex with
     // the same session does) instead of queueing behind itself forever.
     if (holder.waiterId === waiterId || holder.lease === lease) return { kind: 'already-holder', holder };
@@ -129,7 +129,7 @@ export class LockTable {
     const withdrawn: LockWaiter[] = [];
     for (const name of this.waitingFor(lease)) {
       const rec = this.byName.get(name);
-      invariant(rec, `lease ${JSON.stringify(lease)} indexed as waiting on missing lock ${JSON.stringify(name)}`);
+      invariant(rec, () => `lease ${JSON.stringify(lease)} indexed as waiting on missing lock ${JSON.stringify(name)}`);
       const keep: LockWaiter[] = [];
       for (const w of rec.waiters) (w.lease === lease ? withdrawn : keep).push(w);
       rec.waiters = keep;
@@ -137,16 +137,16 @@ export class LockTable {
     this.waitingByLease.delete(lease);
     const handoffs: Handoff[] = [];
     for (const name of this.heldBy(lease)) handoffs.push(this.handOff(name, revision));
-    invariant(!this.heldByLease.has(lease), `lease ${JSON.stringify(lease)} still holds locks after revoke`);
+    invariant(!this.heldByLease.has(lease), () => `lease ${JSON.stringify(lease)} still holds locks after revoke`);
     return { withdrawn, handoffs };
   }
 
   /** Restore one lock from a snapshot. */
   load(name: string, holder: LockHolder, waiters: LockWaiter[]): void {
-    invariant(!this.byName.has(name), `snapshot has lock ${JSON.stringify(name)} twice`);
-    invariant(holder.name === name && waiters.every((w) => w.name === name), `snapshot lock ${JSON.stringify(name)} has entries of another lock`);
+    invariant(!this.byName.has(name), () => `snapshot has lock ${JSON.stringify(name)} twice`);
+    invariant(holder.name === name && waiters.every((w) => w.name === name), () => `snapshot lock ${JSON.stringify(name)} has entries of another lock`);
     const ids = new Set([holder.waiterId, ...waiters.map((w) => w.waiterId)]);
-    invariant(ids.size === waiters.length + 1, `snapshot lock ${JSON.stringify(name)} has duplicate waiter ids`);
+    invariant(ids.size === waiters.length + 1, () => `snapshot lock ${JSON.stringify(name)} has duplicate waiter ids`);
     this.byName.set(name, { name, holder: Object.freeze({ ...holder }), waiters: waiters.map((w) => Object.freeze({ ...w })) });
     this.index(this.heldByLease, holder.lease, name);
     for (const w of waiters) this.index(this.waitingByLease, w.lease, name);
@@ -155,8 +155,8 @@ export class LockTable {
   private handOff(name: string, revision: number): Handoff {
     const rec = this.byName.get(name);
     const released = rec?.holder;
-    invariant(rec && released, `hand-off of free lock ${JSON.stringify(name)}`);
-    invariant(revision > released.fencingToken, `lock ${JSON.stringify(name)} handed off at ${revision}, not after its grant at ${released.fencingToken}`);
+    invariant(rec && released, () => `hand-off of free lock ${JSON.stringify(name)}`);
+    invariant(revision > released.fencingToken, () => `lock ${JSON.stringify(name)} handed off at ${revision}, not after its grant at ${released.fencingToken}`);
     this.unindex(this.heldByLease, released.lease, name);
     const w = rec.waiters.shift();
     if (!w) {
@@ -183,7 +183,7 @@ export class LockTable {
 
   private unindex(m: Map<string, Set<string>>, lease: string, name: string): void {
     const s = m.get(lease);
-    invariant(s && s.has(name), `lock index lost ${JSON.stringify(name)} for lease ${JSON.stringify(lease)}`);
+    invariant(s && s.has(name), () => `lock index lost ${JSON.stringify(name)} for lease ${JSON.stringify(lease)}`);
     s.delete(name);
     if (s.size === 0) m.delete(lease);
   }

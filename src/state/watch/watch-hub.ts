@@ -147,8 +147,8 @@ export class WatchHub {
    */
   publish(revision: number, events: readonly WatchEvent[]): void {
     if (events.length === 0) return;
-    invariant(revision > this.published, `publish of revision ${revision} after ${this.published}`);
-    invariant(revision <= this.source.revision(), `publish of revision ${revision} ahead of the state (${this.source.revision()})`);
+    invariant(revision > this.published, () => `publish of revision ${revision} after ${this.published}`);
+    invariant(revision <= this.source.revision(), () => `publish of revision ${revision} ahead of the state (${this.source.revision()})`);
     if (revision > this.published + 1) {
       // The hub missed revisions: let every live watcher read them (and this one) from history.
       const from = this.published + 1;
@@ -221,7 +221,7 @@ export class WatchHub {
     }
     for (const b of res.batches) {
       if (b.revision > this.published) break;
-      invariant(b.revision >= w.cursor, `history replayed revision ${b.revision} before cursor ${w.cursor}`);
+      invariant(b.revision >= w.cursor, () => `history replayed revision ${b.revision} before cursor ${w.cursor}`);
       if (!this.deliver(w, b.revision, b.events)) return;
     }
     w.cursor = Math.min(res.nextRevision, this.published + 1);
