@@ -594,32 +594,35 @@ export class StateMachine {
     const isStr = (x: unknown): x is string => typeof x === 'string';
     if (!isInt(doc.revision) || !isInt(doc.compactRevision) || doc.compactRevision > doc.revision) bad('bad revision or compactRevision');
     for (const arr of ['kvs', 'leases', 'locks', 'history'] as const) if (!Array.isArray(doc[arr])) bad(`${arr} is not an array`);
-    const toKv = (t: unknown, where: string): KeyValue => {
-      if (!Array.isArray(t) || t.length !== 6) return bad(`${where}: key-value is not a 6-tuple`);
+    // `where` names the record for an error; a function, so the hot loops build no strings.
+    const toKv = (t: unknown, where: () => string): KeyValue => {
+      if (!Array.isArray(t) || t.length !== 6) return bad(`${where()}: key-value is not a 6-tuple`);
       const [key, value, c, m, v, lease] = t as unknown[];
-      if (!isStr(key) || !isStr(value) || !isInt(c) || !isInt(m) || !isInt(v) || !isStr(lease)) return bad(`${where}: malformed key-value`);
+      if (!isStr(key) || !isStr(value) || !isInt(c) || !isInt(m) || !isInt(v) || !isStr(lease)) return bad(`${where()}: malformed key-value`);
       return makeKeyValue(key, value, c, m, v, lease);
     };
 
     this.rev = doc.revision;
-    for (const [i, t] of doc.kvs.entries()) {
-      const kv = toKv(t, `kvs[${i}]`);
-      if (kv.version < 1 || kv.createRevision < 1 || kv.createRevision > kv.modRevision || kv.modRevision > doc.revision) bad(`kvs[${i}]: revisions out of range`);
-      if (i > 0 && !(doc.kvs[i - 1]![0] < kv.key)) bad(`kvs[${i}]: keys not strictly sorted`);
-      this.kv.load(kv);
-    }
+    // Leases first, so the one pass over the keys can attach them.
     for (const [i, t] of doc.leases.entries()) {
       if (!Array.isArray(t) || !isStr(t[0]) || t[0] === '' || !isInt(t[1], 1)) bad(`leases[${i}]: malformed`);
       if (this.leaseTable.has(t[0])) bad(`leases[${i}]: duplicate id`);
       this.leaseTable.grant(t[0], t[1]);
     }
-    for (const kv of this.kv.entries()) {
-      if (kv.lease === '' || kv.key.startsWith(RESERVED_PREFIX)) continue;
-      if (!this.leaseTable.has(kv.lease)) bad(`key ${JSON.stringify(kv.key)} attached to missing lease ${JSON.stringify(kv.lease)}`);
-      this.leaseTable.attachKey(kv.lease, kv.key);
-    }
     let lockKeys = 0;
-    for (const kv of this.kv.entries()) if (kv.key.startsWith(RESERVED_PREFIX)) lockKeys++;
+    const kvs = doc.kvs;
+    for (let i = 0; i < kvs.length; i++) {
+      const kv = toKv(kvs[i], () => `kvs[${i}]`);
+      if (kv.version < 1 || kv.createRevision < 1 || kv.createRevision > kv.modRevision || kv.modRevision > doc.revision) bad(`kvs[${i}]: revisions out of range`);
+      if (i > 0 && !(kvs[i - 1]![0] < kv.key)) bad(`kvs[${i}]: keys not strictly sorted`);
+      this.kv.load(kv);
+      if (kv.key.startsWith(RESERVED_PREFIX)) {
+        lockKeys++;
+      } else if (kv.lease !== '') {
+        if (!this.leaseTable.has(kv.lease)) bad(`key ${JSON.stringify(kv.key)} attached to missing lease ${JSON.stringify(kv.lease)}`);
+        this.leaseTable.attachKey(kv.lease, kv.key);
+      }
+    }
     for (const [i, t] of doc.locks.entries()) {
       if (!Array.isArray(t) || t.length !== 3 || !isStr(t[0]) || !Array.isArray(t[1]) || !Array.isArray(t[2])) bad(`locks[${i}]: malformed`);
       const [name, ht, wts] = t;
@@ -648,10 +651,10 @@ export class StateMachine {
         bad(`history[${i}]: malformed or out of order`);
       }
       const events = t[1].map((e, j): WatchEvent => {
-        const where = `history[${i}].events[${j}]`;
-        if (!Array.isArray(e) || e.length !== 3 || (e[0] !== 'put' && e[0] !== 'delete')) return bad(`${where}: malformed`);
+        const where = (): string => `history[${i}].events[${j}]`;
+        if (!Array.isArray(e) || e.length !== 3 || (e[0] !== 'put' && e[0] !== 'delete')) return bad(`${where()}: malformed`);
         const kv = toKv(e[1], where);
-        if (kv.modRevision !== t[0]) bad(`${where}: not at its revision`);
+        if (kv.modRevision !== t[0]) bad(`${where()}: not at its revision`);
         return Object.freeze(e[2] === null ? { type: e[0], kv } : { type: e[0], kv, prevKv: toKv(e[2], where) });
       });
       this.history.append(t[0], Object.freeze(events) as WatchEvent[]);
