@@ -670,9 +670,13 @@ export class Member implements ServerFacade {
       job.persisting = true;
       const bytes = job.data.length;
       this.o.log.saveSnapshot(snap).then(
-        () => {
+        (stored) => {
           if (this.snapshotJob === job) this.snapshotJob = null;
           if (this.stopped) return;
+          if (!stored) {
+            this.o.logger.info({ index: job.index }, 'snapshot dropped: one from the leader overtook it');
+            return;
+          }
           this.snapshotIndex = Math.max(this.snapshotIndex, job.index);
           this.o.metrics?.snapshotTaken?.((performance.now() - job.startedAt) / 1000, bytes);
           this.o.logger.info({ index: job.index, bytes }, 'snapshot taken, log compacted');

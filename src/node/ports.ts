@@ -9,8 +9,8 @@ export interface DurableLog {
   /** One write batch: entries (replacing any stored suffix from the first one on), hard state
    *  and snapshot; synced when `sync`. */
   save(batch: { hardState?: HardState; entries: Entry[]; snapshot?: Snapshot }, sync: boolean): Promise<void>;
-  /** Store a snapshot and drop the entries it covers. */
-  saveSnapshot(snap: Snapshot): Promise<void>;
+  /** Store a snapshot and drop the entries it covers; false when a newer one overtook it. */
+  saveSnapshot(snap: Snapshot): Promise<boolean>;
   stats?(): { entries: number; bytes: number; firstIndex: number; lastIndex: number };
 }
 

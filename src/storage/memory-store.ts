@@ -121,9 +121,10 @@ export class MemoryRaftStore implements RaftStore {
     this.snap = copySnapshot(snap);
   }
 
-  saveSnapshot(snap: Snapshot): Promise<void> {
+  saveSnapshot(snap: Snapshot): Promise<boolean> {
     try {
-      return this.commit(true, () => this.applySnapshot(snap, 'compact'));
+      if (snap.metadata.index <= this.tracker.snapIndex) return this.commit(true, () => undefined).then(() => false);
+      return this.commit(true, () => this.applySnapshot(snap, 'compact')).then(() => true);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -52,8 +52,12 @@ export interface RaftStore {
    * Calls must be awaited in order (writes are applied in call order either way).
    */
   save(batch: SaveBatch, sync: boolean): Promise<void>;
-  /** Compaction: store `snap`, delete entries <= its index, keep later ones. Always synced. */
-  saveSnapshot(snap: Snapshot): Promise<void>;
+  /**
+   * Compaction: store `snap`, delete entries <= its index, keep later ones. Always synced.
+   * Resolves false when a snapshot at or beyond its index was installed (save) before it was
+   * stored: it is then dropped.
+   */
+  saveSnapshot(snap: Snapshot): Promise<boolean>;
   /** Small named values the driver keeps with the log (cluster id, member id). Synced. */
   putMeta(key: string, value: Uint8Array): Promise<void>;
   stats(): StoreStats;

@@ -251,13 +251,13 @@ export class RocksRaftStore implements RaftStore {
    * snapshot and the full log in place, plus stray chunks that the next snapshot deletes.
    * A snapshot installed meanwhile at or beyond this index wins: this one deletes its chunks.
    */
-  saveSnapshot(snap: Snapshot): Promise<void> {
+  saveSnapshot(snap: Snapshot): Promise<boolean> {
     const run = this.staging.catch(() => undefined).then(() => this.stageSnapshot(snap));
-    this.staging = run;
+    this.staging = run.then(() => undefined);
     return run;
   }
 
-  private async stageSnapshot(snap: Snapshot): Promise<void> {
+  private async stageSnapshot(snap: Snapshot): Promise<boolean> {
     this.checkUsable();
     const { index } = snap.metadata;
     const gen = this.nextGen++;
@@ -271,8 +271,10 @@ export class RocksRaftStore implements RaftStore {
       written.push(key);
       await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(piece) }]);
     }
+    let stored = false;
     await this.enqueue(true, () => {
       if (overtaken()) return written.map((key) => ({ type: 'del', key }));
+      stored = true;
       const ops: BatchOp[] = [];
       const dead = this.tracker.snapshot(index, snap.metadata.term, 'compact');
       for (let i = dead.from; i <= dead.to; i++) ops.push({ type: 'del', key: entryKey(i) });
@@ -282,6 +284,7 @@ export class RocksRaftStore implements RaftStore {
       this.snapChunks = chunks;
       return ops;
     });
+    return stored;
   }
 
   putMeta(key: string, value: Uint8Array): Promise<void> {

@@ -270,7 +270,8 @@ describe('RocksRaftStore', () => {
     const compaction = s.saveSnapshot(big);
     const appends: Promise<void>[] = [];
     for (let i = 11; i <= 20; i++) appends.push(s.save({ entries: [ent(i, 1)] }, true));
-    await Promise.all([compaction, ...appends]);
+    const [stored] = await Promise.all([compaction, ...appends]);
+    assert.equal(stored, true);
     assert.equal(s.stats().firstIndex, 6);
     await s.close();
 
@@ -290,7 +291,8 @@ describe('RocksRaftStore', () => {
     const compaction = s.saveSnapshot(snapshotAt(5, 4 * (1 << 20), 3));
     await new Promise((r) => setImmediate(r));
     const installed = snapshotAt(12, 100, 4);
-    await Promise.all([compaction, s.save({ entries: [], snapshot: installed, hardState: { term: 1, vote: 1, commit: 12 } }, true)]);
+    const [stored] = await Promise.all([compaction, s.save({ entries: [], snapshot: installed, hardState: { term: 1, vote: 1, commit: 12 } }, true)]);
+    assert.equal(stored, false, 'the compaction reports that it was dropped');
     await s.close();
 
     const gens = new Set((await rawKeys(path, 0x04)).map((k) => k.readUInt32BE(1)));

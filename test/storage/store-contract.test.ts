@@ -135,6 +135,18 @@ for (const makeHarness of [memoryHarness, rocksHarness]) {
       await assert.rejects(store.saveSnapshot(snap(25, 3, 10)), /beyond the last stored index/);
     });
 
+    it('a compaction that a newer installed snapshot overtook resolves false and changes nothing', async () => {
+      await store.save({ entries: range(1, 10, 2), hardState: { term: 2, vote: 1, commit: 10 } }, true);
+      const installed = snap(8, 2, 100);
+      await store.save({ entries: [], snapshot: installed }, true);
+      assert.equal(await store.saveSnapshot(snap(5, 2, 50)), false);
+      assert.equal(await store.saveSnapshot(snap(9, 2, 60)), true);
+      await restart();
+      const r = await store.load();
+      assert.deepEqual(r.snapshot, snap(9, 2, 60));
+      assert.deepEqual(r.entries, range(10, 10, 2));
+    });
+
     it('an installed snapshot that does not match our log replaces it; a matching one keeps the suffix', async () => {
       await store.save({ entries: range(1, 10, 1) }, true);
       // matching: entry 5 has term 1
