@@ -209,7 +209,7 @@ export class RocksRaftStore implements RaftStore {
   async close(): Promise<void> {
     const db = this.db;
     if (db === null) return;
-    await this.staging.catch(() => undefined);
+    await this.staging;
     await this.tail;
     this.db = null;
     this.opened = null;
@@ -252,8 +252,13 @@ export class RocksRaftStore implements RaftStore {
    * A snapshot installed meanwhile at or beyond this index wins: this one deletes its chunks.
    */
   saveSnapshot(snap: Snapshot): Promise<boolean> {
-    const run = this.staging.catch(() => undefined).then(() => this.stageSnapshot(snap));
-    this.staging = run.then(() => undefined);
+    const run = this.staging.then(() => this.stageSnapshot(snap));
+    // `staging` only orders compactions; a failure reaches the caller through `run` (and poisons
+    // the store), so this chain swallows it rather than leave a rejection nobody handles.
+    this.staging = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 

@@ -343,6 +343,25 @@ describe('RocksRaftStore', () => {
     await s2.close();
   });
 
+  it('a failed compaction rejects to its caller and leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const s = new RocksRaftStore(path);
+      await s.open();
+      await s.close();
+      await assert.rejects(s.saveSnapshot(snapshotAt(1, 10, 1)), { code: 'STORAGE_CLOSED' });
+      // Node reports unhandled rejections once the microtask queue has drained: one macrotask on.
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('refuses writes after close', async () => {
     const s = new RocksRaftStore(path);
     await s.open();
