@@ -63,11 +63,6 @@ export interface MemberOptions {
   maxPendingProposals: number;
   maxWatchers: number;
   requestTimeoutMs: number;
-  /**
-   * How long a leader may hold an AppendEntries that carries only a new commit index, waiting for
-   * entries to carry it instead (see heldEmptyApps). 0: one event-loop turn. Default 2 ms.
-   */
-  commitHoldMs?: number;
   /** The id a member name maps to in this cluster (cmd/ derives it from name + cluster token). */
   memberIdFor: (name: string) => number;
   log: DurableLog;
@@ -124,7 +119,8 @@ const ROLE_OF: Record<StateRole, MemberRole> = {
 
 /** Max entries handed to one Ready-persist cycle is bounded by the core; this bounds reads. */
 const MAX_READ_WAITERS = 100_000;
-const DEFAULT_COMMIT_HOLD_MS = 2;
+/** How long a leader may hold an AppendEntries that carries only a new commit (heldEmptyApps). */
+const COMMIT_HOLD_MS = 2;
 const EMPTY_BYTES = new Uint8Array(0);
 const MAX_LOCK_WATCHES = 100_000;
 const MAX_REVOKES_PER_CHECK = 64;
@@ -172,7 +168,7 @@ export class Member implements ServerFacade {
   private loopAgain = false;
   /**
    * Leader: AppendEntries that carry no entries (a new commit index, or a probe), held back by
-   * peer for up to `commitHoldMs`. Any later AppendEntries to the same peer carries a commit
+   * peer for up to COMMIT_HOLD_MS. Any later AppendEntries to the same peer carries a commit
    * index at least as high (early sends clamp theirs to what is durable here, and a held commit
    * never exceeds that: it was built after the write that made it durable), so the held one is
    * simply dropped when entries follow soon — under load, or one client writing back to back.
@@ -458,15 +454,8 @@ export class Member implements ServerFacade {
       this.heldFlush = null;
     } else if (this.heldFlush === null) {
       // The hold is counted from the oldest message held, so a steady stream of commits cannot
-      // postpone it: nothing waits longer than commitHoldMs.
-      const flush = () => this.flushHeldEmptyApps();
-      const holdMs = this.o.commitHoldMs ?? DEFAULT_COMMIT_HOLD_MS;
-      if (holdMs > 0) {
-        this.heldFlush = this.o.clock.after(holdMs, flush);
-      } else {
-        const t = setImmediate(flush);
-        this.heldFlush = { cancel: () => clearImmediate(t) };
-      }
+      // postpone it: nothing waits longer than COMMIT_HOLD_MS.
+      this.heldFlush = this.o.clock.after(COMMIT_HOLD_MS, () => this.flushHeldEmptyApps());
     }
   }
 

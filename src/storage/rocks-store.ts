@@ -272,9 +272,8 @@ export class RocksRaftStore implements RaftStore {
     const overtaken = (): boolean => this.tracker.snapIndex >= index;
     for (let c = 0; c < chunks && !overtaken(); c++) {
       const key = chunkKey(gen, c);
-      const piece = data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
       written.push(key);
-      await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(piece) }]);
+      await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(chunkOf(data, c)) }]);
     }
     let stored = false;
     await this.enqueue(true, () => {
@@ -320,10 +319,7 @@ export class RocksRaftStore implements RaftStore {
     const gen = this.nextGen++;
     const data = snap.data;
     const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
-    for (let c = 0; c < chunks; c++) {
-      const piece = data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
-      ops.push({ type: 'put', key: chunkKey(gen, c), value: record(piece) });
-    }
+    for (let c = 0; c < chunks; c++) ops.push({ type: 'put', key: chunkKey(gen, c), value: record(chunkOf(data, c)) });
     ops.push({ type: 'put', key: KEY_SNAP_META, value: snapMetaRecord(snap.metadata, data.length, chunks, gen) });
     this.snapGen = gen;
     this.snapChunks = chunks;
@@ -575,6 +571,11 @@ export class RocksRaftStore implements RaftStore {
     this.legacyFormat = version === FORMAT_VERSION_V1;
     return { hardState: hs, snapshot, entries, meta };
   }
+}
+
+/** Piece `c` of snapshot data as stored: SNAPSHOT_CHUNK_BYTES each, the last one shorter. */
+function chunkOf(data: Uint8Array, c: number): Uint8Array {
+  return data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
 }
 
 function snapMetaRecord(metadata: SnapshotMetadata, dataBytes: number, chunks: number, gen: number): Buffer {

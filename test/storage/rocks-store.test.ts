@@ -289,7 +289,10 @@ describe('RocksRaftStore', () => {
     await s.open();
     await s.save({ entries: Array.from({ length: 10 }, (_, i) => ent(i + 1, 1)), hardState: { term: 1, vote: 1, commit: 10 } }, true);
     const compaction = s.saveSnapshot(snapshotAt(5, 4 * (1 << 20), 3));
-    await new Promise((r) => setImmediate(r));
+    // A log write queued now lands before the compaction's first chunk does; once it has, that
+    // chunk is queued and the three others and the last batch are not: the install below comes
+    // in the middle of the compaction.
+    await s.save({ entries: [ent(11, 1)] }, true);
     const installed = snapshotAt(12, 100, 4);
     const [stored] = await Promise.all([compaction, s.save({ entries: [], snapshot: installed, hardState: { term: 1, vote: 1, commit: 12 } }, true)]);
     assert.equal(stored, false, 'the compaction reports that it was dropped');

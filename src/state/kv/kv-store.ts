@@ -107,11 +107,6 @@ export class KvStore {
     return prev;
   }
 
-  /** Every record in key order (for snapshots). */
-  *entries(): IterableIterator<KeyValue> {
-    for (const key of this.sorted) yield this.byKey.get(key)!;
-  }
-
   /**
    * A consistent picture of the key space, taken in O(key chunks) rather than O(keys): records
    * are frozen, so only the keys changed while the cut is read need their old record kept.

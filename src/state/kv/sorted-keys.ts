@@ -132,11 +132,6 @@ export class SortedKeys {
     for (const c of this.chunks) yield* c;
   }
 
-  /** Every key in order, as one new array. */
-  toArray(): string[] {
-    return this.chunks.flat();
-  }
-
   /**
    * Every key in order, as the chunks they are held in, without copying a key: the chunks are
    * frozen for this store, which copies a shared chunk before it changes it. O(chunks).
