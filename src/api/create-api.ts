@@ -12,6 +12,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { statusClassOf, type ApiMetrics } from './api-metrics.js';
 import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js';
+import { answer, answerOf } from './http-context.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { silentLogger, type ApiLogger } from './logger.js';
 import { registerMemberRoutes } from './routes-members.js';
@@ -60,7 +61,9 @@ export function createApi(opts: CreateApiOptions): Api {
     try {
       if (closing) throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
       await next();
-      if (ctx.status === 405 || ctx.status === 501) {
+      if (answerOf(ctx) !== undefined) {
+        // answered by a route
+      } else if (ctx.status === 405 || ctx.status === 501) {
         const allow = ctx.response.get('Allow');
         setError(ctx, new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } }));
       } else if (ctx.status === 404 && ctx.body == null) {
@@ -102,20 +105,23 @@ export function createApi(opts: CreateApiOptions): Api {
 }
 
 /**
- * Every REST answer but /metrics is a JSON object: serialize and write it here, in one write,
- * instead of through koa's generic respond() (which inspects the body kind, stream, HEAD and empty
- * statuses on every request; about a fifth of the HTTP CPU cost of a put on the leader). Headers
- * set through ctx.set (Retry-After, Allow, Connection) are already on the response. Anything that
- * is not a plain object — text, buffers, streams, no body — is left to koa.
+ * Every REST answer but /metrics is a JSON object (given with answer(), or a koa body set by
+ * other middleware): serialize and write it here, in one write, instead of through koa's generic
+ * respond(), which inspects the body kind, stream, HEAD and empty statuses on every request.
+ * Headers set through ctx.set (Retry-After, Allow, Connection) are already on the response.
+ * Anything that is not a plain object — text, buffers, streams, no body — is left to koa.
  */
 function writeJsonBody(ctx: Koa.Context): void {
-  const body: unknown = ctx.body;
-  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  let body: unknown = answerOf(ctx);
+  if (body === undefined) {
+    body = ctx.body;
+    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  }
   const res = ctx.res;
-  if (res.headersSent || !res.writable || ctx.status === 204 || ctx.status === 304) return;
+  const status = res.statusCode;
+  if (res.headersSent || !res.writable || status === 204 || status === 304) return;
   const text = JSON.stringify(body);
   ctx.respond = false;
-  res.statusCode = ctx.status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   if (ctx.method === 'HEAD') res.end();
@@ -124,8 +130,7 @@ function writeJsonBody(ctx: Koa.Context): void {
 
 function setError(ctx: Koa.Context, err: CodedError): void {
   const status = httpStatusFor(err.code);
-  ctx.body = errorBody(err);
-  ctx.status = status;
+  answer(ctx, errorBody(err), status);
   if (err.retryAfterSeconds !== undefined && (status === 503 || status === 429)) {
     ctx.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
   }

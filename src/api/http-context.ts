@@ -8,6 +8,26 @@ import { parseJsonBytes, percentDecode, readRawBody } from './request-text.js';
 import { parseWith } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
 
+/** Where answer() leaves a route's JSON answer for the outermost middleware (create-api.ts). */
+export const JSON_ANSWER = Symbol('raftlock.jsonAnswer');
+
+type AnsweringContext = Koa.Context & { [JSON_ANSWER]?: object };
+
+/**
+ * Answer with a JSON object (status 200 unless given). The outermost middleware serializes and
+ * writes it in one write; koa's body setter (content-type lookup, length and status bookkeeping)
+ * is skipped, as is its respond(), on every REST answer.
+ */
+export function answer(ctx: Koa.Context, body: object, status = 200): void {
+  (ctx as AnsweringContext)[JSON_ANSWER] = body;
+  ctx.res.statusCode = status;
+}
+
+/** The JSON answer a route gave with answer(), if any. */
+export function answerOf(ctx: Koa.Context): object | undefined {
+  return (ctx as AnsweringContext)[JSON_ANSWER];
+}
+
 export interface RouteDeps {
   server: ServerFacade;
   limits: Readonly<ApiLimits>;

@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { CodedError } from './errors.js';
-import type { RouteDeps } from './http-context.js';
+import { answer, type RouteDeps } from './http-context.js';
 import { parseQuery } from './request-text.js';
 
 export function registerClusterRoutes(router: Router, deps: RouteDeps, metricsHandler?: (ctx: Koa.Context) => Promise<void>): void {
@@ -11,17 +11,17 @@ export function registerClusterRoutes(router: Router, deps: RouteDeps, metricsHa
 
   router.get('/v1/cluster', async (ctx) => {
     parseQuery(ctx.querystring, []);
-    ctx.body = server.cluster();
+    answer(ctx, server.cluster());
   });
 
   router.get('/livez', async (ctx) => {
-    ctx.body = { status: 'ok' };
+    answer(ctx, { status: 'ok' });
   });
 
   router.get('/readyz', async (ctx) => {
     const r = server.readiness();
     if (!r.ready) throw new CodedError('NOT_READY', `not ready: ${r.reason}`, { details: { reason: r.reason } });
-    ctx.body = { status: 'ok', reason: r.reason };
+    answer(ctx, { status: 'ok', reason: r.reason });
   });
 
   if (metricsHandler) {

@@ -3,7 +3,7 @@
 import type Router from '@koa/router';
 import type { Command, TxnOp } from '../state/commands.js';
 import { CodedError } from './errors.js';
-import { pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
+import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
 import { parseQuery, queryBool, queryInt } from './request-text.js';
 import { assertKey, assertWritableKey, type Schemas } from './schemas.js';
 import { expectResult, kvJson } from './wire.js';
@@ -30,7 +30,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     if (body.lease !== undefined) cmd.lease = body.lease;
     if (body.prevKv) cmd.prevKv = true;
     const r = expectResult(await server.propose(cmd), 'put');
-    ctx.body = r.prevKv ? { revision: r.revision, prevKv: kvJson(r.prevKv) } : { revision: r.revision };
+    answer(ctx, r.prevKv ? { revision: r.revision, prevKv: kvJson(r.prevKv) } : { revision: r.revision });
   });
 
   router.get('/v1/kv/*key', async (ctx) => {
@@ -40,7 +40,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     await readConsistency(server, q.get('consistency'));
     const kv = server.state().get(key);
     if (!kv) throw new CodedError('KEY_NOT_FOUND', `key not found`, { details: { key } });
-    ctx.body = kvJson(kv);
+    answer(ctx, kvJson(kv));
   });
 
   router.get('/v1/kv', async (ctx) => {
@@ -51,7 +51,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     await readConsistency(server, q.get('consistency'));
     const view = server.state();
     const r = view.range(prefix, limit);
-    ctx.body = { kvs: r.kvs.map(kvJson), more: r.more, count: r.count, revision: view.revision() };
+    answer(ctx, { kvs: r.kvs.map(kvJson), more: r.more, count: r.count, revision: view.revision() });
   });
 
   router.delete('/v1/kv/*key', async (ctx) => {
@@ -65,10 +65,10 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     const prevKv = queryBool(q, 'prevKv', false);
     if (prevKv) cmd.prevKv = true;
     const r = expectResult(await server.propose(cmd), 'delete');
-    ctx.body =
-      prevKv && r.prevKvs
-        ? { deleted: r.deleted, revision: r.revision, prevKvs: r.prevKvs.map(kvJson) }
-        : { deleted: r.deleted, revision: r.revision };
+    answer(
+      ctx,
+      prevKv && r.prevKvs ? { deleted: r.deleted, revision: r.revision, prevKvs: r.prevKvs.map(kvJson) } : { deleted: r.deleted, revision: r.revision },
+    );
   });
 
   router.post('/v1/txn', async (ctx) => {
@@ -105,7 +105,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
       failure: body.failure.map(toOp),
     };
     const r = expectResult(await server.propose(cmd), 'txn');
-    ctx.body = {
+    answer(ctx, {
       succeeded: r.succeeded,
       revision: r.revision,
       results: r.results.map((res) => {
@@ -113,13 +113,13 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
         if ('get' in res) return { get: { kvs: res.get.kvs.map(kvJson), more: res.get.more, count: res.get.count } };
         return { delete: res.delete.prevKvs ? { deleted: res.delete.deleted, prevKvs: res.delete.prevKvs.map(kvJson) } : { deleted: res.delete.deleted } };
       }),
-    };
+    });
   });
 
   router.post('/v1/compact', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const body = await readJson(ctx, limits, schemas.compact);
     const r = expectResult(await server.propose({ op: 'compact', revision: body.revision }), 'compact');
-    ctx.body = { revision: r.revision, compactRevision: r.compactRevision };
+    answer(ctx, { revision: r.revision, compactRevision: r.compactRevision });
   });
 }

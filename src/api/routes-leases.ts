@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { CodedError } from './errors.js';
-import { readConsistency, readJson, type RouteDeps } from './http-context.js';
+import { answer, readConsistency, readJson, type RouteDeps } from './http-context.js';
 import { parseQuery, percentDecode } from './request-text.js';
 import { LEASE_ID_PATTERN, type Schemas } from './schemas.js';
 import { expectResult } from './wire.js';
@@ -39,13 +39,13 @@ export function registerLeaseRoutes(router: Router, deps: RouteDeps, schemas: Sc
     const body = await readJson(ctx, limits, schemas.leaseGrant);
     const id = body.id ?? newLeaseId();
     const r = expectResult(await server.propose({ op: 'leaseGrant', id, ttlMs: body.ttl * 1000 }), 'leaseGrant');
-    ctx.body = { id: r.id, ttl: msToTtlSeconds(r.ttlMs) };
+    answer(ctx, { id: r.id, ttl: msToTtlSeconds(r.ttlMs) });
   });
 
   router.get('/v1/leases', async (ctx) => {
     const q = parseQuery(ctx.querystring, ['consistency']);
     await readConsistency(server, q.get('consistency'));
-    ctx.body = { leases: server.state().leases().map((l) => ({ id: l.id, ttl: msToTtlSeconds(l.ttlMs) })) };
+    answer(ctx, { leases: server.state().leases().map((l) => ({ id: l.id, ttl: msToTtlSeconds(l.ttlMs) })) });
   });
 
   router.get('/v1/leases/:id', async (ctx) => {
@@ -55,27 +55,27 @@ export function registerLeaseRoutes(router: Router, deps: RouteDeps, schemas: Sc
     const lease = server.state().lease(id);
     if (!lease) throw new CodedError('LEASE_NOT_FOUND', 'lease not found', { details: { id } });
     const remainingMs = await server.leaseRemaining(id);
-    ctx.body = {
+    answer(ctx, {
       id: lease.id,
       ttl: msToTtlSeconds(remainingMs),
       grantedTtl: msToTtlSeconds(lease.ttlMs),
       remaining: remainingMs < 0 ? -1 : remainingMs / 1000,
       keys: [...lease.keys],
       locks: [...lease.locks],
-    };
+    });
   });
 
   router.post('/v1/leases/:id/keepalive', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const id = leaseIdFrom(ctx);
     const r = await server.leaseKeepalive(id);
-    ctx.body = { ttl: msToTtlSeconds(r.ttlMs) };
+    answer(ctx, { ttl: msToTtlSeconds(r.ttlMs) });
   });
 
   router.delete('/v1/leases/:id', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const id = leaseIdFrom(ctx);
     const r = expectResult(await server.propose({ op: 'leaseRevoke', id, reason: 'revoke' }), 'leaseRevoke');
-    ctx.body = { revision: r.revision, deletedKeys: [...r.deletedKeys], releasedLocks: [...r.releasedLocks] };
+    answer(ctx, { revision: r.revision, deletedKeys: [...r.deletedKeys], releasedLocks: [...r.releasedLocks] });
   });
 }

@@ -15,7 +15,7 @@ import type { LockHolder } from '../state/commands.js';
 import { STATE_LIMITS } from '../state/limits.js';
 import type { ApiMetrics, LockWaitOutcome } from './api-metrics.js';
 import { CodedError } from './errors.js';
-import { pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
+import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
 import type { ApiLogger } from './logger.js';
 import { parseQuery, queryInt } from './request-text.js';
 import { newLeaseId } from './routes-leases.js';
@@ -149,7 +149,7 @@ export function registerLockRoutes(
         if (!holder) throw new Error('invariant: lock granted without a holder');
         holdsLock = true;
         observe('acquired');
-        ctx.body = { name, lease, fencingToken: holder.fencingToken, revision: holder.revision };
+        answer(ctx, { name, lease, fencingToken: holder.fencingToken, revision: holder.revision });
         return;
       }
       if (end === 'client_gone') {
@@ -251,7 +251,7 @@ export function registerLockRoutes(
         await server.propose({ op: 'leaseRevoke', id: released, reason: 'revoke' }).catch(() => undefined);
       }
     }
-    ctx.body = { released: true, revision: r.revision, next: holderJson(r.next) };
+    answer(ctx, { released: true, revision: r.revision, next: holderJson(r.next) });
   });
 
   router.get('/v1/locks/*name', async (ctx) => {
@@ -262,7 +262,7 @@ export function registerLockRoutes(
     if (!info || (info.holder === null && info.waiters.length === 0)) {
       throw new CodedError('LOCK_NOT_FOUND', `lock "${name}" is neither held nor awaited`, { details: { name } });
     }
-    ctx.body = { name, holder: holderJson(info.holder), waiters: info.waiters.map(waiterJson) };
+    answer(ctx, { name, holder: holderJson(info.holder), waiters: info.waiters.map(waiterJson) });
   });
 
   router.get('/v1/locks', async (ctx) => {
@@ -273,6 +273,6 @@ export function registerLockRoutes(
       .locks()
       .filter((l) => l.holder !== null)
       .map((l) => ({ name: l.name, holder: holderJson(l.holder), waiters: l.waiters.length }));
-    ctx.body = { locks };
+    answer(ctx, { locks });
   });
 }

@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { CodedError } from './errors.js';
-import { readJson, type RouteDeps } from './http-context.js';
+import { answer, readJson, type RouteDeps } from './http-context.js';
 import { parseQuery } from './request-text.js';
 
 const url = z.string().min(1).max(512).refine((s) => /^https?:\/\/[^/\s]+$/.test(s), 'must be http://host:port');
@@ -23,7 +23,7 @@ export function registerMemberRoutes(router: Router, deps: RouteDeps): void {
 
   router.get('/v1/members', async (ctx) => {
     parseQuery(ctx.querystring, []);
-    ctx.body = { members: server.cluster().members };
+    answer(ctx, { members: server.cluster().members });
   });
 
   router.post('/v1/members', async (ctx) => {
@@ -33,7 +33,7 @@ export function registerMemberRoutes(router: Router, deps: RouteDeps): void {
     const existing = server.cluster().members.find((m) => m.id === String(id));
     if (existing && existing.role !== 'learner') throw new CodedError('INVALID_ARGUMENT', `member ${body.name} is already a voter`);
     await server.changeMembership(body.learner ? 'addLearner' : 'add', { id, name: body.name, peerUrl: body.peerUrl, clientUrl: body.clientUrl });
-    ctx.body = { member: { name: body.name, id: String(id), learner: !!body.learner }, members: server.cluster().members };
+    answer(ctx, { member: { name: body.name, id: String(id), learner: !!body.learner }, members: server.cluster().members });
   });
 
   router.post('/v1/members/:id/promote', async (ctx) => {
@@ -41,14 +41,14 @@ export function registerMemberRoutes(router: Router, deps: RouteDeps): void {
     const m = findMember(server, ctx.params.id);
     if (m.role !== 'learner') throw new CodedError('INVALID_ARGUMENT', `member ${m.name} is not a learner`);
     await server.changeMembership('add', { id: Number(m.id), name: m.name, peerUrl: m.peerUrl, clientUrl: m.clientUrl });
-    ctx.body = { member: { name: m.name, id: m.id }, members: server.cluster().members };
+    answer(ctx, { member: { name: m.name, id: m.id }, members: server.cluster().members });
   });
 
   router.delete('/v1/members/:id', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const m = findMember(server, ctx.params.id);
     await server.changeMembership('remove', { id: Number(m.id), name: m.name, peerUrl: m.peerUrl, clientUrl: m.clientUrl });
-    ctx.body = { removed: { name: m.name, id: m.id }, members: server.cluster().members };
+    answer(ctx, { removed: { name: m.name, id: m.id }, members: server.cluster().members });
   });
 }
 

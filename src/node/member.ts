@@ -25,7 +25,7 @@ import {
   type Snapshot,
 } from '../raft/types.js';
 import type { Command, CommandResult, LockHolder, WatchEvent } from '../state/commands.js';
-import { StateMachine, WatchHub, encodeCommand, decodeCommand, snapshotChunks } from '../state/index.js';
+import { StateMachine, WatchHub, encodeCommand, snapshotChunks } from '../state/index.js';
 import {
   decodeForwardRequest,
   decodeForwardResponse,
@@ -549,15 +549,10 @@ export class Member implements ServerFacade {
       if (e.type === EntryType.ConfChange) {
         this.applyConfChange(e);
       } else if (e.data.length > 0) {
-        let cmd: Command | undefined;
-        try {
-          cmd = decodeCommand(e.data);
-        } catch (err) {
-          result = { op: 'error', revision: this.sm.revision(), code: 'INVALID_COMMAND', message: (err as Error).message };
-        }
+        const out = this.sm.applyEncoded(e.data);
+        result = out.result;
+        const cmd = out.cmd;
         if (cmd) {
-          const out = this.sm.apply(cmd);
-          result = out.result;
           if (out.events.length > 0) this.queuePublish(out.result.revision, out.events);
           if (cmd.op === 'leaseGrant' && result.op === 'leaseGrant') {
             this.lessor.renew(cmd.id, cmd.ttlMs, now);

@@ -29,7 +29,7 @@ import { KvStore, makeKeyValue, type KvCut, type RangeResult } from './kv/kv-sto
 import { LeaseTable } from './lease/lease-table.js';
 import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
 import { LockTable, type Handoff } from './lock/lock-table.js';
-import { validateCommand } from './validate.js';
+import { decodeCommand, validateCommand } from './validate.js';
 
 export interface StateMachineOptions {
   /** Watch history kept by auto-compaction, in revisions (default 10,000). Must be the same on
@@ -238,6 +238,27 @@ export class StateMachine {
       if (err instanceof Refusal) return this.refused(err);
       throw err;
     }
+  }
+
+  /** Apply one command in its log encoding (encodeCommand), decoded and checked once. Bytes that
+   *  are not a valid command are refused like any malformed command (`cmd` is then absent). */
+  applyEncoded(bytes: Uint8Array): ApplyOutput & { cmd?: Command } {
+    let cmd: Command;
+    try {
+      cmd = decodeCommand(bytes);
+    } catch (err) {
+      if (err instanceof StateError) return this.refused(new Refusal('INVALID_COMMAND', err.message));
+      throw err;
+    }
+    let out: ApplyOutput & { cmd?: Command };
+    try {
+      out = this.applyValid(cmd);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      out = this.refused(err);
+    }
+    out.cmd = cmd;
+    return out;
   }
 
   private refused(r: Refusal): ApplyOutput {

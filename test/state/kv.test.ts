@@ -283,6 +283,26 @@ describe('command validation and coding', () => {
     assert.equal(sm.revision(), 0);
   });
 
+  it('applies commands in their log encoding, refusing bytes that are no command', () => {
+    const sm = new StateMachine();
+    const put = sm.applyEncoded(encodeCommand({ op: 'put', key: 'k', value: 'v' }));
+    assert.deepEqual(put.cmd, { op: 'put', key: 'k', value: 'v' });
+    assert.equal(put.result.op, 'put');
+    assert.equal(put.events.length, 1);
+    assert.equal(sm.get('k')?.value, 'v');
+    // A well-formed command that the state refuses still reports what it was.
+    const refused = sm.applyEncoded(encodeCommand({ op: 'lockRelease', name: 'm', fencingToken: 9 }));
+    assert.equal(refused.cmd?.op, 'lockRelease');
+    assert.equal(refused.result.op, 'error');
+    for (const bytes of [new Uint8Array([0xff, 0xfe]), new TextEncoder().encode('{"op":'), new TextEncoder().encode('{"op":"put","key":""}')]) {
+      const out = sm.applyEncoded(bytes);
+      assert.equal(out.cmd, undefined);
+      assert.equal(out.result.op === 'error' && out.result.code, 'INVALID_COMMAND');
+      assert.deepEqual(out.events, []);
+    }
+    assert.equal(sm.revision(), 1);
+  });
+
   it('round-trips commands through encode/decode', () => {
     const cmds: Command[] = [
       { op: 'put', key: 'ключ/🔑', value: 'v', lease: 'L', prevKv: true },
