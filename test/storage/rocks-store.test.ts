@@ -105,10 +105,12 @@ describe('RocksRaftStore', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** Writes each entry with its own save (so each is a run of one, under its own key). */
   async function seed(entries: Entry[], snapshot?: Snapshot): Promise<void> {
     const s = new RocksRaftStore(path);
     await s.open();
-    await s.save({ entries, hardState: { term: 5, vote: 1, commit: 0 } }, true);
+    for (const e of entries) await s.save({ entries: [e] }, true);
+    await s.save({ entries: [], hardState: { term: 5, vote: 1, commit: 0 } }, true);
     if (snapshot) await s.saveSnapshot(snapshot);
     await s.close();
   }
@@ -178,7 +180,7 @@ describe('RocksRaftStore', () => {
     const other = join(dir, 'other');
     const s = new RocksRaftStore(other);
     await s.open();
-    await s.save({ entries: [ent(1, 1), ent(2, 1), ent(3, 1)] }, true);
+    for (const i of [1, 2, 3]) await s.save({ entries: [ent(i, 1)] }, true);
     await s.close();
     let v: Buffer = Buffer.alloc(0);
     await withRaw(other, async (db) => {
@@ -187,6 +189,91 @@ describe('RocksRaftStore', () => {
     await withRaw(path, (db) => p((cb) => db.put(entryKey(3), v, { sync: true }, cb)));
     const err = await loadError();
     assert.match(err.message, /entry index 3: term 1 is below the previous term 3/);
+  });
+
+  /** The entries load() returns, as [index, term] pairs, after a reopen. */
+  async function reloaded(): Promise<[number, number][]> {
+    const s = new RocksRaftStore(path);
+    await s.open();
+    try {
+      return (await s.load()).entries.map((e) => [e.index, e.term]);
+    } finally {
+      await s.close();
+    }
+  }
+
+  it('writes each save as one run; an append that replaces a suffix supersedes the tail of the run it starts in', async () => {
+    const s = new RocksRaftStore(path);
+    await s.open();
+    await s.save({ entries: [1, 2, 3, 4, 5].map((i) => ent(i, 1)) }, true);
+    await s.save({ entries: [4, 5, 6].map((i) => ent(i, 2)) }, true);
+    await s.close();
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [1, 4]);
+    assert.deepEqual(await reloaded(), [[1, 1], [2, 1], [3, 1], [4, 2], [5, 2], [6, 2]]);
+
+    // Replacing from index 2 deletes the run at 4; the run at 1 stays, its tail superseded.
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    await s2.load();
+    await s2.save({ entries: [ent(2, 3), ent(3, 3)] }, true);
+    await s2.close();
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [1, 2]);
+    assert.deepEqual(await reloaded(), [[1, 1], [2, 3], [3, 3]]);
+  });
+
+  it('a compaction deletes the runs it covers whole and skips the covered part of a straddling run', async () => {
+    const s = new RocksRaftStore(path);
+    await s.open();
+    await s.save({ entries: [1, 2, 3].map((i) => ent(i, 1)) }, true);
+    await s.save({ entries: [4, 5, 6, 7, 8].map((i) => ent(i, 1)) }, true);
+    assert.equal(await s.saveSnapshot(snapshotAt(5, 10, 1)), true);
+    await s.close();
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [4]);
+    assert.deepEqual(await reloaded(), [[6, 1], [7, 1], [8, 1]]);
+
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    await s2.load();
+    await s2.save({ entries: [ent(9, 1)] }, true);
+    assert.equal(await s2.saveSnapshot(snapshotAt(8, 10, 2)), true);
+    await s2.close();
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [9]);
+    assert.deepEqual(await reloaded(), [[9, 1]]);
+  });
+
+  it('detects a run whose entries are not contiguous', async () => {
+    await seed([ent(1, 1), ent(2, 1)]);
+    const other = join(dir, 'other');
+    const s = new RocksRaftStore(other);
+    await s.open();
+    for (const i of [1, 2, 3]) await s.save({ entries: [ent(i, 1)] }, true);
+    await s.close();
+    const payloads: Buffer[] = [];
+    await withRaw(other, async (db) => {
+      for (const i of [1, 3]) payloads.push((await p<Buffer>((cb) => db.get(entryKey(i), {}, cb))).subarray(4));
+    });
+    await withRaw(path, (db) => p((cb) => db.put(entryKey(1), rawRecord(Buffer.concat(payloads)), { sync: true }, cb)));
+    const err = await loadError();
+    assert.equal(err.key, 'entry index 1');
+    assert.match(err.message, /run holds index 3 where 2 belongs/);
+  });
+
+  it('detects an entry that outlived its compaction', async () => {
+    await seed([1, 2, 3, 4].map((i) => ent(i, 1)), snapshotAt(2, 10, 1));
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [3, 4]);
+    const other = join(dir, 'other');
+    const s = new RocksRaftStore(other);
+    await s.open();
+    await s.save({ entries: [ent(1, 1)] }, true);
+    await s.close();
+    let v: Buffer = Buffer.alloc(0);
+    await withRaw(other, async (db) => {
+      v = await p<Buffer>((cb) => db.get(entryKey(1), {}, cb));
+    });
+    await withRaw(path, (db) => p((cb) => db.put(entryKey(1), v, { sync: true }, cb)));
+    const err = await loadError();
+    assert.equal(err.key, 'entry index 1');
+    assert.match(err.message, /survives at or below the snapshot index 2/);
   });
 
   it('stores a multi-MiB snapshot in chunks and drops leftover chunks when a smaller one replaces it', async () => {
@@ -338,7 +425,7 @@ describe('RocksRaftStore', () => {
     assert.deepEqual(keys.map((k) => [k.length, k.readUInt32BE(1)]), [[9, 1]], 'the v1 chunks are gone, the new one has generation 1');
     await withRaw(path, async (db) => {
       const v = await p<Buffer>((cb) => db.get(Buffer.from([0x00]), {}, cb));
-      assert.equal(v.subarray(4).toString(), 'raftlock-store-v2');
+      assert.equal(v.subarray(4).toString(), 'raftlock-store-v3');
     });
     const s2 = new RocksRaftStore(path);
     await s2.open();
