@@ -52,7 +52,19 @@ export async function readJson<T>(ctx: Koa.Context, limits: Readonly<ApiLimits>,
   return parseWith(schema, parseJsonBytes(raw));
 }
 
+/** The last Content-Type checked and its verdict: clients send the same one on every request. */
+let lastType: string | undefined;
+let lastTypeIsJson = false;
+
 function isJsonContentType(header: string): boolean {
+  if (header !== lastType) {
+    lastTypeIsJson = parseIsJson(header);
+    lastType = header;
+  }
+  return lastTypeIsJson;
+}
+
+function parseIsJson(header: string): boolean {
   const [mediaType, ...params] = header.split(';').map((s) => s.trim().toLowerCase());
   if (mediaType !== 'application/json') return false;
   for (const p of params) {

@@ -39,6 +39,30 @@ function hexValue(c: number): number {
  * must be valid UTF-8. `plusIsSpace` is for query strings (application/x-www-form-urlencoded).
  */
 export function percentDecode(raw: string, what: string, plusIsSpace = false): string {
+  // Fast path: ASCII that decodes to ASCII (valid UTF-8 by construction) needs no byte buffer and
+  // no decoder. Anything else — a non-ASCII char, an escape of a byte >= 0x80, a malformed
+  // escape — takes the byte-wise path below, which also reports the errors.
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 0x80) return percentDecodeBytes(raw, what, plusIsSpace);
+    if (c === 0x25 /* % */) {
+      const hi = i + 2 < raw.length ? hexValue(raw.charCodeAt(i + 1)) : -1;
+      const lo = i + 2 < raw.length ? hexValue(raw.charCodeAt(i + 2)) : -1;
+      if (hi < 0 || lo < 0 || hi >= 8) return percentDecodeBytes(raw, what, plusIsSpace);
+      out += raw.slice(from, i) + String.fromCharCode(hi * 16 + lo);
+      i += 2;
+      from = i + 1;
+    } else if (plusIsSpace && c === 0x2b /* + */) {
+      out += raw.slice(from, i) + ' ';
+      from = i + 1;
+    }
+  }
+  return from === 0 ? raw : out + raw.slice(from);
+}
+
+function percentDecodeBytes(raw: string, what: string, plusIsSpace: boolean): string {
   const bytes = new Uint8Array(raw.length);
   let n = 0;
   for (let i = 0; i < raw.length; i++) {

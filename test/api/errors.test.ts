@@ -27,6 +27,9 @@ describe('request validation and error shapes', () => {
     expectError(await h.request('PUT', '/v1/kv/k', '{"value":"x"}', { 'content-type': 'application/json; charset=latin1' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     const ok = await h.request('PUT', '/v1/kv/k', '{"value":"x"}', { 'content-type': 'application/json; charset=utf-8' });
     assert.equal(ok.status, 200);
+    // The verdict on the last type seen is remembered: switching back and forth stays right.
+    expectError(await h.request('PUT', '/v1/kv/k', '{"value":"x"}', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal((await h.request('PUT', '/v1/kv/k', '{"value":"x"}', { 'content-type': 'application/json' })).status, 200);
   });
 
   it('refuses unknown fields and wrong types, naming the field', async () => {
