@@ -61,13 +61,14 @@ export function createApi(opts: CreateApiOptions): Api {
     try {
       if (closing) throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
       await next();
-      if (answerOf(ctx) !== undefined) {
-        // answered by a route
-      } else if (ctx.status === 405 || ctx.status === 501) {
-        const allow = ctx.response.get('Allow');
-        setError(ctx, new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } }));
-      } else if (ctx.status === 404 && ctx.body == null) {
-        setError(ctx, new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`));
+      if (answerOf(ctx) === undefined) {
+        // No route answered: a path with other methods (405/501 from allowedMethods) or none.
+        if (ctx.status === 405 || ctx.status === 501) {
+          const allow = ctx.response.get('Allow');
+          setError(ctx, new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } }));
+        } else if (ctx.status === 404 && ctx.body == null) {
+          setError(ctx, new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`));
+        }
       }
     } catch (err) {
       const e = toCodedError(err);

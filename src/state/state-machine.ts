@@ -232,12 +232,7 @@ export class StateMachine {
       if (err instanceof StateError) return this.refused(new Refusal('INVALID_COMMAND', err.message));
       throw err;
     }
-    try {
-      return this.applyValid(cmd);
-    } catch (err) {
-      if (err instanceof Refusal) return this.refused(err);
-      throw err;
-    }
+    return this.applyChecked(cmd);
   }
 
   /** Apply one command in its log encoding (encodeCommand), decoded and checked once. Bytes that
@@ -250,15 +245,18 @@ export class StateMachine {
       if (err instanceof StateError) return this.refused(new Refusal('INVALID_COMMAND', err.message));
       throw err;
     }
-    let out: ApplyOutput & { cmd?: Command };
-    try {
-      out = this.applyValid(cmd);
-    } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
-      out = this.refused(err);
-    }
+    const out: ApplyOutput & { cmd?: Command } = this.applyChecked(cmd);
     out.cmd = cmd;
     return out;
+  }
+
+  private applyChecked(cmd: Command): ApplyOutput {
+    try {
+      return this.applyValid(cmd);
+    } catch (err) {
+      if (err instanceof Refusal) return this.refused(err);
+      throw err;
+    }
   }
 
   private refused(r: Refusal): ApplyOutput {
