@@ -131,6 +131,21 @@ describe('RocksRaftStore', () => {
     assert.fail('load() accepted a corrupt store');
   }
 
+  /** The stored records (runs of one) of entries 1..n of `term`, written by a scratch store
+   *  through the real codec, by index. */
+  async function recordsOf(n: number, term: number): Promise<Map<number, Buffer>> {
+    const other = join(dir, `other-${n}-${term}`);
+    const s = new RocksRaftStore(other);
+    await s.open();
+    for (let i = 1; i <= n; i++) await s.save({ entries: [ent(i, term)] }, true);
+    await s.close();
+    const out = new Map<number, Buffer>();
+    await withRaw(other, async (db) => {
+      for (let i = 1; i <= n; i++) out.set(i, await p<Buffer>((cb) => db.get(entryKey(i), {}, cb)));
+    });
+    return out;
+  }
+
   it('detects a flipped byte in an entry and names path, key and index', async () => {
     await seed([1, 2, 3, 4, 5].map((i) => ent(i, 2)));
     await withRaw(path, async (db) => {
@@ -176,16 +191,8 @@ describe('RocksRaftStore', () => {
 
   it('detects decreasing terms', async () => {
     await seed([ent(1, 3), ent(2, 3)]);
-    // write a valid record with a lower term at index 3 by saving through another store's codec
-    const other = join(dir, 'other');
-    const s = new RocksRaftStore(other);
-    await s.open();
-    for (const i of [1, 2, 3]) await s.save({ entries: [ent(i, 1)] }, true);
-    await s.close();
-    let v: Buffer = Buffer.alloc(0);
-    await withRaw(other, async (db) => {
-      v = await p<Buffer>((cb) => db.get(entryKey(3), {}, cb));
-    });
+    // a valid record with a lower term at index 3
+    const v = (await recordsOf(3, 1)).get(3)!;
     await withRaw(path, (db) => p((cb) => db.put(entryKey(3), v, { sync: true }, cb)));
     const err = await loadError();
     assert.match(err.message, /entry index 3: term 1 is below the previous term 3/);
@@ -243,15 +250,8 @@ describe('RocksRaftStore', () => {
 
   it('detects a run whose entries are not contiguous', async () => {
     await seed([ent(1, 1), ent(2, 1)]);
-    const other = join(dir, 'other');
-    const s = new RocksRaftStore(other);
-    await s.open();
-    for (const i of [1, 2, 3]) await s.save({ entries: [ent(i, 1)] }, true);
-    await s.close();
-    const payloads: Buffer[] = [];
-    await withRaw(other, async (db) => {
-      for (const i of [1, 3]) payloads.push((await p<Buffer>((cb) => db.get(entryKey(i), {}, cb))).subarray(4));
-    });
+    const records = await recordsOf(3, 1);
+    const payloads = [records.get(1)!.subarray(4), records.get(3)!.subarray(4)];
     await withRaw(path, (db) => p((cb) => db.put(entryKey(1), rawRecord(Buffer.concat(payloads)), { sync: true }, cb)));
     const err = await loadError();
     assert.equal(err.key, 'entry index 1');
@@ -261,15 +261,7 @@ describe('RocksRaftStore', () => {
   it('detects an entry that outlived its compaction', async () => {
     await seed([1, 2, 3, 4].map((i) => ent(i, 1)), snapshotAt(2, 10, 1));
     assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [3, 4]);
-    const other = join(dir, 'other');
-    const s = new RocksRaftStore(other);
-    await s.open();
-    await s.save({ entries: [ent(1, 1)] }, true);
-    await s.close();
-    let v: Buffer = Buffer.alloc(0);
-    await withRaw(other, async (db) => {
-      v = await p<Buffer>((cb) => db.get(entryKey(1), {}, cb));
-    });
+    const v = (await recordsOf(1, 1)).get(1)!;
     await withRaw(path, (db) => p((cb) => db.put(entryKey(1), v, { sync: true }, cb)));
     const err = await loadError();
     assert.equal(err.key, 'entry index 1');
