@@ -388,6 +388,32 @@ describe('RocksRaftStore', () => {
     await s2.close();
   });
 
+  it('reads a format v2 store (one entry per key) and upgrades it with its first write of a run', async () => {
+    await seed([1, 2, 3, 4].map((i) => ent(i, 1)));
+    await withRaw(path, (db) => p((cb) => db.put(Buffer.from([0x00]), rawRecord(Buffer.from('raftlock-store-v2')), { sync: true }, cb)));
+    const version = async (): Promise<string> => {
+      let v = '';
+      await withRaw(path, async (db) => {
+        v = (await p<Buffer>((cb) => db.get(Buffer.from([0x00]), {}, cb))).subarray(4).toString();
+      });
+      return v;
+    };
+    const s = new RocksRaftStore(path);
+    await s.open();
+    assert.deepEqual((await s.load()).entries.map((e) => e.index), [1, 2, 3, 4]);
+    await s.close();
+    assert.equal(await version(), 'raftlock-store-v2', 'reading alone changes nothing');
+
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    await s2.load();
+    await s2.save({ entries: [ent(3, 2), ent(4, 2), ent(5, 2)] }, true);
+    await s2.close();
+    assert.equal(await version(), 'raftlock-store-v3');
+    assert.deepEqual((await rawKeys(path, 0x02)).map((k) => k.readUInt32BE(5)), [1, 2, 3]);
+    assert.deepEqual(await reloaded(), [[1, 1], [2, 1], [3, 2], [4, 2], [5, 2]]);
+  });
+
   it('reads a format v1 store (chunks without generation) and upgrades it with the next snapshot', async () => {
     const old = snapshotAt(2, (1 << 20) + 3, 5);
     await seed([1, 2, 3].map((i) => ent(i, 1)), old);
