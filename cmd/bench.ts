@@ -3,7 +3,11 @@
 // v3 JSON gateway with `--target etcd`), reporting ops/s and latency percentiles per
 // concurrency level, as a table and as JSON.
 
-import { readFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
@@ -327,7 +331,7 @@ function parsePids(s: string | undefined): number[] {
 }
 
 interface Target {
-  name: 'raftlock' | 'etcd';
+  name: 'raftlock' | 'etcd' | 'floor';
   eps: Endpoint[];
   cpuPids: number[];
 }
@@ -347,6 +351,7 @@ async function main(): Promise<void> {
     .option('--warmup <seconds>', 'unmeasured load (16 clients) before each workload: JIT, connections, caches', '5')
     .option('--cpu-pids <pids>', 'comma-separated process ids of the target (Linux): report their CPU time per operation')
     .option('--etcd-cpu-pids <pids>', 'the same for the etcd members of --compare-etcd')
+    .option('--floor', 'also run puts against the floor (cmd/lib/floor.ts: three processes doing only the HTTP, network and synced RocksDB writes a replicated put needs), interleaved', false)
     .option('--json <file>', 'also write the results as JSON to this file')
     .parse(process.argv);
   const o = program.opts<{
@@ -362,6 +367,7 @@ async function main(): Promise<void> {
     warmup: string;
     cpuPids?: string;
     etcdCpuPids?: string;
+    floor: boolean;
     json?: string;
   }>();
   if (o.target !== 'raftlock' && o.target !== 'etcd') throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
@@ -375,6 +381,21 @@ async function main(): Promise<void> {
   };
   const targets: Target[] = [{ name: o.target, eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
   if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
+  const floor = o.floor ? await startFloor() : null;
+  try {
+    if (floor !== null) targets.push({ name: 'floor', eps: [floor.ep], cpuPids: floor.pids });
+    await runAll(o, targets);
+  } finally {
+    await floor?.stop();
+  }
+  await Promise.all([...dispatchers.values()].map((d) => d.close()));
+}
+
+async function runAll(
+  o: { clients: string; seconds: string; rounds: string; workloads: string; valueBytes: string; warmup: string; json?: string },
+  targets: Target[],
+): Promise<void> {
+  const rounds = Number(o.rounds);
   const levels = o.clients.split(',').map(Number);
   const seconds = Number(o.seconds);
   const value = 'v'.repeat(Number(o.valueBytes));
@@ -389,7 +410,8 @@ async function main(): Promise<void> {
     if (!['put', 'get', 'lease', 'lock', 'contended'].includes(wl)) throw new Error(`unknown workload ${wl}`);
     const opFor = (target: string): Op =>
       wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp() : lockCycleOp(wl === 'contended');
-    const these = targets.filter((t) => t.name === 'raftlock' || wl === 'put' || wl === 'get');
+    // etcd runs puts and gets; the floor serves puts only.
+    const these = targets.filter((t) => t.name === 'raftlock' || (t.name === 'etcd' && (wl === 'put' || wl === 'get')) || (t.name === 'floor' && wl === 'put'));
     const lv = wl === 'contended' ? [16] : levels;
     const warmup = Number(o.warmup);
     for (const t of these) if (warmup > 0) await runLevel(wl, t.name, t.eps, 16, warmup, opFor(t.name));
@@ -408,10 +430,11 @@ async function main(): Promise<void> {
         return rs.length === 1 ? rs[0] : medianOf(rs);
       });
       results.push(...med);
-      if (med.length === 2 && med[1].opsPerSec > 0) {
-        const [a, b] = med;
+      const a = med[0];
+      for (const b of med.slice(1)) {
+        if (b.opsPerSec === 0) continue;
         comparisons.push(
-          `${wl} x${n}: raftlock/etcd throughput ${(a.opsPerSec / b.opsPerSec).toFixed(2)}x, p50 ${a.p50Ms.toFixed(2)} vs ${b.p50Ms.toFixed(2)} ms, ` +
+          `${wl} x${n}: ${a.target}/${b.target} throughput ${(a.opsPerSec / b.opsPerSec).toFixed(2)}x, p50 ${a.p50Ms.toFixed(2)} vs ${b.p50Ms.toFixed(2)} ms, ` +
             `p99 ${a.p99Ms.toFixed(2)} vs ${b.p99Ms.toFixed(2)} ms` +
             (a.cpuUsPerOp !== undefined && b.cpuUsPerOp !== undefined ? `, CPU ${a.cpuUsPerOp} vs ${b.cpuUsPerOp} us/op` : ''),
         );
@@ -439,7 +462,45 @@ async function main(): Promise<void> {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(o.json, JSON.stringify(results, null, 2));
   }
-  await Promise.all([...dispatchers.values()].map((d) => d.close()));
+}
+
+/**
+ * Starts the floor (cmd/lib/floor.ts) on free loopback ports with its data in a fresh temporary
+ * directory: two followers, then the leader that connects to them. stop() kills all three and
+ * removes the directory; the children also exit by themselves if this process goes away.
+ */
+async function startFloor(): Promise<{ ep: Endpoint; pids: number[]; stop(): Promise<void> }> {
+  const script = fileURLToPath(new URL('./lib/floor.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'raftlock-floor-'));
+  const kids: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      kids.map((k) => {
+        if (k.exitCode !== null || k.signalCode !== null) return undefined;
+        const gone = new Promise((r) => k.once('exit', r));
+        k.kill('SIGKILL');
+        return gone;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const start = (args: string[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const k = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      kids.push(k);
+      k.once('message', (m) => resolve((m as { port: number }).port));
+      k.once('exit', (code) => reject(new Error(`floor ${args[0]} exited with code ${code} before it listened`)));
+    });
+  try {
+    const followers = [await start(['follower', join(dir, 'f1')]), await start(['follower', join(dir, 'f2')])];
+    const port = await start(['leader', join(dir, 'leader'), followers.join(',')]);
+    const pids = kids.map((k) => k.pid ?? 0);
+    process.stderr.write(`floor: leader http://127.0.0.1:${port} (pids ${pids.join(',')}, data ${dir})\n`);
+    return { ep: { host: '127.0.0.1', port }, pids, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 main().catch((err) => {

@@ -5,8 +5,8 @@
 // medians, ratios and CPU accounting it promises.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,39 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
     assert.equal(Buffer.from(e.body.kvs[0].value, 'base64').toString(), value);
   });
 
+  test('--floor runs puts against the floor in the same run, then stops its processes and removes its data', async () => {
+    const out = join(tmp, 'floor.json');
+    const r = await runBench([
+      '--endpoints', c.members.map((m) => m.url).join(','),
+      '--floor',
+      '--clients', '1,4',
+      '--seconds', '0.6',
+      '--warmup', '0.3',
+      '--workloads', 'put,get',
+      '--json', out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResult[];
+    // The floor serves puts only: no floor rows for gets.
+    assert.deepEqual(
+      results.map((x) => `${x.target} ${x.workload} ${x.clients}`),
+      ['raftlock put 1', 'floor put 1', 'raftlock put 4', 'floor put 4', 'raftlock get 1', 'raftlock get 4'],
+    );
+    for (const x of results) {
+      const what = `${x.target} ${x.workload} x${x.clients}`;
+      assert.equal(x.errors, 0, `${what}: no errors`);
+      assert.ok(x.ops > 0 && x.p50Ms > 0 && x.p99Ms >= x.p50Ms, `${what}: operations were measured`);
+    }
+    // The floor's own three processes are measured for CPU without --cpu-pids.
+    for (const x of results.filter((x) => x.target === 'floor')) assert.ok(x.cpuUsPerOp !== undefined && x.cpuUsPerOp > 0, 'floor CPU per op');
+    assert.equal((r.stdout.match(/put x[14]: raftlock\/floor throughput [0-9.]+x/g) ?? []).length, 2, r.stdout);
+
+    const m = /floor: leader http:\/\/127\.0\.0\.1:\d+ \(pids (\d+),(\d+),(\d+), data (\S+)\)/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    for (const pid of m.slice(1, 4).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `floor process ${pid} is gone`);
+    assert.equal(existsSync(m[4]), false, 'the floor data directory is removed');
+  });
+
   test('bad options are refused with a clear message, before any load is sent', async () => {
     const r1 = await runBench(['--endpoints', c.members[0].url, '--rounds', '0']);
     assert.notEqual(r1.code, 0);
@@ -140,5 +173,64 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
     const r3 = await runBench(['--target', 'etcd', '--endpoints', etcdUrl, '--compare-etcd', etcdUrl]);
     assert.notEqual(r3.code, 0);
     assert.match(r3.stderr, /--compare-etcd goes with --target raftlock/);
+  });
+});
+
+describe('the floor (cmd/lib/floor.ts)', { timeout: 60_000 }, () => {
+  const FLOOR = resolve(here, '../../cmd/lib/floor.js');
+  const tmp = mkdtempSync(join(tmpdir(), 'raftlock-floor-test-'));
+  const kids: ChildProcess[] = [];
+  let url = '';
+
+  const start = (args: string[]): Promise<number> =>
+    new Promise((res, rej) => {
+      const k = fork(FLOOR, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      kids.push(k);
+      k.once('message', (m) => res((m as { port: number }).port));
+      k.once('exit', (code) => rej(new Error(`floor ${args[0]} exited with ${code}`)));
+    });
+
+  before(async () => {
+    const f1 = await start(['follower', join(tmp, 'f1')]);
+    const f2 = await start(['follower', join(tmp, 'f2')]);
+    url = `http://127.0.0.1:${await start(['leader', join(tmp, 'l'), `${f1},${f2}`])}`;
+  });
+
+  after(async () => {
+    await Promise.all(
+      kids.map((k) => {
+        if (k.exitCode !== null || k.signalCode !== null) return undefined;
+        const gone = new Promise((r) => k.once('exit', r));
+        k.kill('SIGKILL');
+        return gone;
+      }),
+    );
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('answers each put with the next revision once it is durable, and bad requests with coded 4xx errors', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => http('PUT', `${url}/v1/kv/k${i}`, { value: 'v' })));
+    assert.deepEqual(answers.map((a) => a.status), Array(20).fill(200));
+    assert.deepEqual(answers.map((a) => a.body.revision).sort((a: number, b: number) => a - b), Array.from({ length: 20 }, (_, i) => i + 1));
+
+    const notJson = await fetch(`${url}/v1/kv/k`, { method: 'PUT', body: '{nope', headers: { 'content-type': 'application/json' } });
+    assert.equal(notJson.status, 400);
+    assert.equal(((await notJson.json()) as { error: { code: string } }).error.code, 'INVALID_JSON');
+    const other = await http('GET', `${url}/v1/kv/k0`);
+    assert.equal(other.status, 404);
+    assert.equal(other.body.error.code, 'NOT_FOUND');
+    const big = await fetch(`${url}/v1/kv/k`, { method: 'PUT', body: JSON.stringify({ value: 'x'.repeat(2 * 1024 * 1024) }) });
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'PAYLOAD_TOO_LARGE');
+    // Still serving after the bad requests.
+    assert.equal((await http('PUT', `${url}/v1/kv/k`, { value: 'v' })).status, 200);
+  });
+
+  test('a floor process exits when the process that started it goes away', async () => {
+    const k = kids[0];
+    const gone = new Promise((r) => k.once('exit', r));
+    k.disconnect();
+    await gone;
+    assert.equal(k.exitCode, 0);
   });
 });
