@@ -101,7 +101,7 @@ export class WatchSockets {
         ws.close(wsCloseCodeFor('SHUTTING_DOWN'), 'shutting down');
         return;
       }
-      const conn = new WatchConnection(ws, this.server, this.limits, this.metrics, this.logger, this.schema, () => {
+      const conn = new WatchConnection(ws, socket, this.server, this.limits, this.metrics, this.logger, this.schema, () => {
         this.sockets.delete(conn);
         this.metrics?.watchStreams?.(-1);
       });
@@ -137,9 +137,13 @@ class WatchConnection {
   private readonly progressTimer: NodeJS.Timeout;
   private closed = false;
   private readonly closedPromise: Promise<void>;
+  /** The socket is corked until the end of the current job (see deliver). */
+  private corked = false;
 
   constructor(
     private readonly ws: WebSocket,
+    /** The connection under `ws`, corked while one applied batch fans out (see deliver). */
+    private readonly socket: Pick<Duplex, 'cork' | 'uncork'>,
     private readonly server: ServerFacade,
     private readonly limits: Readonly<ApiLimits>,
     private readonly metrics: ApiMetrics | undefined,
@@ -295,6 +299,18 @@ class WatchConnection {
     }
     watch.lastRevision = revision;
     if (revision >= watch.createdRevision) watch.live = true;
+    // The hub delivers a whole applied batch synchronously, one message per watch and revision:
+    // the socket is corked for the rest of this job, so a socket with many watches (or a batch
+    // with many revisions) costs one write, not one per message. Corked bytes count in
+    // bufferedAmount, as they would once the kernel's socket buffer is full.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      queueMicrotask(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     // Same text as JSON.stringify({type, watchId, revision, events}), built from per-change
     // texts shared by every watcher of that change.
     this.sendText(`{"type":"events","watchId":${watch.id},"revision":${revision},"events":[${events.map((e) => eventJsonText(e, watch.prevKv)).join(',')}]}`);

@@ -113,6 +113,36 @@ describe('watch WebSocket', () => {
     assert.equal(h.fake.hub.size, 1);
   });
 
+  it('a batch applied in one go reaches every watch of a socket: each revision once, in order', async () => {
+    h = await startHarness();
+    const ws = await h.openWatch();
+    const watches = 40;
+    for (let id = 1; id <= watches; id++) {
+      ws.send(id % 2 === 0 ? { type: 'create', key: 'k', watchId: id } : { type: 'create', key: 'k', prefix: true, watchId: id });
+      await ws.next((m) => m.type === 'created' && m.watchId === id);
+    }
+    // Several revisions applied in one job, as the member applies a committed batch: the socket
+    // carries all their messages (corked for the job) and nothing is held back afterwards.
+    const revs = ['1', '2', '3', '4', '5'].map((v) => h!.fake.applyNow({ op: 'put', key: 'k', value: v }).revision);
+    const got = new Map<number, number[]>();
+    for (let i = 0; i < watches * revs.length; i++) {
+      const m = await ws.next();
+      assert.equal(m.type, 'events');
+      got.set(m.watchId, [...(got.get(m.watchId) ?? []), m.revision]);
+    }
+    for (let id = 1; id <= watches; id++) assert.deepEqual(got.get(id), revs, `watch ${id}`);
+    assert.deepEqual(ws.drain(), []);
+    // Later single writes still arrive (the socket is not left corked).
+    const r = await put('k', 'late');
+    const late = new Set<number>();
+    for (let i = 0; i < watches; i++) {
+      const m = await ws.next();
+      assert.equal(m.revision, r);
+      late.add(m.watchId);
+    }
+    assert.equal(late.size, watches);
+  });
+
   it('answers bad messages with an error and keeps the socket open', async () => {
     h = await startHarness({ limits: { maxWatchesPerSocket: 2 } });
     const ws = await h.openWatch();
