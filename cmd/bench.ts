@@ -474,8 +474,9 @@ async function startFloor(): Promise<{ ep: Endpoint; pids: number[]; stop(): Pro
   const dir = mkdtempSync(join(tmpdir(), 'raftlock-floor-'));
   const kids: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
+    // The leader (started last) goes first, so it never sees its followers go and complains.
     await Promise.all(
-      kids.map((k) => {
+      [...kids].reverse().map((k) => {
         if (k.exitCode !== null || k.signalCode !== null) return undefined;
         const gone = new Promise((r) => k.once('exit', r));
         k.kill('SIGKILL');
