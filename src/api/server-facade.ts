@@ -63,8 +63,9 @@ export interface WatchOptions {
   /** First revision to deliver (inclusive); 0 = from now on. */
   startRevision: number;
   prevKv: boolean;
-  /** Called with events in revision order, a batch per revision. */
-  onEvents(events: WatchEvent[], revision: number): void;
+  /** Called with events in revision order, a batch per revision. Read-only: the same array may
+   *  go to every watch of that revision. */
+  onEvents(events: readonly WatchEvent[], revision: number): void;
   /** Called once if the watch ends from the server side (compacted start, slow reader). */
   onCanceled(reason: string, compactRevision?: number): void;
 }

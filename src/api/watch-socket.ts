@@ -130,6 +130,20 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.destroy();
 }
 
+/** The events' JSON texts, comma-joined, remembered per array: the hub gives every watch of a
+ *  revision the same (read-only) array, so a fan-out to many watches builds the text once. */
+const eventsTextCache = [new WeakMap<readonly WatchEvent[], string>(), new WeakMap<readonly WatchEvent[], string>()];
+
+function eventsJsonText(events: readonly WatchEvent[], withPrevKv: boolean): string {
+  const cache = eventsTextCache[withPrevKv ? 1 : 0]!;
+  let text = cache.get(events);
+  if (text === undefined) {
+    text = events.map((e) => eventJsonText(e, withPrevKv)).join(',');
+    cache.set(events, text);
+  }
+  return text;
+}
+
 class WatchConnection {
   private readonly watches = new Map<number, Watch>();
   private nextWatchId = 1;
@@ -284,7 +298,7 @@ class WatchConnection {
     }
   }
 
-  private deliver(watch: Watch, events: WatchEvent[], revision: number): void {
+  private deliver(watch: Watch, events: readonly WatchEvent[], revision: number): void {
     if (watch.done || this.closed) return;
     if (revision <= watch.lastRevision) {
       // The hub promised revision order, each once. Fail loudly, but only this watch.
@@ -313,7 +327,7 @@ class WatchConnection {
     }
     // Same text as JSON.stringify({type, watchId, revision, events}), built from per-change
     // texts shared by every watcher of that change.
-    this.sendText(`{"type":"events","watchId":${watch.id},"revision":${revision},"events":[${events.map((e) => eventJsonText(e, watch.prevKv)).join(',')}]}`);
+    this.sendText(`{"type":"events","watchId":${watch.id},"revision":${revision},"events":[${eventsJsonText(events, watch.prevKv)}]}`);
     this.metrics?.eventsSent?.(events.length);
     if (this.ws.bufferedAmount > this.limits.maxWatchBufferedBytes) this.cancelSlowReader();
   }

@@ -17,7 +17,7 @@ function member(opts: { historyRevisions?: number; maxWatchers?: number; chunk?:
 
 interface Recorder {
   req: WatchRequest;
-  got: { revision: number; events: WatchEvent[] }[];
+  got: { revision: number; events: readonly WatchEvent[] }[];
   canceled: { reason: string; compactRevision?: number }[];
   /** Resolves once a batch at revision >= r has arrived. */
   reach(r: number): Promise<void>;

@@ -33,7 +33,8 @@ export interface WatchRequest {
   /** First revision to deliver (inclusive); 0 = from the next published revision on. */
   startRevision: number;
   prevKv: boolean;
-  onEvents(events: WatchEvent[], revision: number): void;
+  /** `events` is read-only: the same array may go to every watcher of a revision. */
+  onEvents(events: readonly WatchEvent[], revision: number): void;
   /** Called once when the hub ends the watch: 'compacted' (with the compaction point),
    *  'callback-error' (onEvents threw), or the reason given to close(). Not called on cancel(). */
   onCanceled(reason: string, compactRevision?: number): void;
@@ -69,7 +70,7 @@ interface Watcher {
 export const DEFAULT_MAX_WATCHERS = 10_000;
 export const DEFAULT_CATCH_UP_CHUNK_EVENTS = 1_000;
 
-function stripPrevKv(events: WatchEvent[]): WatchEvent[] {
+function stripPrevKv(events: readonly WatchEvent[]): readonly WatchEvent[] {
   return events.some((e) => e.prevKv) ? events.map((e) => (e.prevKv ? { type: e.type, kv: e.kv } : e)) : events;
 }
 
@@ -162,6 +163,10 @@ export class WatchHub {
       return;
     }
     this.published = revision;
+    if (events.length === 1) {
+      this.publishOne(revision, events);
+      return;
+    }
     const matched = new Map<Watcher, WatchEvent[]>();
     const add = (w: Watcher, ev: WatchEvent): void => {
       if (w.catchingUp || revision < w.startRevision) return;
@@ -206,6 +211,27 @@ export class WatchHub {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  /**
+   * publish() of a revision with one event (a put, a single-key delete): each watcher matches at
+   * most once (it has one key or one prefix), so every match gets the same array, and the one
+   * without prevKv, built once.
+   */
+  private publishOne(revision: number, events: readonly WatchEvent[]): void {
+    const key = events[0]!.kv.key;
+    // Matched first, delivered after, as publish() does: callbacks may cancel watches.
+    const matched: Watcher[] = [];
+    const exact = this.exact.get(key);
+    if (exact) for (const w of exact) if (!w.catchingUp && revision >= w.startRevision) matched.push(w);
+    for (const [p, set] of this.prefixes) {
+      if (key.startsWith(p)) for (const w of set) if (!w.catchingUp && revision >= w.startRevision) matched.push(w);
+    }
+    let stripped: readonly WatchEvent[] | undefined;
+    for (const w of matched) {
+      if (!w.prevKv && stripped === undefined) stripped = stripPrevKv(events);
+      this.deliver(w, revision, w.prevKv ? events : stripped!, true);
+    }
+  }
+
   private schedule(w: Watcher): void {
     if (w.timer === undefined && !w.ended) w.timer = setImmediate(() => this.catchUpStep(w));
   }
@@ -230,10 +256,10 @@ export class WatchHub {
   }
 
   /** Returns false when the watcher ended (its callback threw or it canceled itself). */
-  private deliver(w: Watcher, revision: number, events: WatchEvent[]): boolean {
+  private deliver(w: Watcher, revision: number, events: readonly WatchEvent[], stripped = false): boolean {
     if (w.ended) return false;
     try {
-      w.req.onEvents(w.prevKv ? events : stripPrevKv(events), revision);
+      w.req.onEvents(w.prevKv || stripped ? events : stripPrevKv(events), revision);
     } catch (err) {
       this.onCallbackError?.(err);
       this.end(w, 'callback-error');
