@@ -118,7 +118,9 @@ describe('watch WebSocket', () => {
     const ws = await h.openWatch();
     const watches = 40;
     for (let id = 1; id <= watches; id++) {
-      ws.send(id % 2 === 0 ? { type: 'create', key: 'k', watchId: id } : { type: 'create', key: 'k', prefix: true, watchId: id });
+      // Exact and prefix watches, a third of them with prevKv: all share the hub's per-revision
+      // arrays and the socket's per-array texts, which must still differ by prevKv.
+      ws.send({ type: 'create', key: 'k', watchId: id, ...(id % 2 === 0 ? {} : { prefix: true }), ...(id % 3 === 0 ? { prevKv: true } : {}) });
       await ws.next((m) => m.type === 'created' && m.watchId === id);
     }
     // Several revisions applied in one job, as the member applies a committed batch: the socket
@@ -129,6 +131,9 @@ describe('watch WebSocket', () => {
       const m = await ws.next();
       assert.equal(m.type, 'events');
       got.set(m.watchId, [...(got.get(m.watchId) ?? []), m.revision]);
+      const prev = m.events[0].prevKv;
+      if (m.watchId % 3 === 0 && m.revision > revs[0]!) assert.equal(prev?.value, String(m.revision - revs[0]!), `watch ${m.watchId} gets prevKv`);
+      else assert.equal(prev, undefined, `watch ${m.watchId} gets no prevKv`);
     }
     for (let id = 1; id <= watches; id++) assert.deepEqual(got.get(id), revs, `watch ${id}`);
     assert.deepEqual(ws.drain(), []);
