@@ -47,16 +47,34 @@ export function spawnDaemon(
   return proc;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+// Ports for test servers come from below Linux's default ephemeral range (32768-60999), so the
+// outgoing connections of the processes under test cannot take one between its pick and its
+// bind; and a port is never handed out twice by one test process. (Asking the kernel for port 0
+// gave the same port to two members of one cluster once: one of them could not listen.)
+const PORT_LOW = 20_000;
+const PORT_HIGH = 32_000;
+const handedOut = new Set<number>();
+let nextPort = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => res(port));
-    });
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
+}
+
+/** A loopback port that nothing listens on now and that this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_HIGH - PORT_LOW; tries++) {
+    const port = nextPort;
+    nextPort = nextPort + 1 >= PORT_HIGH ? PORT_LOW : nextPort + 1;
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free loopback port left in ${PORT_LOW}-${PORT_HIGH - 1}`);
 }
 
 export interface ProcMember {
