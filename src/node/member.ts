@@ -175,7 +175,9 @@ export class Member implements ServerFacade {
    * Each such message costs a socket write, a wake-up of the follower and an answer, which on a
    * virtual machine is most of the CPU of a lone put. A quiet leader sends it when the hold ends:
    * followers learn a commit (and apply, serve watchers) at most that much later; linearizable
-   * reads on followers are not delayed, as their ReadIndex heartbeat carries the commit.
+   * reads on followers are not delayed, as their ReadIndex heartbeat carries the commit, and a
+   * follower whose forwarded proposal was answered gets its held commit with the answer
+   * (releaseHeldApp), since it waits to apply that entry itself before it answers its client.
    */
   private heldEmptyApps = new Map<NodeId, Message>();
   private heldFlush: Cancelable | null = null;
@@ -289,7 +291,7 @@ export class Member implements ServerFacade {
   }
 
   /** A forwarded client request from a follower (we are, or were, the leader). */
-  async handlePeerRequest(_from: number, payload: Uint8Array): Promise<Uint8Array> {
+  async handlePeerRequest(from: number, payload: Uint8Array): Promise<Uint8Array> {
     let req: ForwardRequest;
     try {
       req = decodeForwardRequest(payload);
@@ -301,6 +303,7 @@ export class Member implements ServerFacade {
       if (req.kind === 'propose') {
         if (this.role !== StateRole.Leader) throw this.notLeaderError();
         const { result, index } = await this.proposeLocal(req.cmd, Math.min(req.timeoutMs, this.o.requestTimeoutMs));
+        this.releaseHeldApp(from);
         resp = { ok: true, kind: 'propose', result, index };
       } else if (req.kind === 'keepalive') {
         const ttlMs = await this.keepaliveLocal(req.lease);
@@ -457,6 +460,18 @@ export class Member implements ServerFacade {
       // postpone it: nothing waits longer than COMMIT_HOLD_MS.
       this.heldFlush = this.o.clock.after(COMMIT_HOLD_MS, () => this.flushHeldEmptyApps());
     }
+  }
+
+  /** Send `to` its held AppendEntries now, if one is held (see heldEmptyApps). */
+  private releaseHeldApp(to: NodeId): void {
+    const m = this.heldEmptyApps.get(to);
+    if (m === undefined || this.stopped || this.role !== StateRole.Leader) return;
+    this.heldEmptyApps.delete(to);
+    if (this.heldEmptyApps.size === 0) {
+      this.heldFlush?.cancel();
+      this.heldFlush = null;
+    }
+    this.o.peers.send([m]);
   }
 
   private flushHeldEmptyApps(): void {
