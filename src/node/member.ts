@@ -652,6 +652,29 @@ export class Member implements ServerFacade {
     return new Promise((resolve) => this.applyWaiters.push({ index, resolve }));
   }
 
+  /**
+   * Resolves once `index` is applied here or `ms` have passed, whichever is first. The loser is
+   * cleaned up: no timer outlives an applied entry (a forwarded write used to leave one running
+   * for the whole request timeout), and no waiter outlives its timeout.
+   */
+  private waitAppliedFor(index: number, ms: number): Promise<void> {
+    if (index <= this.applied) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = this.o.clock.after(ms, () => {
+        this.applyWaiters = this.applyWaiters.filter((x) => x !== waiter);
+        resolve();
+      });
+      const waiter: ApplyWaiter = {
+        index,
+        resolve: () => {
+          timer.cancel();
+          resolve();
+        },
+      };
+      this.applyWaiters.push(waiter);
+    });
+  }
+
   /** Called by the loop between Readies: finish an encoded snapshot, or start one. */
   private async maybeSnapshot(): Promise<void> {
     const job = this.snapshotJob;
@@ -824,7 +847,7 @@ export class Member implements ServerFacade {
       const resp = await this.forward({ kind: 'propose', cmd, timeoutMs: Math.max(1, deadline - this.o.clock.now()) }, deadline);
       if (resp.ok && resp.kind === 'propose') {
         // Read-your-writes on this member: wait (bounded) until it has applied the entry too.
-        await Promise.race([this.waitApplied(resp.index), this.sleep(Math.max(0, deadline - this.o.clock.now()))]);
+        await this.waitAppliedFor(resp.index, Math.max(0, deadline - this.o.clock.now()));
         return resp.result;
       }
       if (!resp.ok) {
@@ -1067,10 +1090,8 @@ export class Member implements ServerFacade {
       throw new CodedError(code, r.message);
     }
     this.kick();
-    const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
-    await Promise.race([this.waitApplied(r.index), this.sleep(this.o.requestTimeoutMs)]);
+    await this.waitAppliedFor(r.index, this.o.requestTimeoutMs);
     if (this.applied < r.index) throw new CodedError('TIMEOUT', `membership change not applied within ${this.o.requestTimeoutMs} ms; the outcome is unknown`);
-    void deadline;
     return r.index;
   }
 
@@ -1083,7 +1104,7 @@ export class Member implements ServerFacade {
     if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2))) throw new CodedError('NO_LEADER', 'no leader is known');
     const resp = await this.forward({ kind: 'confChange', change, member: rec }, this.o.clock.now() + this.o.requestTimeoutMs);
     if (resp.ok && resp.kind === 'confChange') {
-      await Promise.race([this.waitApplied(resp.index), this.sleep(this.o.requestTimeoutMs)]);
+      await this.waitAppliedFor(resp.index, this.o.requestTimeoutMs);
       return;
     }
     if (!resp.ok) throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);

@@ -53,6 +53,22 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
     assert.equal(list.body.more, true);
   });
 
+  test('writes through a follower leave no timers behind on it', async () => {
+    const leader = await waitForLeader(c);
+    const follower = c.members.find((m) => m !== leader)!;
+    const timers = async (): Promise<number> => {
+      const r = await fetch(`${follower.url}/metrics`);
+      const m = /^nodejs_active_resources\{type="Timeout"\} (\d+)$/m.exec(await r.text());
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await timers();
+    // Each forwarded write waits (bounded by the request timeout) to be applied on the follower;
+    // that bound must go away with the write, not run on for the whole timeout.
+    for (let i = 0; i < 150; i++) await put(follower, `fwd/${i}`, `f${i}`);
+    const afterPuts = await timers();
+    assert.ok(afterPuts < before + 30, `live timers on ${follower.name}: ${before} before 150 writes, ${afterPuts} after`);
+  });
+
   test('SIGKILL of the leader: a new leader, no acknowledged write lost', async () => {
     const old = await waitForLeader(c);
     const writer = c.members.find((m) => m !== old)!;
