@@ -3,14 +3,11 @@
 // v3 JSON gateway with `--target etcd`), reporting ops/s and latency percentiles per
 // concurrency level, as a table and as JSON.
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
+import { startFloor } from './lib/start-floor.js';
 
 interface Endpoint {
   host: string;
@@ -383,7 +380,11 @@ async function main(): Promise<void> {
   if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
   const floor = o.floor ? await startFloor() : null;
   try {
-    if (floor !== null) targets.push({ name: 'floor', eps: [floor.ep], cpuPids: floor.pids });
+    if (floor !== null) {
+      const pids = floor.children.map((k) => k.pid ?? 0);
+      process.stderr.write(`floor: leader http://${floor.host}:${floor.port} (pids ${pids.join(',')}, data ${floor.dir})\n`);
+      targets.push({ name: 'floor', eps: [{ host: floor.host, port: floor.port }], cpuPids: pids });
+    }
     await runAll(o, targets);
   } finally {
     await floor?.stop();
@@ -461,46 +462,6 @@ async function runAll(
   if (o.json) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(o.json, JSON.stringify(results, null, 2));
-  }
-}
-
-/**
- * Starts the floor (cmd/lib/floor.ts) on free loopback ports with its data in a fresh temporary
- * directory: two followers, then the leader that connects to them. stop() kills all three and
- * removes the directory; the children also exit by themselves if this process goes away.
- */
-async function startFloor(): Promise<{ ep: Endpoint; pids: number[]; stop(): Promise<void> }> {
-  const script = fileURLToPath(new URL('./lib/floor.js', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'raftlock-floor-'));
-  const kids: ChildProcess[] = [];
-  const stop = async (): Promise<void> => {
-    // The leader (started last) goes first, so it never sees its followers go and complains.
-    await Promise.all(
-      [...kids].reverse().map((k) => {
-        if (k.exitCode !== null || k.signalCode !== null) return undefined;
-        const gone = new Promise((r) => k.once('exit', r));
-        k.kill('SIGKILL');
-        return gone;
-      }),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const start = (args: string[]): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const k = fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      kids.push(k);
-      k.once('message', (m) => resolve((m as { port: number }).port));
-      k.once('exit', (code) => reject(new Error(`floor ${args[0]} exited with code ${code} before it listened`)));
-    });
-  try {
-    const followers = [await start(['follower', join(dir, 'f1')]), await start(['follower', join(dir, 'f2')])];
-    const port = await start(['leader', join(dir, 'leader'), followers.join(',')]);
-    const pids = kids.map((k) => k.pid ?? 0);
-    process.stderr.write(`floor: leader http://127.0.0.1:${port} (pids ${pids.join(',')}, data ${dir})\n`);
-    return { ep: { host: '127.0.0.1', port }, pids, stop };
-  } catch (err) {
-    await stop();
-    throw err;
   }
 }
 

@@ -4,7 +4,8 @@
 // - the leader: node:http, a JSON parse of the body, one synced RocksDB batch per group of
 //   requests, one binary frame per group to each of two followers over TCP, and the answer
 //   `{"revision": n}` once two of the three processes have the group on disk;
-// - each follower: one synced RocksDB batch per group of frames it received, one ack frame back.
+// - each follower: one synced RocksDB batch per group of frames it received, one ack frame back
+//   (the last group number it holds).
 //
 // No Raft state, no koa, no state machine, no checksums, no metrics. Groups form as in
 // raftlock's loop: whatever arrived while the previous synced write was in flight. What raftlock
@@ -83,7 +84,7 @@ async function follower(dir: string): Promise<void> {
       const group = lastGroup;
       syncedWrite(db, u32(group), value).then(() => {
         writing = false;
-        if (!sock.destroyed) sock.write(u32(group));
+        if (!sock.destroyed) sock.write(Buffer.concat([u32(4), u32(group)]));
         writeQueued();
       }, fail);
     };
@@ -170,8 +171,8 @@ async function leader(dir: string, followerPorts: number[]): Promise<void> {
   peers.forEach((p, i) => {
     p.on(
       'data',
-      frameAcks((g) => {
-        durable[i + 1] = Math.max(durable[i + 1], g);
+      frameReader((ack) => {
+        durable[i + 1] = Math.max(durable[i + 1]!, ack.readUInt32BE(0));
         answerCommitted();
       }),
     );
@@ -211,17 +212,6 @@ async function leader(dir: string, followerPorts: number[]): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as net.AddressInfo).port }));
-}
-
-/** Acks on the wire: u32 group numbers, back to back. */
-function frameAcks(onAck: (group: number) => void): (chunk: Buffer) => void {
-  let rest: Buffer = Buffer.alloc(0);
-  return (chunk) => {
-    const buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
-    let o = 0;
-    for (; o + 4 <= buf.length; o += 4) onAck(buf.readUInt32BE(o));
-    rest = buf.subarray(o);
-  };
 }
 
 process.on('disconnect', () => process.exit(0));

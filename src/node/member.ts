@@ -462,15 +462,12 @@ export class Member implements ServerFacade {
     }
   }
 
-  /** Send `to` its held AppendEntries now, if one is held (see heldEmptyApps). */
+  /** Send `to` its held AppendEntries now, if one is held (see heldEmptyApps). The hold's timer
+   *  runs on; flushHeldEmptyApps finds nothing (or only the others) when it fires. */
   private releaseHeldApp(to: NodeId): void {
     const m = this.heldEmptyApps.get(to);
     if (m === undefined || this.stopped || this.role !== StateRole.Leader) return;
     this.heldEmptyApps.delete(to);
-    if (this.heldEmptyApps.size === 0) {
-      this.heldFlush?.cancel();
-      this.heldFlush = null;
-    }
     this.o.peers.send([m]);
   }
 

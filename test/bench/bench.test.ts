@@ -5,12 +5,13 @@
 // medians, ratios and CPU accounting it promises.
 
 import assert from 'node:assert/strict';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { startFloor, type Floor } from '../../cmd/lib/start-floor.js';
 import { findTool } from '../helpers/find-tool.js';
 import { ProcessCluster, eventually, freePort, http, waitForLeader } from '../helpers/process-cluster.js';
 
@@ -177,35 +178,16 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
 });
 
 describe('the floor (cmd/lib/floor.ts)', { timeout: 60_000 }, () => {
-  const FLOOR = resolve(here, '../../cmd/lib/floor.js');
-  const tmp = mkdtempSync(join(tmpdir(), 'raftlock-floor-test-'));
-  const kids: ChildProcess[] = [];
+  let floor: Floor;
   let url = '';
 
-  const start = (args: string[]): Promise<number> =>
-    new Promise((res, rej) => {
-      const k = fork(FLOOR, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-      kids.push(k);
-      k.once('message', (m) => res((m as { port: number }).port));
-      k.once('exit', (code) => rej(new Error(`floor ${args[0]} exited with ${code}`)));
-    });
-
   before(async () => {
-    const f1 = await start(['follower', join(tmp, 'f1')]);
-    const f2 = await start(['follower', join(tmp, 'f2')]);
-    url = `http://127.0.0.1:${await start(['leader', join(tmp, 'l'), `${f1},${f2}`])}`;
+    floor = await startFloor({ quiet: true });
+    url = `http://${floor.host}:${floor.port}`;
   });
 
   after(async () => {
-    await Promise.all(
-      kids.map((k) => {
-        if (k.exitCode !== null || k.signalCode !== null) return undefined;
-        const gone = new Promise((r) => k.once('exit', r));
-        k.kill('SIGKILL');
-        return gone;
-      }),
-    );
-    rmSync(tmp, { recursive: true, force: true });
+    await floor?.stop();
   });
 
   test('answers each put with the next revision once it is durable, and bad requests with coded 4xx errors', async () => {
@@ -227,7 +209,7 @@ describe('the floor (cmd/lib/floor.ts)', { timeout: 60_000 }, () => {
   });
 
   test('a floor process exits when the process that started it goes away', async () => {
-    const k = kids[0];
+    const k = floor.children[0]!;
     const gone = new Promise((r) => k.once('exit', r));
     k.disconnect();
     await gone;

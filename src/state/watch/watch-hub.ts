@@ -168,19 +168,12 @@ export class WatchHub {
       return;
     }
     const matched = new Map<Watcher, WatchEvent[]>();
-    const add = (w: Watcher, ev: WatchEvent): void => {
-      if (w.catchingUp || revision < w.startRevision) return;
-      const list = matched.get(w);
-      if (list) list.push(ev);
-      else matched.set(w, [ev]);
-    };
     for (const ev of events) {
-      const key = ev.kv.key;
-      const exact = this.exact.get(key);
-      if (exact) for (const w of exact) add(w, ev);
-      for (const [p, set] of this.prefixes) {
-        if (key.startsWith(p)) for (const w of set) add(w, ev);
-      }
+      this.forEachLive(ev.kv.key, revision, (w) => {
+        const list = matched.get(w);
+        if (list) list.push(ev);
+        else matched.set(w, [ev]);
+      });
     }
     for (const [w, evs] of matched) this.deliver(w, revision, evs);
   }
@@ -217,18 +210,23 @@ export class WatchHub {
    * without prevKv, built once.
    */
   private publishOne(revision: number, events: readonly WatchEvent[]): void {
-    const key = events[0]!.kv.key;
     // Matched first, delivered after, as publish() does: callbacks may cancel watches.
     const matched: Watcher[] = [];
-    const exact = this.exact.get(key);
-    if (exact) for (const w of exact) if (!w.catchingUp && revision >= w.startRevision) matched.push(w);
-    for (const [p, set] of this.prefixes) {
-      if (key.startsWith(p)) for (const w of set) if (!w.catchingUp && revision >= w.startRevision) matched.push(w);
-    }
+    this.forEachLive(events[0]!.kv.key, revision, (w) => matched.push(w));
     let stripped: readonly WatchEvent[] | undefined;
     for (const w of matched) {
       if (!w.prevKv && stripped === undefined) stripped = stripPrevKv(events);
       this.deliver(w, revision, w.prevKv ? events : stripped!, true);
+    }
+  }
+
+  /** Every live watcher (not catching up, started at or before `revision`) whose key or prefix
+   *  matches `key`. */
+  private forEachLive(key: string, revision: number, visit: (w: Watcher) => void): void {
+    const exact = this.exact.get(key);
+    if (exact) for (const w of exact) if (!w.catchingUp && revision >= w.startRevision) visit(w);
+    for (const [p, set] of this.prefixes) {
+      if (key.startsWith(p)) for (const w of set) if (!w.catchingUp && revision >= w.startRevision) visit(w);
     }
   }
 
