@@ -5,21 +5,23 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi } from '../src/api/index.js';
+import { createApi, operatorOnly } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
 import { RocksRaftStore } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
+import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
 import { systemClock } from './lib/system-clock.js';
 import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
 
 const VERSION = '0.1.0';
 
-export async function runDaemon(config: Config): Promise<{ stop(): Promise<void> }> {
+export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
   const metrics = createMetrics({ defaultMetrics: true });
   metrics.setMemberInfo({ name: config.name, memberId: config.memberId, version: VERSION });
@@ -27,6 +29,13 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   if (config.testing.unsafeLocalReads || config.testing.unsafeAckBeforeCommit) {
     logger.warn({ testing: config.testing }, 'UNSAFE TEST HOOKS ENABLED: this member breaks raftlock\'s guarantees on purpose');
   }
+  // Certificates are read and checked before anything listens: a bad file stops the start.
+  const tlsLogger = logger.child({ component: 'tls' });
+  const peerTls = config.tls.peer === null ? null : new TlsReloader({ label: 'peer TLS', paths: config.tls.peer, logger: tlsLogger });
+  const clientTls = config.tls.client === null
+    ? null
+    : new TlsReloader({ label: 'client TLS', paths: { cert: config.tls.client.cert, key: config.tls.client.key, ...(config.tls.client.ca !== null ? { ca: config.tls.client.ca } : {}) }, logger: tlsLogger });
+  const reloaders = [peerTls, clientTls].filter((r): r is TlsReloader => r !== null);
   mkdirSync(config.dataDir, { recursive: true });
   const store = new RocksRaftStore(config.dataDir, { syncDelayMs: config.testing.syncDelayMs });
   await store.open();
@@ -45,7 +54,11 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     onSnapshotStatus: (to, ok) => member?.reportSnapshot(to, ok),
     onUnreachable: (to) => member?.reportUnreachable(to),
     logger: logger.child({ component: 'transport' }),
+    ...(peerTls !== null && config.tls.peer !== null
+      ? { tls: { ...peerMaterial(peerTls.current()), allowedNames: config.tls.peer.allowedNames } }
+      : {}),
   });
+  peerTls?.onChange((m) => transport.setTls(peerMaterial(m)));
   await transport.start();
 
   const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
@@ -117,16 +130,16 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
   });
 
-  const server = http.createServer(api.app.callback());
+  const server = clientTls === null ? http.createServer(api.app.callback()) : https.createServer(clientTlsOptions(clientTls.current()), api.app.callback());
+  clientTls?.onChange((m) => (server as https.Server).setSecureContext(clientTlsOptions(m)));
   server.keepAliveTimeout = 65_000;
   api.attachWebSockets(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, config.listenClientAddress);
+  const operatorServer = config.listenMetricsAddress === null ? null : http.createServer(operatorOnly(api.app.callback()));
+  if (operatorServer !== null && config.listenMetricsAddress !== null) await listen(operatorServer, config.listenMetricsAddress);
+  const reloadTls = (): void => {
+    for (const r of reloaders) r.reload();
+  };
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
     'raftlock member started',
@@ -143,13 +156,40 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      if (operatorServer !== null) await new Promise<void>((resolve) => operatorServer.close(() => resolve()));
+      for (const r of reloaders) r.stop();
       await transport.stop();
       await store.close();
       logger.info('stopped cleanly');
     })();
     return stopping;
   };
-  return { stop };
+  return { stop, reloadTls };
+}
+
+/** Client TLS: TLS 1.2 at least; with a CA, a client certificate it signed is required. */
+function clientTlsOptions(m: TlsMaterial): https.ServerOptions {
+  return {
+    cert: m.cert,
+    key: m.key,
+    minVersion: 'TLSv1.2',
+    ...(m.ca !== undefined ? { ca: m.ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+function peerMaterial(m: TlsMaterial): { cert: Buffer; key: Buffer; ca: Buffer } {
+  if (m.ca === undefined) throw new Error('peer TLS material without a CA');
+  return { cert: m.cert, key: m.key, ca: m.ca };
+}
+
+function listen(server: http.Server, addr: { host: string; port: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -170,7 +210,16 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const d = await runDaemon(config);
+  let d: Awaited<ReturnType<typeof runDaemon>>;
+  try {
+    d = await runDaemon(config);
+  } catch (e) {
+    if (e instanceof TlsFileError) {
+      process.stderr.write(`raftlockd: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;
@@ -188,6 +237,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // SIGHUP re-reads the certificate files at once (they are also polled for changes).
+  process.on('SIGHUP', () => d.reloadTls());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

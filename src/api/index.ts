@@ -8,3 +8,4 @@ export { WATCH_PATH } from './watch-socket.js';
 export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './schemas.js';
 export * from './errors.js';
 export type * from './server-facade.js';
+export { OPERATOR_PATHS, operatorOnly } from './operator-listener.js';
