@@ -118,6 +118,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
+    authTokenTtlSeconds: config.authTokenTtlSeconds,
     metricsHandler: async (ctx) => {
       const st = theMember.status();
       metrics.raft.commitIndex.set(st.commit);

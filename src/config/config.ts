@@ -70,6 +70,8 @@ export interface Config {
   readonly testing: { readonly syncDelayMs: number; readonly unsafeLocalReads: boolean; readonly unsafeAckBeforeCommit: boolean };
   /** Transport security; null where a listener speaks plain TCP/HTTP. Paths are absolute. */
   readonly tls: TlsConfig;
+  /** Lifetime of auth tokens, seconds. */
+  readonly authTokenTtlSeconds: number;
   /** A plain-HTTP listener for /metrics, /livez and /readyz only, or null. */
   readonly listenMetrics: string | null;
   readonly listenMetricsAddress: HostPort | null;
@@ -272,6 +274,7 @@ const RawSchema = z.strictObject({
   peerCa: z.string('must be a string path').min(1, 'must not be empty').optional(),
   peerAllowedNames: z.string('must be a comma list of names').optional(),
   listenMetrics: hostPortStr.optional(),
+  authTokenTtlSeconds: posInt(7 * 24 * 3600).optional(),
   testing: z
     .strictObject(
       {
@@ -521,6 +524,7 @@ function finishConfig(
       unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
     },
     tls,
+    authTokenTtlSeconds: r.authTokenTtlSeconds ?? 300,
     listenMetrics: r.listenMetrics ?? null,
     listenMetricsAddress: r.listenMetrics === undefined ? null : parseHostPort(r.listenMetrics),
     configFile: ctx.configFile,

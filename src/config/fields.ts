@@ -47,6 +47,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['peerKey'], kind: 'string', description: 'PEM private key of peerCert' },
   { path: ['peerCa'], kind: 'string', description: 'PEM CA bundle that signs every member\'s peer certificate' },
   { path: ['peerAllowedNames'], kind: 'string', description: 'comma list of certificate names (DNS/IP SAN or CN; "*.suffix" wildcards) allowed to connect as peers (default: any the peer CA signed)' },
+  { path: ['authTokenTtlSeconds'], kind: 'int', description: 'lifetime of the tokens POST /v1/auth/authenticate issues, in seconds (default 300)' },
   { path: ['listenMetrics'], kind: 'string', description: 'host:port for a plain-HTTP listener serving only /metrics, /livez and /readyz (default: none)' },
   { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
   { path: ['testing', 'unsafeLocalReads'], kind: 'bool', description: 'TEST HOOK, UNSAFE: serve linearizable reads from local state without ReadIndex (for the fault-injection suite)' },
