@@ -214,7 +214,13 @@ export function guardFacade(server: ServerFacade, auth: () => AuthView): ServerF
     readBarrier: (opts) => server.readBarrier(opts),
     state: () => {
       const p = principal();
-      return p === undefined ? server.state() : checkedView(server.state(), p);
+      if (p === undefined) return server.state();
+      // Routes take the view after their read barrier, so this sees every auth change
+      // acknowledged before the request: a token ended anywhere is ended here too.
+      if (auth().user(p.user)?.generation !== p.generation) {
+        throw new CodedError('UNAUTHENTICATED', 'the token is no longer valid (its user was deleted or changed); authenticate again');
+      }
+      return checkedView(server.state(), p);
     },
     cluster: () => server.cluster(),
     leaseKeepalive: (id) => server.leaseKeepalive(id),
