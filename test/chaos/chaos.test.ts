@@ -84,6 +84,4 @@ test('chaos: TLS on both ports and auth on, the workload limited to its prefixes
   assert.ok(okOps >= 20, `only ${okOps} register operations succeeded`);
   assert.ok(r.stats.operations.lockGrants > 0, 'no lock was granted');
   assert.ok(r.stats.operations.watchEvents > 0, 'no watch event arrived');
-  // Every request carried a token the members accepted: nothing was refused for want of auth.
-  assert.equal(r.stats.proxy.connections > 0, true);
 });
