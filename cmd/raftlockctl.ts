@@ -7,10 +7,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/client/index.js';
+import { DEFAULT_MEMBERS, clientUrls } from './local-cluster.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
 
 const VERSION = '0.1.0';
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
+/** The quick start's members (`npm start`). */
+const DEFAULT_ENDPOINTS = clientUrls(DEFAULT_MEMBERS);
 /** Largest txn document read from a file or stdin. */
 const MAX_TXN_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -64,7 +66,7 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
     .addOption(
       new Option('--endpoints <urls>', 'comma-separated client URLs of the members')
         .env('RAFTLOCK_ENDPOINTS')
-        .default(DEFAULT_ENDPOINT),
+        .default(DEFAULT_ENDPOINTS),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(new Option('--timeout <ms>', 'per-request timeout in ms').argParser(intArg('--timeout', 1)).default(10_000))

@@ -62,6 +62,14 @@ describe('raftlockctl', () => {
   });
 });
 
+describe('raftlockctl defaults', () => {
+  test('without --endpoints it talks to the quick start\'s three members', async () => {
+    const r = await ctl(['-o', 'json', 'endpoint', 'health', '--timeout', '300']);
+    const rows = JSON.parse(r.stdout) as { endpoint: string }[];
+    assert.deepEqual(rows.map((x) => x.endpoint), ['http://127.0.0.1:7379', 'http://127.0.0.1:7479', 'http://127.0.0.1:7579']);
+  });
+});
+
 describe('raftlockctl against a three-member cluster (real processes)', { timeout: 180_000 }, () => {
   let c: ProcessCluster;
   let endpoints: string;
