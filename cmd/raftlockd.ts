@@ -8,7 +8,7 @@ import http from 'node:http';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi } from '../src/api/index.js';
-import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
+import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
@@ -96,13 +96,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   };
   const api = createApi({
     server: theMember,
-    limits: {
-      maxBodyBytes: config.limits.maxBodyBytes,
-      maxKeyBytes: config.limits.maxKeyBytes,
-      maxValueBytes: config.limits.maxValueBytes,
-      maxTxnOps: config.limits.maxTxnOps,
-      maxLockWaitMs: config.limits.maxLockWaitMs,
-    },
+    limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
     metricsHandler: async (ctx) => {
