@@ -9,7 +9,7 @@ import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi, operatorOnly } from '../src/api/index.js';
-import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
+import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
@@ -59,7 +59,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       : {}),
   });
   peerTls?.onChange((m) => transport.setTls(peerMaterial(m)));
-  await transport.start();
+  await listening('listenPeer', config.listenPeer, () => transport.start());
 
   const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
   member = await Member.start({
@@ -109,13 +109,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   };
   const api = createApi({
     server: theMember,
-    limits: {
-      maxBodyBytes: config.limits.maxBodyBytes,
-      maxKeyBytes: config.limits.maxKeyBytes,
-      maxValueBytes: config.limits.maxValueBytes,
-      maxTxnOps: config.limits.maxTxnOps,
-      maxLockWaitMs: config.limits.maxLockWaitMs,
-    },
+    limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
     authTokenTtlSeconds: config.authTokenTtlSeconds,
@@ -135,9 +129,12 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   clientTls?.onChange((m) => (server as https.Server).setSecureContext(clientTlsOptions(m)));
   server.keepAliveTimeout = 65_000;
   api.attachWebSockets(server);
-  await listen(server, config.listenClientAddress);
+  await listening('listenClient', config.listenClient, () => listen(server, config.listenClientAddress));
   const operatorServer = config.listenMetricsAddress === null ? null : http.createServer(operatorOnly(api.app.callback()));
-  if (operatorServer !== null && config.listenMetricsAddress !== null) await listen(operatorServer, config.listenMetricsAddress);
+  if (operatorServer !== null && config.listenMetrics !== null && config.listenMetricsAddress !== null) {
+    const addr = config.listenMetricsAddress;
+    await listening('listenMetrics', config.listenMetrics, () => listen(operatorServer, addr));
+  }
   const reloadTls = (): void => {
     for (const r of reloaders) r.reload();
   };
@@ -193,6 +190,22 @@ function listen(server: http.Server, addr: { host: string; port: number }): Prom
   });
 }
 
+/** A listen that failed (port taken, no such local address, no permission), in one line. */
+export class ListenError extends Error {}
+
+const LISTEN_REASONS: Record<string, string> = { EADDRINUSE: 'the address is already in use', EADDRNOTAVAIL: 'no such local address', EACCES: 'permission denied' };
+
+/** Runs `listen`; a failure becomes a ListenError naming the address and the setting. */
+async function listening<T>(what: string, address: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.syscall !== 'listen') throw e;
+    throw new ListenError(`cannot listen on ${address} (${what}): ${LISTEN_REASONS[err.code ?? ''] ?? err.code ?? err.message}`, { cause: e });
+  }
+}
+
 async function main(): Promise<void> {
   const program = new Command('raftlockd')
     .description('raftlock member daemon: Raft-replicated keys, leases, locks and watches')
@@ -219,7 +232,9 @@ async function main(): Promise<void> {
       process.stderr.write(`raftlockd: ${e.message}\n`);
       process.exit(2);
     }
-    throw e;
+    if (!(e instanceof ListenError)) throw e;
+    process.stderr.write(`raftlockd: ${e.message}\n`);
+    process.exit(1);
   }
   let signals = 0;
   const onSignal = (sig: string) => {

@@ -196,8 +196,9 @@ export function guardFacade(server: ServerFacade, auth: () => AuthView): ServerF
     return {
       revision: () => view.revision(),
       compactRevision: () => view.compactRevision(),
-      get: (key) => (read(key), view.get(key)),
-      range: (prefix, limit) => (read(prefix, true), view.range(prefix, limit)),
+      get: (key, revision) => (read(key), view.get(key, revision)),
+      range: (prefix, limit, opts) => (read(prefix, true), view.range(prefix, limit, opts)),
+      readableRevision: (revision) => view.readableRevision(revision),
       lease: (id) => view.lease(id),
       leases: () => view.leases(),
       lock: (name) => (read(LOCK_KEY_PREFIX + name), view.lock(name)),
