@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
-import { makeCa, makeLeaf, type TestCa, type TestLeaf } from '../helpers/certs.js';
+import { makeCa, makeExpiredLeaf, makeLeaf, type TestCa, type TestLeaf } from '../helpers/certs.js';
 import { DAEMON, ProcessCluster, eventually, freePort, http, spawnDaemon, type ProcMember } from '../helpers/process-cluster.js';
 
 let dir: string;
@@ -218,8 +218,42 @@ describe('a TLS cluster', { timeout: 120_000 }, () => {
     assert.equal((await call('GET', `${m.url}/livez`)).status, 200);
   });
 
-  it('a certificate that does not match its key, or an unreadable file, stops the start with one line naming the file', async () => {
+  it('with auth on, a client certificate whose CN names a user acts as that user (no token, no password)', async () => {
+    // The agent's certificate says CN=app-user; make that a user limited to tls/ and turn auth on.
+    for (const [m, p, b] of [
+      ['POST', '/v1/auth/users', { name: 'root', password: 'root-pw' }],
+      ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
+      ['POST', '/v1/auth/users', { name: 'app-user', password: 'unused-long-random' }],
+      ['POST', '/v1/auth/roles', { name: 'tls-rw' }],
+      ['POST', '/v1/auth/roles/tls-rw/permissions', { prefix: 'tls/', access: 'readwrite' }],
+      ['POST', '/v1/auth/users/app-user/roles', { role: 'tls-rw' }],
+      ['POST', '/v1/auth/enable', undefined],
+    ] as const) {
+      const r = await call(m, `${cluster.members[0]!.url}${p}`, b);
+      assert.equal(r.status, 200, `${p}: ${JSON.stringify(r.body)}`);
+    }
+    for (const m of cluster.members.slice(0, 3)) {
+      assert.equal((await call('PUT', `${m.url}/v1/kv/tls/by-cert`, { value: m.name })).status, 200, m.name);
+      const outside = await call('GET', `${m.url}/v1/kv/other`);
+      assert.equal(outside.status, 403, m.name);
+      assert.equal(outside.body.error.code, 'PERMISSION_DENIED');
+    }
+    // A certificate whose CN is no user gets nothing once auth is on.
+    const nobody = makeLeaf(clientCa, 'nobody');
+    const a = new Agent({ connect: { ca: readFileSync(clientCa.cert), cert: readFileSync(nobody.cert), key: readFileSync(nobody.key) } });
+    try {
+      const r = await call('GET', `${cluster.members[0]!.url}/v1/kv/tls/by-cert`, undefined, a);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.code, 'UNAUTHENTICATED');
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('a certificate that does not match its key, an expired one, or an unreadable file stops the start with one line naming the file', async () => {
+    const expired = makeExpiredLeaf(clientCa, 'old');
     for (const [args, file] of [
+      [['--client-cert', expired.cert, '--client-key', expired.key], expired.cert],
       [['--client-cert', serverLeaf.m1!.cert, '--client-key', serverLeaf.m3!.key], serverLeaf.m1!.cert],
       [['--peer-cert', join(dir, 'missing.crt'), '--peer-key', peerLeaf.m1!.key, '--peer-ca', peerCa.cert], join(dir, 'missing.crt')],
     ] as const) {
@@ -232,6 +266,7 @@ describe('a TLS cluster', { timeout: 120_000 }, () => {
       const lines = err.trim().split('\n');
       assert.equal(lines.length, 1, err);
       assert.ok(lines[0]!.includes(file), `names ${file}: ${err}`);
+      if (file === expired.cert) assert.match(lines[0]!, /expired on 2020-02-01/);
     }
   });
 });
