@@ -11,8 +11,9 @@ import { createApi } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
+import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
-import { RocksRaftStore } from '../src/storage/index.js';
+import { RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { systemClock } from './lib/system-clock.js';
 import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
@@ -105,6 +106,14 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
+    maintenance: {
+      snapshot: (signal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal),
+      defragment: async () => {
+        const beforeBytes = await directoryBytes(config.dataDir);
+        await store.compactStorage();
+        return { beforeBytes, afterBytes: await directoryBytes(config.dataDir) };
+      },
+    },
     metricsHandler: async (ctx) => {
       const st = theMember.status();
       metrics.raft.commitIndex.set(st.commit);
