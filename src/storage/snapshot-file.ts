@@ -39,6 +39,7 @@ export interface SnapshotFileHeader {
   raftIndex: number;
   /** Size of the state bytes (sum of the data chunks). */
   dataBytes: number;
+  /** Keys in the state, the reserved key of each held lock included. */
   keys: number;
   leases: number;
   locks: number;
