@@ -42,9 +42,10 @@ export function registerMaintenanceRoutes(router: Router, deps: RouteDeps, port:
     const p = need();
     if (snapshotting) throw new CodedError('TOO_MANY_REQUESTS', 'a snapshot is already being streamed from this member; retry when it is done', { retryAfterSeconds: 1 });
     snapshotting = true;
+    // The client hanging up while the state is being encoded stops the encoding.
     const aborted = new AbortController();
     const onClose = (): void => aborted.abort();
-    ctx.req.once('close', onClose);
+    ctx.res.once('close', onClose);
     let streaming = false;
     try {
       // Linearizable by default: the snapshot holds every write acknowledged before the request.
@@ -63,7 +64,7 @@ export function registerMaintenanceRoutes(router: Router, deps: RouteDeps, port:
       const body = Readable.from(snap.frames(), { objectMode: false, highWaterMark: 1 << 20 });
       const done = (): void => {
         snapshotting = false;
-        ctx.req.off('close', onClose);
+        ctx.res.off('close', onClose);
       };
       body.once('close', done);
       body.once('error', done);
@@ -73,7 +74,7 @@ export function registerMaintenanceRoutes(router: Router, deps: RouteDeps, port:
     } finally {
       if (!streaming) {
         snapshotting = false;
-        ctx.req.off('close', onClose);
+        ctx.res.off('close', onClose);
       }
     }
   });

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '../../src/client/index.js';
+import { findTool } from '../helpers/find-tool.js';
 import { ProcessCluster, eventually, freePort, http, spawnDaemon, waitForLeader } from '../helpers/process-cluster.js';
 
 const CTL = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/raftlockctl.js');
@@ -149,6 +150,23 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
     } finally {
       await rc.close();
     }
+  });
+
+  test('on a terminal, save shows its progress', async () => {
+    // `script` runs the command on a pseudo-terminal (util-linux; present on any Linux CI).
+    const scriptBin = findTool('script', 'SCRIPT_BIN', 'apt-get install bsdutils');
+    const file = join(dir, 'tty.snapshot');
+    const cmdline = [process.execPath, CTL, '--endpoints', c.members[0]!.url, 'snapshot', 'save', file].map((a) => `'${a}'`).join(' ');
+    const r = await new Promise<Run>((res, rej) => {
+      const p = spawn(scriptBin, ['-qec', cmdline, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.on('error', rej);
+      p.on('close', (code) => res({ code, stdout, stderr: '' }));
+    });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /snapshot: [\d.]+ MiB \/ [\d.]+ MiB \(100%\)/);
+    assert.ok(existsSync(file));
   });
 
   test('a corrupt or cut file is refused, naming what is wrong, and seeds nothing', async () => {
