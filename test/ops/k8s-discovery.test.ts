@@ -254,6 +254,31 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
         const r = await http('PUT', `${founders[0]!.url}/v1/kv/scale%2Fthree`, { value: 'y' });
         return r.status === 200 ? true : undefined;
       }, 30_000);
+
+      // That founder lost its volume: replaced under its own name as docs/operations.md says
+      // (remove it, empty volume, add it back as a learner, catch up, promote).
+      const lost = founders[2]!;
+      assert.equal((await http('DELETE', `${founders[0]!.url}/v1/members/${lost.name}`)).status, 200);
+      rmSync(join(root, 'pod-2', 'data'), { recursive: true, force: true });
+      const port = Number(new URL(lost.url).port);
+      const readd = await http('POST', `${founders[0]!.url}/v1/members`, { name: lost.name, peerUrl: `http://127.0.0.1:${port + 1}`, clientUrl: lost.url, learner: true });
+      assert.equal(readd.status, 200, JSON.stringify(readd.body));
+      const reborn = startPod(2);
+      await eventually('the rebuilt founder to catch up', async () => {
+        const mine = (await http('GET', `${reborn.url}/v1/cluster`)).body;
+        const lead = (await http('GET', `${founders[0]!.url}/v1/cluster`)).body;
+        return mine?.appliedIndex >= lead.commitIndex && mine.appliedIndex > 0 ? true : undefined;
+      }, 30_000);
+      assert.equal((await http('POST', `${founders[0]!.url}/v1/members/${lost.name}/promote`)).status, 200);
+      const healed = await view(founders[0]!);
+      assert.deepEqual(healed.members.map((m) => [m.name, m.role === 'learner']).sort(), [['raftlock-0', false], ['raftlock-1', false], ['raftlock-2', false]]);
+      const r = await http('GET', `${reborn.url}/v1/kv?prefix=scale%2F&limit=100&consistency=serializable`);
+      assert.equal(r.body.kvs.length, 52, 'the rebuilt founder holds every key');
+      founders[1]!.proc.kill('SIGKILL');
+      await eventually('a write with the rebuilt founder as one of two', async () => {
+        const w = await http('PUT', `${reborn.url}/v1/kv/scale%2Frebuilt`, { value: 'z' });
+        return w.status === 200 ? true : undefined;
+      }, 30_000);
     } catch (e) {
       (e as Error).message += `\n${describePods()}`;
       throw e;
