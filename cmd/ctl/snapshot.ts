@@ -176,8 +176,7 @@ export function registerSnapshotCommands(program: Command, deps: SnapshotCommand
     .requiredOption('--data-dir <dir>', 'its data directory (must not exist or be empty)')
     .requiredOption('--initial-cluster <members>', 'the new cluster: name=peerUrl|clientUrl,... (as raftlockd --initial-cluster)')
     .option('--initial-cluster-token <token>', 'the new cluster\'s clusterToken (as raftlockd --cluster-token)', DEFAULTS.clusterToken)
-    .option('--history-revisions <n>', 'historyRevisions of the new cluster (when it is not the default)')
-    .action(async (file: string, o: { name: string; dataDir: string; initialCluster: string; initialClusterToken: string; historyRevisions?: string }, cmd: Command) => {
+    .action(async (file: string, o: { name: string; dataDir: string; initialCluster: string; initialClusterToken: string; }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as Globals;
       let members;
       try {
@@ -186,8 +185,6 @@ export function registerSnapshotCommands(program: Command, deps: SnapshotCommand
         throw deps.fail(EXIT.USAGE, `--initial-cluster: ${(err as Error).message}`);
       }
       if (!members.some((m) => m.name === o.name)) throw deps.fail(EXIT.USAGE, `--name ${o.name} is not in --initial-cluster (${members.map((m) => m.name).join(', ')})`);
-      const history = o.historyRevisions === undefined ? undefined : Number(o.historyRevisions);
-      if (history !== undefined && !(Number.isSafeInteger(history) && history >= 1)) throw deps.fail(EXIT.USAGE, '--history-revisions must be an integer >= 1');
       if (existsSync(o.dataDir) && readdirSync(o.dataDir).length > 0) {
         throw deps.fail(EXIT.FAILURE, `data directory ${o.dataDir} is not empty: restore only seeds a new member's empty directory`);
       }
@@ -195,7 +192,7 @@ export function registerSnapshotCommands(program: Command, deps: SnapshotCommand
       const records = members.map((m) => ({ id: memberIdFor(m.name, o.initialClusterToken), name: m.name, peerUrl: m.peerUrl, clientUrl: m.clientUrl }));
       let seeded;
       try {
-        seeded = restoredStore(contents, records, history);
+        seeded = restoredStore(contents, records);
       } catch (err) {
         throw deps.fail(EXIT.FAILURE, `${file}: refused: ${(err as Error).message}`);
       }

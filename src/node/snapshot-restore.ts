@@ -21,11 +21,11 @@ export interface RestoredStore {
  * The snapshot and hard state to write into each new member's empty data directory. Throws an
  * Error naming the defect when the file's state bytes are not a consistent state snapshot.
  */
-export function restoredStore(file: SnapshotFileContents, members: readonly MemberRecord[], historyRevisions?: number): RestoredStore {
+export function restoredStore(file: SnapshotFileContents, members: readonly MemberRecord[]): RestoredStore {
   if (members.length === 0) throw new Error('the new cluster needs at least one member');
   // The state machine's own loader checks everything (sorted keys, revisions, leases of every
   // key and lock, the lock keys, the history's continuity); a state it refuses is not restored.
-  const sm = StateMachine.restore(file.data, historyRevisions === undefined ? {} : { historyRevisions });
+  const sm = StateMachine.restore(file.data);
   if (sm.revision() !== file.header.revision) throw new Error(`the state is at revision ${sm.revision()}, the file's header says ${file.header.revision}`);
   const head = snapshotEnvelopeHeader([...members]);
   const data = new Uint8Array(head.length + file.data.length);

@@ -8,35 +8,15 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Client } from '../../src/client/index.js';
 import { findTool } from '../helpers/find-tool.js';
+import { CTL, runCtl, type CtlRun } from '../helpers/run-ctl.js';
 import { ProcessCluster, eventually, freePort, http, spawnDaemon, waitForLeader } from '../helpers/process-cluster.js';
 
-const CTL = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/raftlockctl.js');
 const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function ctl(args: string[]): Promise<Run> {
-  return new Promise((res, rej) => {
-    const env = { ...process.env };
-    delete env.RAFTLOCK_ENDPOINTS;
-    const p = spawn(process.execPath, [CTL, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', rej);
-    p.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
 
 describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () => {
   let c: ProcessCluster;
@@ -82,7 +62,7 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
       before = { a, b, lease: { id: ttl.id, grantedTtl: ttl.grantedTtl, keys: ttl.keys, locks: ttl.locks }, lock: lk, revision };
       assert.equal(lk?.holder?.fencingToken, grant.fencingToken);
 
-      const save = await ctl(['--endpoints', c.members.map((m) => m.url).join(','), 'snapshot', 'save', file]);
+      const save = await runCtl(['--endpoints', c.members.map((m) => m.url).join(','), 'snapshot', 'save', file]);
       assert.equal(save.code, 0, save.stderr);
       assert.match(save.stdout, new RegExp(`Snapshot saved to .*revision ${revision}\\b`));
       assert.equal(save.stderr, '', 'no progress output when stderr is not a terminal');
@@ -93,7 +73,7 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
       await client.close();
     }
 
-    const status = await ctl(['-o', 'json', 'snapshot', 'status', file]);
+    const status = await runCtl(['-o', 'json', 'snapshot', 'status', file]);
     assert.equal(status.code, 0, status.stderr);
     const header = JSON.parse(status.stdout) as { revision: number; keys: number; leases: number; locks: number; dataBytes: number };
     assert.equal(header.revision, before.revision);
@@ -105,12 +85,12 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
     for (const name of ['r1', 'r2', 'r3']) restored.push({ name, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(dir, name), output: [] });
     const initial = restored.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}|http://127.0.0.1:${m.clientPort}`).join(',');
     for (const m of restored) {
-      const r = await ctl(['snapshot', 'restore', file, '--name', m.name, '--data-dir', m.dataDir, '--initial-cluster', initial, '--initial-cluster-token', 'restored']);
+      const r = await runCtl(['snapshot', 'restore', file, '--name', m.name, '--data-dir', m.dataDir, '--initial-cluster', initial, '--initial-cluster-token', 'restored']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`revision ${before.revision}, 3 keys, 1 leases, 1 locks`));
     }
     // A second restore into a seeded directory is refused.
-    const again = await ctl(['snapshot', 'restore', file, '--name', 'r1', '--data-dir', restored[0]!.dataDir, '--initial-cluster', initial]);
+    const again = await runCtl(['snapshot', 'restore', file, '--name', 'r1', '--data-dir', restored[0]!.dataDir, '--initial-cluster', initial]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /is not empty/);
 
@@ -157,7 +137,7 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
     const scriptBin = findTool('script', 'SCRIPT_BIN', 'apt-get install bsdutils');
     const file = join(dir, 'tty.snapshot');
     const cmdline = [process.execPath, CTL, '--endpoints', c.members[0]!.url, 'snapshot', 'save', file].map((a) => `'${a}'`).join(' ');
-    const r = await new Promise<Run>((res, rej) => {
+    const r = await new Promise<CtlRun>((res, rej) => {
       const p = spawn(scriptBin, ['-qec', cmdline, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -183,11 +163,11 @@ describe('snapshot save and restore (real processes)', { timeout: 180_000 }, () 
       const f = join(dir, `${name}.snapshot`);
       writeFileSync(f, bytes);
       const dataDir = join(dir, `data-${name}`);
-      const r = await ctl(['snapshot', 'restore', f, '--name', 'x1', '--data-dir', dataDir, '--initial-cluster', initial]);
+      const r = await runCtl(['snapshot', 'restore', f, '--name', 'x1', '--data-dir', dataDir, '--initial-cluster', initial]);
       assert.equal(r.code, 1, `${name}: ${r.stderr}`);
       assert.match(r.stderr, why, name);
       assert.ok(!existsSync(dataDir), `${name}: no data dir is created`);
-      const st = await ctl(['snapshot', 'status', f]);
+      const st = await runCtl(['snapshot', 'status', f]);
       assert.equal(st.code, 1, `${name}: status`);
     }
   });

@@ -6,28 +6,12 @@
 //     empty data directory and --join, wait until it has caught up, member promote.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCtl } from '../helpers/run-ctl.js';
 import { ProcessCluster, eventually, http, spawnDaemon, waitForLeader } from '../helpers/process-cluster.js';
 
-const CTL = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/raftlockctl.js');
 const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500', '--snapshot-threshold', '100'];
 
-function ctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const env = { ...process.env };
-    delete env.RAFTLOCK_ENDPOINTS;
-    const p = spawn(process.execPath, [CTL, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', rej);
-    p.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
 
 describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
   let c: ProcessCluster;
@@ -46,7 +30,7 @@ describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
     // by a snapshot every 100 entries.
     for (let i = 0; i < 300; i++) assert.equal((await http('PUT', `${leader.url}/v1/kv/big/${i % 4}`, { value })).status, 200);
     const endpoints = c.members.map((m) => m.url).join(',');
-    const r = await ctl(['--endpoints', endpoints, '-o', 'json', 'defrag']);
+    const r = await runCtl(['--endpoints', endpoints, '-o', 'json', 'defrag']);
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { endpoint: string; beforeBytes: number; afterBytes: number }[];
     assert.equal(rows.length, 3);
@@ -63,6 +47,22 @@ describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
     assert.equal(bad.body.error.code, 'INVALID_ARGUMENT');
   });
 
+  test('the snapshot route: exact length and revision headers; a bad query is a 400', async () => {
+    const m = c.members[1]!;
+    const res = await fetch(`${m.url}/v1/maintenance/snapshot?consistency=serializable`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/vnd.raftlock.snapshot');
+    const body = Buffer.from(await res.arrayBuffer());
+    assert.equal(Number(res.headers.get('content-length')), body.length);
+    assert.ok(body.subarray(0, 18).equals(Buffer.from('raftlock snapshot\n')));
+    const rev = (await http('GET', `${m.url}/v1/kv/big/0?consistency=serializable`)).body.modRevision as number;
+    assert.ok(Number(res.headers.get('x-raftlock-revision')) >= rev);
+    assert.equal(res.headers.get('x-raftlock-member'), m.name);
+    const bad = await http('GET', `${m.url}/v1/maintenance/snapshot?consistency=maybe`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'INVALID_ARGUMENT');
+  });
+
   test('a dead member is replaced by a new one following the documented steps', async () => {
     const dead = c.members[2]!;
     await c.kill(dead, 'SIGKILL');
@@ -72,11 +72,11 @@ describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
     for (let i = 0; i < 150; i++) assert.equal((await http('PUT', `${live[0]!.url}/v1/kv/during/${i}`, { value: String(i) })).status, 200);
 
     // 1. Remove the dead member.
-    const rm = await ctl(['--endpoints', endpoints, 'member', 'remove', dead.name]);
+    const rm = await runCtl(['--endpoints', endpoints, 'member', 'remove', dead.name]);
     assert.equal(rm.code, 0, rm.stderr);
     // 2. Add its replacement as a learner, under a new name.
     const fresh = await c.addMember('m4');
-    const add = await ctl(['--endpoints', endpoints, 'member', 'add', 'm4', '--peer-url', `http://127.0.0.1:${fresh.peerPort}`, '--client-url', fresh.url, '--learner']);
+    const add = await runCtl(['--endpoints', endpoints, 'member', 'add', 'm4', '--peer-url', `http://127.0.0.1:${fresh.peerPort}`, '--client-url', fresh.url, '--learner']);
     assert.equal(add.code, 0, add.stderr);
     // 3. Start it with an empty data directory, --join, and the current members plus itself.
     const initial = [...live, fresh].map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}|${m.url}`).join(',');
@@ -84,7 +84,7 @@ describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
     fresh.proc = spawnDaemon(fresh, initial, [...FAST, '--join'], fresh.output, 200);
     // 4. Wait until it has caught up (endpoint status: its applied index reaches the leader's).
     await eventually('the new member to catch up', async () => {
-      const st = await ctl(['--endpoints', `${endpoints},${fresh.url}`, '-o', 'json', 'endpoint', 'status']);
+      const st = await runCtl(['--endpoints', `${endpoints},${fresh.url}`, '-o', 'json', 'endpoint', 'status']);
       const rows = JSON.parse(st.stdout) as { endpoint: string; status?: { appliedIndex: number; commitIndex: number; member: { role: string } } }[];
       const mine = rows.find((r) => r.endpoint === fresh.url)?.status;
       const leaderCommit = Math.max(...rows.map((r) => r.status?.commitIndex ?? 0));
@@ -93,10 +93,10 @@ describe('operator procedures (real processes)', { timeout: 180_000 }, () => {
       throw new Error(`${e.message}\n--- m4 ---\n${c.logs(fresh)}`);
     });
     // 5. Promote it.
-    const promote = await ctl(['--endpoints', endpoints, 'member', 'promote', 'm4']);
+    const promote = await runCtl(['--endpoints', endpoints, 'member', 'promote', 'm4']);
     assert.equal(promote.code, 0, promote.stderr);
 
-    const list = await ctl(['--endpoints', endpoints, '-o', 'json', 'member', 'list']);
+    const list = await runCtl(['--endpoints', endpoints, '-o', 'json', 'member', 'list']);
     const members = (JSON.parse(list.stdout) as { members: { name: string; role: string }[] }).members;
     assert.deepEqual(members.map((m) => m.name).sort(), ['m1', 'm2', 'm4']);
     assert.ok(!members.some((m) => m.role === 'learner'), JSON.stringify(members));
