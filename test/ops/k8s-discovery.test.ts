@@ -248,6 +248,24 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
         return v.members.length === 3 && v.leader !== null ? v : undefined;
       }, 30_000);
       assert.deepEqual(three.members.map((m) => m.name).sort(), ['raftlock-0', 'raftlock-1', 'raftlock-2']);
+      // Scaling up again reuses the retained volume: the removed member walks back in with its
+      // old log (learner, catch up, voter) and leaves again on SIGTERM.
+      const again = startPod(4);
+      await eventually('four voters with the returning pod', async () => {
+        if (again.proc.exitCode !== null) throw new Error(`${again.name} exited with ${again.proc.exitCode}`);
+        const v = await view(founders[0]!);
+        return v.members.length === 4 && !v.members.some((m) => m.role === 'learner') ? true : undefined;
+      }, 60_000, 100);
+      assert.match(again.output.join(''), /added this member as a learner[\s\S]*promoted this member to a voter/);
+      const r4 = await http('GET', `${again.url}/v1/kv/scale%2Ffive?consistency=serializable`);
+      assert.equal(r4.body.value, 'x');
+      const exit4 = await new Promise<number | null>((r) => {
+        again.proc.once('exit', (code) => r(code));
+        again.proc.kill('SIGTERM');
+      });
+      assert.equal(exit4, 0);
+      await eventually('three voters once more', async () => ((await view(founders[0]!)).members.length === 3 ? true : undefined), 30_000);
+
       // The cluster commits with its three founders only, and tolerates losing one of them.
       founders[2]!.proc.kill('SIGKILL');
       await eventually('a write with two of three founders', async () => {
