@@ -90,7 +90,8 @@ async function saveFrom(endpoint: string, file: string, timeoutMs: number, deps:
   }
   if (res.status !== 200) {
     const e = await describeHttpError(res);
-    throw deps.fail(RETRYABLE.has(e.code) ? EXIT.UNAVAILABLE : EXIT.FAILURE, `${e.code}: ${e.message} [${endpoint}]`);
+    const exit = RETRYABLE.has(e.code) ? EXIT.UNAVAILABLE : res.status === 404 ? EXIT.UNSUPPORTED : EXIT.FAILURE;
+    throw deps.fail(exit, `${e.code}: ${e.message} [${endpoint}]`);
   }
   const total = Number(res.headers.get('content-length') ?? 0);
   const part = `${file}.part`;
@@ -132,7 +133,7 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /** Reads and verifies a snapshot file, naming what is wrong with it. */
-export async function readSnapshotFile(file: string, deps: SnapshotCommandDeps): Promise<SnapshotFileContents> {
+async function readSnapshotFile(file: string, deps: SnapshotCommandDeps): Promise<SnapshotFileContents> {
   if (!existsSync(file)) throw deps.fail(EXIT.USAGE, `${file}: no such file`);
   const reader = new SnapshotFileReader();
   try {
