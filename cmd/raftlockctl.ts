@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/client/index.js';
 import { DEFAULT_MEMBERS, clientUrls, shellCommand } from './local-cluster.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
+import { registerSnapshotCommands } from './ctl/snapshot.js';
 
 const VERSION = '0.1.0';
 /** The quick start's members (`npm start`). */
@@ -436,6 +437,9 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
       out.print(rows, () => table(['ENDPOINT', 'HEALTHY', 'LATENCY', 'REASON'], rows.map((r) => [r.endpoint, r.healthy, `${r.latencyMs.toFixed(1)}ms`, r.reason])));
       if (rows.some((r) => !r.healthy)) process.exitCode = EXIT.UNAVAILABLE;
     });
+
+  // --------------------------------------------------- backups and disk (cmd/ctl/snapshot.ts)
+  registerSnapshotCommands(program, { fail: (code, message) => new CtlExit(code, message) });
 
   return { program, cleanup };
 }
