@@ -10,6 +10,7 @@ import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/cl
 import { DEFAULT_MEMBERS, clientUrls, shellCommand } from './local-cluster.js';
 import { addSecurityOptions, registerAuthCommands, securityOf, type SecurityOpts } from './ctl/auth.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
+import { registerSnapshotCommands } from './ctl/snapshot.js';
 
 const VERSION = '0.1.0';
 /** The quick start's members (`npm start`). */
@@ -450,6 +451,9 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
       out.print(rows, () => table(['ENDPOINT', 'HEALTHY', 'LATENCY', 'REASON'], rows.map((r) => [r.endpoint, r.healthy, `${r.latencyMs.toFixed(1)}ms`, r.reason])));
       if (rows.some((r) => !r.healthy)) process.exitCode = EXIT.UNAVAILABLE;
     });
+
+  // --------------------------------------------------- backups and disk (cmd/ctl/snapshot.ts)
+  registerSnapshotCommands(program, { fail: (code, message) => new CtlExit(code, message) });
 
   return { program, cleanup };
 }

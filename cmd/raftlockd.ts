@@ -12,14 +12,20 @@ import { createApi, operatorOnly } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
+import { ScalingController } from '../src/node/scaling-controller.js';
+import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
-import { RocksRaftStore } from '../src/storage/index.js';
+import { RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
 import { systemClock } from './lib/system-clock.js';
+import { clientMembershipAdmin } from './lib/scaling-admin.js';
 import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
 
 const VERSION = '0.1.0';
+/** How long a scaled member's stop may spend removing it from the cluster (inside the pod's
+ *  30 s termination grace period, which the leadership handover and the drain also need). */
+const LEAVE_TIMEOUT_MS = 10_000;
 
 export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
@@ -113,6 +119,14 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
     authTokenTtlSeconds: config.authTokenTtlSeconds,
+    maintenance: {
+      snapshot: (signal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal),
+      defragment: async () => {
+        const beforeBytes = await directoryBytes(config.dataDir);
+        await store.compactStorage();
+        return { beforeBytes, afterBytes: await directoryBytes(config.dataDir) };
+      },
+    },
     metricsHandler: async (ctx) => {
       const st = theMember.status();
       metrics.raft.commitIndex.set(st.commit);
@@ -143,9 +157,31 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     'raftlock member started',
   );
 
+  // A pod beyond the StatefulSet's founders joins as a learner, promotes itself once caught up,
+  // and leaves the cluster when it stops (see src/node/scaling-controller.ts).
+  let scaling: { controller: ScalingController; close(): Promise<void> } | null = null;
+  if (config.k8sDiscovery && config.join) {
+    const others = config.initialCluster.filter((m) => m.id !== config.memberId).map((m) => m.clientUrl);
+    const { admin, close } = clientMembershipAdmin(others, config.limits.requestTimeoutMs);
+    const controller = new ScalingController({
+      self,
+      admin,
+      appliedIndex: () => theMember.status().applied,
+      clock: systemClock,
+      logger: logger.child({ component: 'scaling' }),
+    });
+    controller.start();
+    scaling = { controller, close };
+  }
+
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      if (scaling !== null) {
+        logger.info('shutting down: removing this scaled member from the cluster');
+        await scaling.controller.leave(LEAVE_TIMEOUT_MS);
+        await scaling.close();
+      }
       logger.info('shutting down: handing over leadership, draining requests');
       // Hand leadership over first, while still serving, so in-flight writes can finish.
       await theMember.stop({ transferLeadership: true });

@@ -15,6 +15,7 @@ import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js'
 import { answer, answerOf } from './http-context.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { silentLogger, type ApiLogger } from './logger.js';
+import { registerMaintenanceRoutes, type MaintenancePort } from './routes-maintenance.js';
 import { registerMemberRoutes } from './routes-members.js';
 import { registerAuthRoutes } from './routes-auth.js';
 import { bearerToken, guardFacade, principalOf, runAs } from './auth.js';
@@ -35,6 +36,8 @@ export interface CreateApiOptions {
   metricsHandler?: (ctx: Koa.Context) => Promise<void>;
   /** Lifetime of auth tokens (default 300 s). */
   authTokenTtlSeconds?: number;
+  /** Serves /v1/maintenance/* (backups, defragmentation); absent: those routes answer 404. */
+  maintenance?: MaintenancePort;
 }
 
 /** Paths anyone may use while auth is on: probes, metrics, and the way to get a token. */
@@ -109,6 +112,7 @@ export function createApi(opts: CreateApiOptions): Api {
   registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
   registerMemberRoutes(router, deps);
   registerAuthRoutes(router, deps, { tokenTtlSeconds: opts.authTokenTtlSeconds ?? 300 });
+  registerMaintenanceRoutes(router, deps, opts.maintenance);
   app.use(router.routes());
   app.use(router.allowedMethods());
 

@@ -342,6 +342,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       advertiseClientUrl: d.advertiseClientUrl,
       listenPeer: d.listenPeer,
       listenClient: d.listenClient,
+      ...(d.scaled ? { join: true } : {}),
     };
     for (const [k, v] of Object.entries(overrides)) {
       raw[k] = v;
