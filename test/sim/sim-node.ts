@@ -182,6 +182,7 @@ export class SimNode {
       if (role !== this.role || lead !== this.lead) {
         env.trace.add(now, `n${this.id} role ${this.role}->${role} lead ${this.lead}->${lead} term ${this.raw.hardState().term}`);
         if (role === StateRole.Leader && this.role !== StateRole.Leader) env.stats.inc('elections');
+        if (role === StateRole.Candidate && this.role !== StateRole.Candidate) env.stats.inc('campaigns');
       }
       this.role = role;
       this.lead = lead;

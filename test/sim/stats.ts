@@ -34,7 +34,8 @@ export type StatName =
   | 'snapshotsSent'
   | 'snapshotsApplied'
   | 'compactions'
-  | 'elections';
+  | 'elections'
+  | 'campaigns';
 
 export class Stats {
   readonly counts = new Map<StatName, number>();
