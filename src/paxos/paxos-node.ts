@@ -606,9 +606,13 @@ export class PaxosNode {
     assert(head !== undefined, 'basic proposer runs an attempt with nothing queued');
     a.phase = 2;
     a.value = forced === undefined ? head : forced.value;
+    // This member's own acceptor may since have promised a rival's higher ballot.
+    if (!this.acceptor.accept(a.ballot, a.slot, a.value)) {
+      this.counters.preempted++;
+      this.abandon();
+      return;
+    }
     if (forced === undefined) this.headSent = true;
-    const ok = this.acceptor.accept(a.ballot, a.slot, a.value);
-    assert(ok, () => `proposer ${this.id}: own acceptor refused ballot ${formatBallot(a.ballot)} in slot ${a.slot}`);
     a.accepts.add(this.id);
     const entries = [{ slot: a.slot, value: a.value }];
     for (const to of this.peers) this.send({ type: 'accept', from: this.id, to, ballot: a.ballot, entries, decided: [] } satisfies AcceptMsg);
@@ -651,8 +655,9 @@ export class PaxosNode {
     for (const e of entries) {
       this.learner.learn(e.slot, e.value);
       if (this.mode === 'multi') {
-        if (this.role === 'leader' && this.pending.has(e.slot)) this.pending.delete(e.slot);
-        if (e.slot >= this.nextSlot) this.nextSlot = e.slot + 1;
+        // A leader's phase 1 covered every slot another proposer could still get chosen, so a
+        // decision it hears of is one of its own pending slots (or an older one).
+        if (this.role === 'leader') this.pending.delete(e.slot);
         continue;
       }
       // Basic: our value chosen (through us or through a proposer that found it in a promise).

@@ -35,7 +35,14 @@ export type StatName =
   | 'snapshotsApplied'
   | 'compactions'
   | 'elections'
-  | 'campaigns';
+  | 'campaigns'
+  // Paxos
+  | 'phase1Started'
+  | 'phase1Won'
+  | 'preempted'
+  | 'proposerTimeouts'
+  | 'valuesChosen'
+  | 'noopsChosen';
 
 export class Stats {
   readonly counts = new Map<StatName, number>();

@@ -138,3 +138,13 @@ export function getMix(name: string): FaultMix {
   if (m === undefined) throw new Error(`unknown fault mix "${name}" (known: ${MIX_NAMES.join(', ')})`);
   return m;
 }
+
+/**
+ * The mix without the operations only Raft has here (linearizable reads, membership changes,
+ * leadership transfers, compaction): what Paxos runs with, and what both protocols run with when
+ * they are compared on the same seeds. Network faults, partitions, crashes, restarts, clock
+ * stalls and the write rate stay as they are.
+ */
+export function commonMix(m: FaultMix): FaultMix {
+  return { ...m, readP: 0, confP: 0, transferP: 0, compactP: 0 };
+}
