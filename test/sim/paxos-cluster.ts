@@ -257,6 +257,7 @@ export class PaxosCluster implements FaultTarget {
     for (const msg of rd.messages) {
       if (msg.from !== m.id || msg.to === m.id) throw new SimViolation('core-invariant', `node ${m.id} emitted ${msg.type} from ${msg.from} to ${msg.to}`);
       this.checker.onSend(m.id, msg);
+      if (msg.type === 'heartbeat' || msg.type === 'heartbeat-resp' || msg.type === 'learn-req') this.stats.inc('msgsKeepAlive');
       this.network.send(msg, m.id, now);
     }
     if (m.crashAt === 'after-send') return this.die(m, 'after sending a Ready');

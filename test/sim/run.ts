@@ -14,7 +14,7 @@ import { FaultScheduler } from './scheduler.js';
 import type { RaftOptions } from './sim-node.js';
 import { Stats } from './stats.js';
 import { SimViolation, type CheckName } from './violation.js';
-import { MIX_NAMES, getMix } from './workload.js';
+import { MIX_NAMES, commonMix, getMix } from './workload.js';
 
 export type MutationName = 'a' | 'b' | 'c' | 'd';
 
@@ -40,6 +40,9 @@ export interface RunOptions {
   livenessTicks?: number;
   /** Check commit-rule and ack-durability (default true); see RaftOptions.directChecks. */
   directChecks?: boolean;
+  /** Run the mix without reads, membership changes, transfers and compaction (as Paxos runs
+   *  it: see commonMix), for the side-by-side comparison. Default false. */
+  commonMix?: boolean;
 }
 
 export interface SeedResult {
@@ -57,6 +60,12 @@ export interface SeedResult {
   trace?: string;
   stats: Stats;
   raft: RaftOptions;
+  /** Writes acknowledged, in order (for the comparison with Paxos). */
+  acked: WriteOp[];
+  /** Ticks at which a member that believed it led crashed. */
+  leaderFailures: number[];
+  /** The tick the liveness phase began (-1 if it was not reached). */
+  healedAt: number;
 }
 
 const SIZES = [1, 3, 3, 5, 5, 7];
@@ -79,7 +88,7 @@ export function runSeed(opts: RunOptions): SeedResult {
   const nodes = opts.nodes ?? drawnNodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`runSeed: nodes must be 1..9, got ${nodes}`);
   const mixName = opts.mix ?? (mutation !== undefined && biasToMutationMix ? MUTATIONS[mutation].mix : drawnMix);
-  const mix = getMix(mixName);
+  const mix = opts.commonMix === true ? commonMix(getMix(mixName)) : getMix(mixName);
   const mutations: RaftMutations = {};
   if (mutation !== undefined) mutations[MUTATIONS[mutation].flag] = true;
   const raft: RaftOptions = {
@@ -99,6 +108,7 @@ export function runSeed(opts: RunOptions): SeedResult {
   const stats = new Stats();
   let cluster: Cluster | undefined;
   let livenessTicks = 0;
+  let healedAt = -1;
   const result = (failure?: SeedResult['failure']): SeedResult => {
     const r: SeedResult = {
       seed: opts.seed,
@@ -110,6 +120,9 @@ export function runSeed(opts: RunOptions): SeedResult {
       livenessTicks,
       stats,
       raft,
+      acked: cluster?.history.acked ?? [],
+      leaderFailures: cluster?.leaderFailures ?? [],
+      healedAt,
     };
     if (failure !== undefined) {
       r.failure = failure;
@@ -132,6 +145,7 @@ export function runSeed(opts: RunOptions): SeedResult {
     }
     // Liveness phase.
     scheduler.stop();
+    healedAt = c.time;
     livenessTicks = liveness(c, rng.fork(), livenessBudget);
     return result();
   } catch (err) {

@@ -2,6 +2,8 @@
 
 export type StatName =
   | 'msgsSent'
+  /** Heartbeats and their answers (Paxos per slot: learn requests), counted in msgsSent too. */
+  | 'msgsKeepAlive'
   | 'msgsDelivered'
   | 'drops'
   | 'dropsPartitioned'
