@@ -220,6 +220,23 @@ export class PaxosNode {
     return { ok: true, slot };
   }
 
+  /**
+   * Start phase 1 now, whatever the timers say: a competing proposer (the simulator injects
+   * them). Multi: campaign with a fresh ballot even against a live leader. Basic: start the next
+   * attempt at once if values wait, skipping any back-off.
+   */
+  startPhase1(): void {
+    if (!this.proposing) return;
+    if (this.mode === 'multi') {
+      this.campaign();
+      return;
+    }
+    if (this.attempt === undefined && this.queue.length > 0) {
+      this.backoff = 0;
+      this.startAttempt();
+    }
+  }
+
   /** Whether this member may start phase 1. A member that may not still accepts and learns. */
   setProposing(on: boolean): void {
     this.proposing = on;

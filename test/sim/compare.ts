@@ -120,7 +120,7 @@ export function compareProtocols(opts: CompareOptions): CompareResult {
     const campaigns = r.stats.get('campaigns');
     record(figures.raft, mix, r, campaigns, r.stats.get('elections'), 0);
     for (const mode of ['multi', 'basic'] as const) {
-      const p = runPaxosSeed({ seed, steps: opts.steps, nodes, mix, mode });
+      const p = runPaxosSeed({ seed, steps: opts.steps, nodes, mix, mode, competingProposers: false });
       if (!p.ok) throw new Error(describePaxosFailure(p, opts.steps));
       record(figures[mode === 'multi' ? 'multi-paxos' : 'basic-paxos'], mix, p, p.stats.get('phase1Started'), p.stats.get('phase1Won'), p.stats.get('preempted'));
     }

@@ -371,10 +371,21 @@ export class PaxosCluster implements FaultTarget {
   /** Paxos runs carry no linearizable reads (the mixes it runs with draw none). */
   clientRead(): void {}
 
-  /** No membership changes, transfers or compaction in the Paxos simulation. */
+  /** No membership changes or compaction in the Paxos simulation. */
   randomConfChange(): void {}
 
-  randomTransfer(): void {}
+  /** Paxos has no leadership transfer; the scheduler's transfer draw makes a random member a
+   *  competing proposer instead: it starts phase 1 at once, even against a live leader. */
+  randomTransfer(rng: SimRng): void {
+    const up = this.upIds();
+    if (up.length === 0) return;
+    const id = rng.pick(up);
+    const m = this.member(id);
+    this.stats.inc('competingProposers');
+    this.trace.add(this.time, `n${id} competes: phase 1 now`);
+    m.node!.startPhase1();
+    this.drain(m);
+  }
 
   randomCompact(): void {}
 

@@ -1,5 +1,6 @@
 // One simulated Paxos run, driven entirely by its seed, under the same fault scheduler, network
-// and fault mixes as the Raft runs (without Raft's own operations: see commonMix):
+// and fault mixes as the Raft runs (without Raft's own operations: see commonMix; the mix's
+// leadership-transfer rate injects competing proposers instead):
 //   1. safety phase: `steps` ticks of faults and client writes, every step checked (the
 //      PaxosChecker sees each persist, send and learn as it happens);
 //   2. liveness phase: faults heal, crashed members restart (a minority may stay down), ONE
@@ -37,6 +38,9 @@ export interface PaxosRunOptions {
   livenessTicks?: number;
   /** Check the acceptor's rule on its own writes (default true). */
   directChecks?: boolean;
+  /** Inject competing proposers at the mix's transfer rate (default true; the comparison with
+   *  Raft turns them off, as it turns Raft's transfers off). */
+  competingProposers?: boolean;
 }
 
 export interface PaxosSeedResult {
@@ -78,7 +82,10 @@ export function runPaxosSeed(opts: PaxosRunOptions): PaxosSeedResult {
   const nodes = opts.nodes ?? drawnNodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`runPaxosSeed: nodes must be 1..9, got ${nodes}`);
   const mixName = opts.mix ?? (mutation !== undefined && biasToMutationMix ? PAXOS_MUTATIONS[mutation].mix : drawnMix);
-  const mix = commonMix(getMix(mixName));
+  const full = getMix(mixName);
+  // The mix's transfer rate becomes the rate of competing proposers (a member starting phase 1
+  // at once, against a live leader if there is one).
+  const mix = { ...commonMix(full), transferP: opts.competingProposers === false ? 0 : full.transferP };
   const mutations: PaxosMutations = {};
   if (mutation !== undefined) mutations[PAXOS_MUTATIONS[mutation].flag] = true;
   const paxos: PaxosOptions = { mode: opts.mode ?? drawnMode, electionTicks: 10, heartbeatTicks, mutations, directChecks: opts.directChecks ?? true };

@@ -53,6 +53,7 @@ test(`paxos simulator: ${SOAK_SEEDS} seeds x ${SOAK_STEPS} steps, all fault mixe
     'crashesOnCommit',
     'restarts',
     'clockStalls',
+    'competingProposers',
     'elections',
     'phase1Won',
     'preempted',

@@ -39,6 +39,7 @@ export type StatName =
   | 'elections'
   | 'campaigns'
   // Paxos
+  | 'competingProposers'
   | 'phase1Started'
   | 'phase1Won'
   | 'preempted'
