@@ -128,6 +128,9 @@ export class PaxosNode {
   private backoff = 0;
   private learnElapsed = 0;
   private learnPeer = 0;
+  /** Basic mode: the highest slot seen in a prepare, accept or decision (evidence that the
+   *  slots below it are chosen, so a learner below it has missed decisions). */
+  private highestSlotSeen: Slot = 0;
 
   constructor(cfg: PaxosConfig) {
     assert(Number.isSafeInteger(cfg.id) && cfg.id > 0, 'id must be a positive integer');
@@ -323,6 +326,7 @@ export class PaxosNode {
 
   private onPrepare(m: PrepareMsg): void {
     this.observe(m.ballot);
+    this.seeSlot(m.fromSlot);
     const ok = this.acceptor.prepare(m.ballot);
     if (ok) {
       if (this.mode === 'multi') {
@@ -346,6 +350,7 @@ export class PaxosNode {
 
   private onAccept(m: AcceptMsg): void {
     this.observe(m.ballot);
+    for (const e of m.entries) this.seeSlot(e.slot);
     this.learnAll(m.decided);
     const aboveOrAtPromise = compareBallots(m.ballot, this.acceptor.promised) >= 0;
     if (this.mode === 'multi' && aboveOrAtPromise) this.follow(m.from, m.ballot);
@@ -372,6 +377,7 @@ export class PaxosNode {
       ok,
       promised: this.acceptor.promised,
       firstUnchosen: this.learner.firstUnchosen,
+      leaderFirstUnchosen: m.firstUnchosen,
     };
     this.send(reply);
   }
@@ -517,8 +523,9 @@ export class PaxosNode {
       }
       return;
     }
-    // A learner that missed decisions catches up from its first unchosen slot.
-    if (m.firstUnchosen < this.learner.firstUnchosen) {
+    // A learner that missed decisions catches up from its first unchosen slot. (One that is
+    // behind only by decisions still riding on messages in flight is left alone.)
+    if (m.firstUnchosen < m.leaderFirstUnchosen) {
       const entries = this.learner.chosenRun(m.firstUnchosen, this.maxEntries);
       if (entries.length > 0) this.send({ type: 'decide', from: this.id, to: m.from, entries } satisfies DecideMsg);
     }
@@ -571,8 +578,8 @@ export class PaxosNode {
   // ---- proposer side: single-decree per slot (basic mode) --------------------------------
 
   private tickBasic(): void {
-    if (this.peers.length > 0 && ++this.learnElapsed >= this.heartbeatTicks) {
-      // Decisions may have been lost: ask one peer (in turn) for what it knows.
+    if (this.peers.length > 0 && ++this.learnElapsed >= this.heartbeatTicks && this.highestSlotSeen > this.learner.firstUnchosen) {
+      // Later slots are in use, so decisions were lost: ask one peer (in turn) for what it knows.
       this.learnElapsed = 0;
       const to = this.peers[this.learnPeer++ % this.peers.length] as NodeId;
       this.send({ type: 'learn-req', from: this.id, to, firstUnchosen: this.learner.firstUnchosen } satisfies LearnReqMsg);
@@ -670,6 +677,7 @@ export class PaxosNode {
 
   private learnAll(entries: readonly ChosenEntry[]): void {
     for (const e of entries) {
+      this.seeSlot(e.slot);
       this.learner.learn(e.slot, e.value);
       if (this.mode === 'multi') {
         // A leader's phase 1 covered every slot another proposer could still get chosen, so a
@@ -696,6 +704,10 @@ export class PaxosNode {
       const chunk = entries.slice(i, i + this.maxEntries);
       for (const to of this.peers) this.send({ type: 'decide', from: this.id, to, entries: chunk } satisfies DecideMsg);
     }
+  }
+
+  private seeSlot(slot: Slot): void {
+    if (slot > this.highestSlotSeen) this.highestSlotSeen = slot;
   }
 
   private observe(b: Ballot): void {

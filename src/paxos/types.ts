@@ -106,9 +106,13 @@ export interface HeartbeatRespMsg extends Base {
   ok: boolean;
   promised: Ballot;
   firstUnchosen: Slot;
+  /** The leader's first unchosen slot as the heartbeat told it: a follower still below it after
+   *  the heartbeat's decisions missed some, and the leader sends them again. */
+  leaderFirstUnchosen: Slot;
 }
 
-/** Basic mode: a learner asks a peer for chosen values from `firstUnchosen` on. */
+/** Basic mode: a learner that saw later slots in use asks a peer for chosen values from
+ *  `firstUnchosen` on. */
 export interface LearnReqMsg extends Base {
   type: 'learn-req';
   firstUnchosen: Slot;
