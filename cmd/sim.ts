@@ -14,7 +14,7 @@ import { compareProtocols, formatComparison } from '../test/sim/compare.js';
 import { describePaxosFailure, PAXOS_MODES, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from '../test/sim/paxos-run.js';
 import { describeFailure, MUTATIONS, runSeed, type MutationName, type RunOptions, type SeedResult } from '../test/sim/run.js';
 import { Stats } from '../test/sim/stats.js';
-import { MIX_NAMES } from '../test/sim/workload.js';
+import { ALL_MIX_NAMES, MIX_NAMES } from '../test/sim/workload.js';
 
 function intArg(min: number, max: number) {
   return (v: string): number => {
@@ -57,8 +57,8 @@ const program = new Command()
   .option('--seeds <n>', 'soak: run this many consecutive seeds', intArg(1, 10_000_000))
   .option('--steps <n>', 'ticks in the safety phase of each seed', intArg(1, 1_000_000), 300)
   .option('--nodes <n>', 'founding voters (default: drawn per seed from 1, 3, 5, 7)', intArg(1, 9))
-  .option('--mix <name>', `fault mix (${MIX_NAMES.join(', ')}; default: drawn per seed)`, (v: string) => {
-    if (!MIX_NAMES.includes(v)) throw new InvalidArgumentError(`one of ${MIX_NAMES.join(', ')}`);
+  .option('--mix <name>', `fault mix (${MIX_NAMES.join(', ')}; default: drawn per seed; or quiet: idle and fault-free)`, (v: string) => {
+    if (!ALL_MIX_NAMES.includes(v)) throw new InvalidArgumentError(`one of ${ALL_MIX_NAMES.join(', ')}`);
     return v;
   })
   .option('--mutation <m>', `turn on a core bug. raft: ${RAFT_MUTATION_HELP}; paxos: ${PAXOS_MUTATION_NAMES.join(', ')}`)

@@ -16,7 +16,13 @@ test('compare: Paxos beside Raft on the same seeds and faults', (t) => {
     assert.ok(f.decided > 0 && f.messages > 0);
     assert.ok(f.won > 0 && f.attempts >= f.won);
   }
-  // A stable leader decides a value in about one round trip; single-decree Paxos needs two per
+  // On an idle cluster: a leader (Raft's, or Multi-Paxos's skipping phase 1) decides a value in
+  // one round trip; single-decree Paxos needs two (prepare/promise, accept/accepted).
+  const rt = (f: typeof raft) => f.quiet.roundTrips / f.quiet.decided;
+  assert.ok(raft.quiet.decided > 0 && multi.quiet.decided > 0 && basic.quiet.decided > 0);
+  assert.ok(rt(raft) < 1.5 && rt(multi) < 1.5, `idle round trips: raft ${rt(raft)}, multi-paxos ${rt(multi)}`);
+  assert.ok(rt(basic) >= 2, `idle round trips: paxos per slot ${rt(basic)}`);
+  // Under faults, a stable leader decides a value in about one round trip; single-decree Paxos needs two per
   // attempt and has no leader to order its proposers, so its values wait in line.
   assert.ok(multi.roundTrips / multi.decided < basic.roundTrips / basic.decided);
   assert.ok(multi.decided > basic.decided);

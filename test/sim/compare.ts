@@ -49,10 +49,12 @@ export interface Figures {
   livenessTicks: number[];
   /** Per fault mix: [messages, decided, round trips]. */
   byMix: Map<string, [number, number, number]>;
+  /** The same, on an idle fault-free cluster (the 'quiet' mix): each protocol's own cost. */
+  quiet: { decided: number; messages: number; keepAlives: number; roundTrips: number };
 }
 
 function emptyFigures(): Figures {
-  return { seeds: 0, decided: 0, messages: 0, keepAlives: 0, refused: 0, roundTrips: 0, latencyTicks: [], failures: 0, failoverTicks: [], attempts: 0, won: 0, preempted: 0, livenessTicks: [], byMix: new Map() };
+  return { seeds: 0, decided: 0, messages: 0, keepAlives: 0, refused: 0, roundTrips: 0, latencyTicks: [], failures: 0, failoverTicks: [], attempts: 0, won: 0, preempted: 0, livenessTicks: [], byMix: new Map(), quiet: { decided: 0, messages: 0, keepAlives: 0, roundTrips: 0 } };
 }
 
 interface Outcome {
@@ -63,9 +65,21 @@ interface Outcome {
   livenessTicks: number;
 }
 
-function record(f: Figures, mixName: string, o: Outcome, attempts: number, won: number, preempted: number): void {
+function roundTripTicks(mixName: string): number {
   const net = getMix(mixName).network;
-  const rtt = net.minDelay + Math.max(net.minDelay, net.maxDelay);
+  return net.minDelay + Math.max(net.minDelay, net.maxDelay);
+}
+
+function recordQuiet(f: Figures, o: Outcome): void {
+  const rtt = roundTripTicks('quiet');
+  f.quiet.decided += o.acked.length;
+  f.quiet.messages += o.stats.get('msgsSent');
+  f.quiet.keepAlives += o.stats.get('msgsKeepAlive');
+  for (const w of o.acked) f.quiet.roundTrips += (w.end - w.start) / rtt;
+}
+
+function record(f: Figures, mixName: string, o: Outcome, attempts: number, won: number, preempted: number): void {
+  const rtt = roundTripTicks(mixName);
   f.seeds++;
   const msgs = o.stats.get('msgsSent');
   let rts = 0;
@@ -100,6 +114,8 @@ export interface CompareOptions {
   steps: number;
   /** Cluster sizes to rotate through (default 3 and 5). */
   sizes?: number[];
+  /** Seeds of the idle 'quiet' mix, besides (default: a tenth of `seeds`, at least 2). */
+  quietSeeds?: number;
 }
 
 export interface CompareResult {
@@ -125,6 +141,19 @@ export function compareProtocols(opts: CompareOptions): CompareResult {
       record(figures[mode === 'multi' ? 'multi-paxos' : 'basic-paxos'], mix, p, p.stats.get('phase1Started'), p.stats.get('phase1Won'), p.stats.get('preempted'));
     }
   }
+  const quietSeeds = opts.quietSeeds ?? Math.max(2, Math.floor(opts.seeds / 10));
+  for (let i = 0; i < quietSeeds; i++) {
+    const seed = opts.firstSeed + i;
+    const nodes = sizes[i % sizes.length] as number;
+    const r = runSeed({ seed, steps: opts.steps, nodes, mix: 'quiet', commonMix: true });
+    if (!r.ok) throw new Error(describeFailure(r, opts.steps));
+    recordQuiet(figures.raft, r);
+    for (const mode of ['multi', 'basic'] as const) {
+      const p = runPaxosSeed({ seed, steps: opts.steps, nodes, mix: 'quiet', mode, competingProposers: false });
+      if (!p.ok) throw new Error(describePaxosFailure(p, opts.steps));
+      recordQuiet(figures[mode === 'multi' ? 'multi-paxos' : 'basic-paxos'], p);
+    }
+  }
   return { options: opts, figures };
 }
 
@@ -142,6 +171,10 @@ export function formatComparison(res: CompareResult): string {
   const cols = COMPARE_PROTOCOLS.map((p) => ({ label: p.label, f: figures[p.key] }));
   const fmt = (x: number, digits = 1): string => (Number.isNaN(x) ? '-' : x.toFixed(digits));
   const rows: Array<[string, (f: Figures) => string]> = [
+    ['idle cluster (quiet mix): messages per decided value', (f) => fmt(per(f.quiet.messages, f.quiet.decided))],
+    ['  of which keep-alives', (f) => fmt(per(f.quiet.keepAlives, f.quiet.decided))],
+    ['  round trips per decided value', (f) => fmt(per(f.quiet.roundTrips, f.quiet.decided), 2)],
+    ['under the fault mixes:', () => ''],
     ['values decided (client writes acknowledged)', (f) => String(f.decided)],
     ['client writes refused (not the leader, too many pending)', (f) => String(f.refused)],
     ['messages per decided value', (f) => fmt(per(f.messages, f.decided))],
