@@ -612,8 +612,7 @@ export class PaxosNode {
     const a = this.attempt;
     if (a === undefined || a.phase !== 1 || !ballotEquals(m.ballot, a.ballot)) return;
     if (!m.ok) {
-      this.counters.preempted++;
-      this.abandon();
+      this.preempted();
       return;
     }
     a.promises.reports.set(m.from, m.accepted);
@@ -632,8 +631,7 @@ export class PaxosNode {
     a.value = forced === undefined ? head : forced.value;
     // This member's own acceptor may since have promised a rival's higher ballot.
     if (!this.acceptor.accept(a.ballot, a.slot, a.value)) {
-      this.counters.preempted++;
-      this.abandon();
+      this.preempted();
       return;
     }
     if (forced === undefined) this.headSent = true;
@@ -647,8 +645,7 @@ export class PaxosNode {
     const a = this.attempt;
     if (a === undefined || a.phase !== 2 || !ballotEquals(m.ballot, a.ballot)) return;
     if (!m.ok) {
-      this.counters.preempted++;
-      this.abandon();
+      this.preempted();
       return;
     }
     if (m.slots.includes(a.slot)) a.accepts.add(m.from);
@@ -660,6 +657,12 @@ export class PaxosNode {
     if (a === undefined || a.phase !== 2 || !a.accepts.reached) return;
     this.learnAll([{ slot: a.slot, value: a.value }]);
     this.broadcastDecide([{ slot: a.slot, value: a.value }]);
+  }
+
+  /** A higher ballot refused this attempt: a duel lost. */
+  private preempted(): void {
+    this.counters.preempted++;
+    this.abandon();
   }
 
   /** A refused or timed-out attempt: wait a random time before the next, so duels end. */

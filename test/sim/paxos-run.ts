@@ -8,9 +8,9 @@
 //      and every member of the core must learn every slot up to it within `livenessTicks`.
 
 import type { NodeId, PaxosMode, PaxosMutations } from '../../src/paxos/types.js';
-import { CALM_NETWORK } from './network.js';
 import { PaxosCluster, type PaxosOptions, type PaxosWrite } from './paxos-cluster.js';
 import { SimRng } from './rng.js';
+import { heal, runPhases, step } from './phases.js';
 import { FaultScheduler } from './scheduler.js';
 import { Stats } from './stats.js';
 import { SimViolation, type CheckName } from './violation.js';
@@ -94,70 +94,45 @@ export function runPaxosSeed(opts: PaxosRunOptions): PaxosSeedResult {
   const ids = Array.from({ length: nodes }, (_, i) => i + 1);
 
   const stats = new Stats();
-  let cluster: PaxosCluster | undefined;
-  let livenessTicks = 0;
-  let healedAt = -1;
-  const result = (failure?: PaxosSeedResult['failure']): PaxosSeedResult => {
-    const c = cluster;
-    if (c !== undefined) {
-      for (const m of c.members.values()) if (m.node !== undefined) c.collectCounters(m.node);
-      stats.inc('valuesChosen', c.checker.valuesChosen);
-      stats.inc('noopsChosen', c.checker.noopsChosen);
-    }
-    const r: PaxosSeedResult = {
-      protocol: 'paxos',
-      seed: opts.seed,
-      ok: failure === undefined,
-      nodes,
-      mix: mixName,
-      mode: paxos.mode,
-      mutation,
-      ticks: c?.time ?? 0,
-      livenessTicks,
-      stats,
-      paxos,
-      acked: c?.acked ?? [],
-      leaderFailures: c?.leaderFailures ?? [],
-      healedAt,
-    };
-    if (failure !== undefined) {
-      r.failure = failure;
-      r.trace = c?.trace.format() ?? '';
-    }
-    return r;
-  };
-
-  try {
-    cluster = new PaxosCluster(ids, paxos, rng.fork(), stats, opts.traceSize ?? 200);
-    const c = cluster;
-    const scheduler = new FaultScheduler(rng.fork(), mix, c);
-    for (let i = 0; i < steps; i++) {
-      const stalled = scheduler.beforeTick();
-      c.deliver();
-      c.tickAll(stalled);
-      c.endStep();
-      c.time++;
-    }
-    scheduler.stop();
-    healedAt = c.time;
-    livenessTicks = liveness(c, rng.fork(), livenessBudget);
-    return result();
-  } catch (err) {
-    const time = cluster?.time ?? 0;
-    if (err instanceof SimViolation) return result({ check: err.check, message: err.message, time });
-    const e = err as Error;
-    const where = (e.stack ?? '').split('\n').slice(1, 4).join(' | ').trim();
-    return result({ check: 'core-invariant', message: `${e.name}: ${e.message} [${where}]`, time });
+  const out = runPhases(
+    () => new PaxosCluster(ids, paxos, rng.fork(), stats, opts.traceSize ?? 200),
+    (c) => new FaultScheduler(rng.fork(), mix, c),
+    steps,
+    (c) => liveness(c, rng.fork(), livenessBudget),
+  );
+  const c = out.cluster;
+  if (c !== undefined) {
+    for (const m of c.members.values()) if (m.node !== undefined) c.collectCounters(m.node);
+    stats.inc('valuesChosen', c.checker.valuesChosen);
+    stats.inc('noopsChosen', c.checker.noopsChosen);
   }
+  const r: PaxosSeedResult = {
+    protocol: 'paxos',
+    seed: opts.seed,
+    ok: out.failure === undefined,
+    nodes,
+    mix: mixName,
+    mode: paxos.mode,
+    mutation,
+    ticks: c?.time ?? 0,
+    livenessTicks: out.livenessTicks,
+    stats,
+    paxos,
+    acked: c?.acked ?? [],
+    leaderFailures: c?.leaderFailures ?? [],
+    healedAt: out.healedAt,
+  };
+  if (out.failure !== undefined) {
+    r.failure = out.failure;
+    r.trace = out.trace ?? '';
+  }
+  return r;
 }
 
 /** Heal, restart, leave one proposer; it must get a value chosen and the core must learn it all. */
 function liveness(c: PaxosCluster, rng: SimRng, budget: number): number {
   const start = c.time;
-  c.trace.add(c.time, '--- liveness phase: heal all faults, leave one proposer ---');
-  c.network.healAll();
-  c.network.faults = CALM_NETWORK;
-  for (const m of c.downMembers()) if (m.life > 0) c.restart(m.id);
+  heal(c, 'heal all faults, leave one proposer');
   const ids = c.memberIds();
   let keptDown: NodeId | undefined;
   if (ids.length >= 5 && rng.chance(0.5)) {
@@ -172,10 +147,7 @@ function liveness(c: PaxosCluster, rng: SimRng, budget: number): number {
 
   let final: PaxosWrite | undefined;
   for (let t = 0; t < budget; t++) {
-    c.deliver();
-    c.tickAll(new Set());
-    c.endStep();
-    c.time++;
+    step(c, new Set());
     if (final === undefined || final.status === 'lost') {
       // Multi-Paxos takes it only once the proposer leads; basic mode queues it at once.
       final = c.propose(proposer);

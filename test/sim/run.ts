@@ -8,8 +8,8 @@
 import type { RaftMutations } from '../../src/raft/types.js';
 import { Cluster } from './cluster.js';
 import type { WriteOp } from './history.js';
-import { CALM_NETWORK } from './network.js';
 import { SimRng } from './rng.js';
+import { heal, runPhases, step } from './phases.js';
 import { FaultScheduler } from './scheduler.js';
 import type { RaftOptions } from './sim-node.js';
 import { Stats } from './stats.js';
@@ -106,64 +106,37 @@ export function runSeed(opts: RunOptions): SeedResult {
   const voters = Array.from({ length: nodes }, (_, i) => i + 1);
 
   const stats = new Stats();
-  let cluster: Cluster | undefined;
-  let livenessTicks = 0;
-  let healedAt = -1;
-  const result = (failure?: SeedResult['failure']): SeedResult => {
-    const r: SeedResult = {
-      seed: opts.seed,
-      ok: failure === undefined,
-      nodes,
-      mix: mixName,
-      mutation,
-      ticks: cluster?.time ?? 0,
-      livenessTicks,
-      stats,
-      raft,
-      acked: cluster?.history.acked ?? [],
-      leaderFailures: cluster?.leaderFailures ?? [],
-      healedAt,
-    };
-    if (failure !== undefined) {
-      r.failure = failure;
-      r.trace = cluster?.trace.format() ?? '';
-    }
-    return r;
+  const out = runPhases(
+    () => new Cluster(voters, raft, rng.fork(), stats, opts.traceSize ?? 200),
+    (c) => new FaultScheduler(rng.fork(), mix, c),
+    steps,
+    (c) => liveness(c, rng.fork(), livenessBudget),
+  );
+  const r: SeedResult = {
+    seed: opts.seed,
+    ok: out.failure === undefined,
+    nodes,
+    mix: mixName,
+    mutation,
+    ticks: out.cluster?.time ?? 0,
+    livenessTicks: out.livenessTicks,
+    stats,
+    raft,
+    acked: out.cluster?.history.acked ?? [],
+    leaderFailures: out.cluster?.leaderFailures ?? [],
+    healedAt: out.healedAt,
   };
-
-  try {
-    cluster = new Cluster(voters, raft, rng.fork(), stats, opts.traceSize ?? 200);
-    const c = cluster;
-    const scheduler = new FaultScheduler(rng.fork(), mix, c);
-    // Safety phase.
-    for (let i = 0; i < steps; i++) {
-      const stalled = scheduler.beforeTick();
-      c.deliver();
-      c.tickAll(stalled);
-      c.endStep();
-      c.time++;
-    }
-    // Liveness phase.
-    scheduler.stop();
-    healedAt = c.time;
-    livenessTicks = liveness(c, rng.fork(), livenessBudget);
-    return result();
-  } catch (err) {
-    const time = cluster?.time ?? 0;
-    if (err instanceof SimViolation) return result({ check: err.check, message: err.message, time });
-    const e = err as Error;
-    const where = (e.stack ?? '').split('\n').slice(1, 4).join(' | ').trim();
-    return result({ check: 'core-invariant', message: `${e.name}: ${e.message} [${where}]`, time });
+  if (out.failure !== undefined) {
+    r.failure = out.failure;
+    r.trace = out.trace ?? '';
   }
+  return r;
 }
 
 /** Heal, restart, and require a leader plus a fully applied new write. Returns ticks used. */
 function liveness(c: Cluster, rng: SimRng, budget: number): number {
   const start = c.time;
-  c.trace.add(c.time, '--- liveness phase: heal all faults ---');
-  c.network.healAll();
-  c.network.faults = CALM_NETWORK;
-  for (const m of c.downMembers()) if (m.life > 0) c.restart(m.id);
+  heal(c, 'heal all faults');
   const conf = c.latestConf();
   if (conf === undefined) throw new SimViolation('liveness', 'no member is up after restarting everyone');
   let keptDown: number | undefined;
@@ -175,10 +148,7 @@ function liveness(c: Cluster, rng: SimRng, budget: number): number {
 
   let final: WriteOp | undefined;
   for (let t = 0; t < budget; t++) {
-    c.deliver();
-    c.tickAll(new Set());
-    c.endStep();
-    c.time++;
+    step(c, new Set());
     const leader = c.leaders()[0];
     if (leader === undefined) continue;
     // The leader's applied membership decides who must converge: members it no longer lists
