@@ -316,12 +316,6 @@ export class PaxosNode {
     };
   }
 
-  /** What the acceptor holds now (for checks: it must never forget what it sent). */
-  acceptorState(): { promised: Ballot; accepted(slot: Slot): AcceptedEntry | undefined } {
-    const a = this.acceptor;
-    return { promised: a.promised, accepted: (s) => a.accepted(s) };
-  }
-
   // ---- acceptor side ------------------------------------------------------------------------
 
   private onPrepare(m: PrepareMsg): void {

@@ -60,9 +60,9 @@ export interface PromiseMsg extends Base {
   ok: boolean;
   /** The acceptor's promise after handling the prepare (on a refusal: the higher one). */
   promised: Ballot;
-  /** Accepted proposals in the prepared slots (slots the acceptor knows chosen are in `chosen`). */
+  /** The highest-numbered proposal this acceptor accepted in each prepared slot. */
   accepted: AcceptedEntry[];
-  /** Values the acceptor already knows chosen in the prepared slots. */
+  /** Values this member already knows chosen in the prepared slots (the proposer learns them). */
   chosen: ChosenEntry[];
 }
 

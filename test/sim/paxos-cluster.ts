@@ -88,7 +88,6 @@ export class PaxosCluster implements FaultTarget {
   readonly network: Network<PaxosMessage>;
   readonly checker: PaxosChecker;
   readonly trace: Trace;
-  readonly writes: PaxosWrite[] = [];
   readonly acked: PaxosWrite[] = [];
   /** Sim times at which a leader (basic: a proposer with values queued) crashed. */
   readonly leaderFailures: number[] = [];
@@ -350,7 +349,6 @@ export class PaxosCluster implements FaultTarget {
         if (this.pending.size >= this.maxPendingWrites) this.pending.delete(this.pending.keys().next().value as string);
         if (this.pendingBySlot.size >= this.maxPendingWrites) this.pendingBySlot.delete(this.pendingBySlot.keys().next().value as string);
         const w: PaxosWrite = { key, node: target, life: m.life, slot: res.slot, start: this.time, end: -1, status: 'pending' };
-        this.writes.push(w);
         this.pending.set(key, w);
         if (res.slot !== undefined) this.pendingBySlot.set(`${target}/${m.life}/${res.slot}`, w);
         this.trace.add(this.time, `n${target} propose ${key}${res.slot === undefined ? '' : ` -> slot ${res.slot}`}`);

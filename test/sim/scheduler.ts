@@ -31,8 +31,8 @@ export interface FaultTarget {
   onLeaderCommit: ((id: NodeId) => void) | undefined;
   clientWrite(at: NodeId): void;
   clientRead(at: NodeId): void;
-  /** Protocol-specific operations (Raft: membership change, leadership transfer, compaction);
-   *  a protocol without them does nothing. */
+  /** Protocol-specific operations. Raft: membership change, leadership transfer, compaction.
+   *  Paxos: no membership change or compaction; a "transfer" makes a competing proposer. */
   randomConfChange(rng: SimRng): void;
   randomTransfer(rng: SimRng): void;
   randomCompact(rng: SimRng, mix: FaultMix): void;
