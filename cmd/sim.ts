@@ -72,6 +72,9 @@ if (o.mutation !== undefined) {
   if (!known.includes(o.mutation)) program.error(`error: --mutation for ${o.protocol} is one of ${known.join(', ')}`);
 }
 if (o.paxosMode !== undefined && o.protocol !== 'paxos') program.error('error: --paxos-mode needs --protocol paxos');
+if (o.compare === true && (o.mutation !== undefined || o.nodes !== undefined || o.mix !== undefined || o.paxosMode !== undefined || o.protocol !== 'raft')) {
+  program.error('error: --compare runs every protocol, size and mix itself; it takes only --seed, --seeds and --steps');
+}
 
 /** One seed of the chosen protocol, with a uniform view for the soak loop. */
 interface AnyResult {
