@@ -193,7 +193,7 @@ export function formatComparison(res: CompareResult): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const colW = 15;
   const lines = [
-    `Paxos beside Raft: ${o.seeds} seeds (${o.firstSeed}..${o.firstSeed + o.seeds - 1}) x ${o.steps} steps, sizes ${(o.sizes ?? [3, 5]).join('/')}, mixes ${MIX_NAMES.join(', ')}`,
+    `Paxos beside Raft: ${o.seeds} seeds (${o.firstSeed}..${o.firstSeed + o.seeds - 1}) x ${o.steps} steps, sizes ${(o.sizes ?? [3, 5]).join('/')}, mixes ${[...figures.raft.byMix.keys()].join(', ')}`,
     '(the same fault mixes for all three, without reads, membership changes, transfers and compaction)',
     '',
     `${''.padEnd(width)}${cols.map((c) => c.label.padStart(colW)).join('')}`,
