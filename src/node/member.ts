@@ -1273,9 +1273,18 @@ export class Member implements ServerFacade {
   }
 
   /** For the daemon and tests. */
-  status(): { id: number; role: StateRole; lead: number; term: number; commit: number; applied: number; snapshotIndex: number } {
+  status(): { id: number; role: StateRole; lead: number; term: number; commit: number; applied: number; snapshotIndex: number; lastIndex: number } {
     const st = this.raft.status();
-    return { id: this.o.self.id, role: st.role, lead: st.lead, term: st.term, commit: st.commit, applied: this.applied, snapshotIndex: this.snapshotIndex };
+    return {
+      id: this.o.self.id,
+      role: st.role,
+      lead: st.lead,
+      term: st.term,
+      commit: st.commit,
+      applied: this.applied,
+      snapshotIndex: this.snapshotIndex,
+      lastIndex: st.lastIndex,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
