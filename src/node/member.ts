@@ -1100,7 +1100,16 @@ export class Member implements ServerFacade {
     const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       if (this.stopping || this.stopped) throw new CodedError('SHUTTING_DOWN', 'member is shutting down');
-      if (this.role === StateRole.Leader) return kind === 'keepalive' ? this.keepaliveLocal(id) : this.remainingLocal(id);
+      if (this.role === StateRole.Leader) {
+        try {
+          return await (kind === 'keepalive' ? this.keepaliveLocal(id) : this.remainingLocal(id));
+        } catch (e) {
+          // Deposed while answering (nothing was renewed): ask the new leader, within the deadline.
+          if (!(e instanceof CodedError && e.code === 'NO_LEADER' && attempt < 5 && this.o.clock.now() < deadline)) throw e;
+          await this.sleep(Math.min(50, Math.max(0, deadline - this.o.clock.now())));
+          continue;
+        }
+      }
       const left = deadline - this.o.clock.now();
       if (this.lead === 0 && !(await this.waitForLeader(Math.max(0, Math.min(left, this.electionTimeoutMs() * 2))))) {
         throw new CodedError('NO_LEADER', 'no leader is known');
