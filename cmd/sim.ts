@@ -2,12 +2,19 @@
 //   npm run sim -- --seed 42                 replay one seed (prints the trace if it fails)
 //   npm run sim -- --seeds 2000              soak seeds 1..2000: seeds/second + fault histogram
 //   npm run sim -- --seeds 500 --mutation c  show that a re-introduced bug is caught
-// Options: --steps N (safety-phase ticks), --nodes N, --mix NAME, --mutation a|b|c|d.
+//   npm run sim -- --protocol paxos --seeds 1000                      the same for Paxos
+//   npm run sim -- --protocol paxos --mutation ignore-promised-value  a Paxos bug, caught
+//   npm run sim -- --compare --seeds 200     Paxos beside Raft on the same seeds and faults
+// Options: --steps N (safety-phase ticks), --nodes N, --mix NAME, --mutation NAME,
+// --paxos-mode multi|basic.
 
 import { Command, InvalidArgumentError } from 'commander';
-import { describeFailure, MUTATIONS, runSeed, type MutationName, type RunOptions } from '../test/sim/run.js';
+import type { PaxosMode } from '../src/paxos/types.js';
+import { compareProtocols, formatComparison } from '../test/sim/compare.js';
+import { describePaxosFailure, PAXOS_MODES, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from '../test/sim/paxos-run.js';
+import { describeFailure, MUTATIONS, runSeed, type MutationName, type RunOptions, type SeedResult } from '../test/sim/run.js';
 import { Stats } from '../test/sim/stats.js';
-import { MIX_NAMES } from '../test/sim/workload.js';
+import { ALL_MIX_NAMES, MIX_NAMES } from '../test/sim/workload.js';
 
 function intArg(min: number, max: number) {
   return (v: string): number => {
@@ -23,38 +30,77 @@ interface CliOptions {
   steps: number;
   nodes?: number;
   mix?: string;
-  mutation?: MutationName;
+  mutation?: string;
   trace: number;
   directChecks: boolean;
+  protocol: 'raft' | 'paxos';
+  paxosMode?: PaxosMode;
+  compare?: boolean;
 }
+
+const RAFT_MUTATION_HELP = 'a=voteWithoutLogCheck b=commitPreviousTermByCount c=truncateOnHeartbeat d=readIndexWithoutQuorum';
+const PAXOS_MUTATION_NAMES = Object.keys(PAXOS_MUTATIONS) as PaxosMutationName[];
 
 const program = new Command()
   .name('sim')
-  .description('raftlock deterministic Raft simulator')
+  .description('raftlock deterministic simulator: Raft, and Paxos beside it, under seeded faults')
+  .option('--protocol <name>', 'raft or paxos', (v: string) => {
+    if (v !== 'raft' && v !== 'paxos') throw new InvalidArgumentError('raft or paxos');
+    return v;
+  }, 'raft')
+  .option('--paxos-mode <mode>', 'paxos: multi (Multi-Paxos, a stable leader) or basic (single-decree Paxos per slot, no leader); default: drawn per seed', (v: string) => {
+    if (!(PAXOS_MODES as string[]).includes(v)) throw new InvalidArgumentError(PAXOS_MODES.join(' or '));
+    return v as PaxosMode;
+  })
+  .option('--compare', 'run each seed through Raft, Multi-Paxos and Paxos per slot on the same faults and print their figures side by side (with --seeds N, default 200)')
   .option('--seed <n>', 'run this seed (with --seeds: the first seed of the soak)', intArg(0, Number.MAX_SAFE_INTEGER))
   .option('--seeds <n>', 'soak: run this many consecutive seeds', intArg(1, 10_000_000))
   .option('--steps <n>', 'ticks in the safety phase of each seed', intArg(1, 1_000_000), 300)
   .option('--nodes <n>', 'founding voters (default: drawn per seed from 1, 3, 5, 7)', intArg(1, 9))
-  .option('--mix <name>', `fault mix (${MIX_NAMES.join(', ')}; default: drawn per seed)`, (v: string) => {
-    if (!MIX_NAMES.includes(v)) throw new InvalidArgumentError(`one of ${MIX_NAMES.join(', ')}`);
+  .option('--mix <name>', `fault mix (${MIX_NAMES.join(', ')}; default: drawn per seed; or quiet: idle and fault-free)`, (v: string) => {
+    if (!ALL_MIX_NAMES.includes(v)) throw new InvalidArgumentError(`one of ${ALL_MIX_NAMES.join(', ')}`);
     return v;
   })
-  .option('--mutation <m>', 'turn on a core bug: a=voteWithoutLogCheck b=commitPreviousTermByCount c=truncateOnHeartbeat d=readIndexWithoutQuorum', (v: string) => {
-    if (!(v in MUTATIONS)) throw new InvalidArgumentError('one of a, b, c, d');
-    return v as MutationName;
-  })
+  .option('--mutation <m>', `turn on a core bug. raft: ${RAFT_MUTATION_HELP}; paxos: ${PAXOS_MUTATION_NAMES.join(', ')}`)
   .option('--trace <n>', 'events kept for a failure trace', intArg(10, 100_000), 200)
-  .option('--no-direct-checks', 'skip the commit-rule and ack-durability checks (end-to-end properties only)');
+  .option('--no-direct-checks', "skip the checks of a rule the end-to-end properties rest on (raft: commit-rule, ack-durability; paxos: the acceptor's own promise rule)");
 
 program.parse();
 const o = program.opts<CliOptions>();
+if (o.mutation !== undefined) {
+  const known = o.protocol === 'raft' ? Object.keys(MUTATIONS) : PAXOS_MUTATION_NAMES;
+  if (!known.includes(o.mutation)) program.error(`error: --mutation for ${o.protocol} is one of ${known.join(', ')}`);
+}
+if (o.paxosMode !== undefined && o.protocol !== 'paxos') program.error('error: --paxos-mode needs --protocol paxos');
+if (o.compare === true && (o.mutation !== undefined || o.nodes !== undefined || o.mix !== undefined || o.paxosMode !== undefined || o.protocol !== 'raft')) {
+  program.error('error: --compare runs every protocol, size and mix itself; it takes only --seed, --seeds and --steps');
+}
 
-function baseOptions(seed: number): RunOptions {
-  const r: RunOptions = { seed, steps: o.steps, traceSize: o.trace, directChecks: o.directChecks };
-  if (o.nodes !== undefined) r.nodes = o.nodes;
-  if (o.mix !== undefined) r.mix = o.mix;
-  if (o.mutation !== undefined) r.mutation = o.mutation;
-  return r;
+/** One seed of the chosen protocol, with a uniform view for the soak loop. */
+interface AnyResult {
+  ok: boolean;
+  ticks: number;
+  stats: Stats;
+  report(): string;
+  summary(): string;
+}
+
+function runOne(seed: number): AnyResult {
+  if (o.protocol === 'paxos') {
+    const p: PaxosRunOptions = { seed, steps: o.steps, traceSize: o.trace, directChecks: o.directChecks };
+    if (o.nodes !== undefined) p.nodes = o.nodes;
+    if (o.mix !== undefined) p.mix = o.mix;
+    if (o.mutation !== undefined) p.mutation = o.mutation as PaxosMutationName;
+    if (o.paxosMode !== undefined) p.mode = o.paxosMode;
+    const r: PaxosSeedResult = runPaxosSeed(p);
+    return { ok: r.ok, ticks: r.ticks, stats: r.stats, report: () => describePaxosFailure(r, o.steps), summary: () => `seed ${seed}: ok  paxos ${r.mode} nodes=${r.nodes} mix=${r.mix} ticks=${r.ticks} (liveness converged in ${r.livenessTicks})` };
+  }
+  const ro: RunOptions = { seed, steps: o.steps, traceSize: o.trace, directChecks: o.directChecks };
+  if (o.nodes !== undefined) ro.nodes = o.nodes;
+  if (o.mix !== undefined) ro.mix = o.mix;
+  if (o.mutation !== undefined) ro.mutation = o.mutation as MutationName;
+  const r: SeedResult = runSeed(ro);
+  return { ok: r.ok, ticks: r.ticks, stats: r.stats, report: () => describeFailure(r, o.steps), summary: () => `seed ${seed}: ok  nodes=${r.nodes} mix=${r.mix} ticks=${r.ticks} (liveness converged in ${r.livenessTicks})` };
 }
 
 function histogram(stats: Stats): string {
@@ -66,14 +112,26 @@ function histogram(stats: Stats): string {
     .join('\n');
 }
 
-if (o.seeds === undefined) {
-  const seed = o.seed ?? 1;
-  const r = runSeed(baseOptions(seed));
-  if (!r.ok) {
-    console.error(describeFailure(r, o.steps));
+if (o.compare === true) {
+  const first = o.seed ?? 1;
+  const seeds = o.seeds ?? 200;
+  const t0 = performance.now();
+  try {
+    const res = compareProtocols({ firstSeed: first, seeds, steps: o.steps });
+    console.log(formatComparison(res));
+    console.log(`(${seeds} seeds x 3 protocols in ${((performance.now() - t0) / 1000).toFixed(1)}s)`);
+  } catch (err) {
+    console.error((err as Error).message);
     process.exit(1);
   }
-  console.log(`seed ${seed}: ok  nodes=${r.nodes} mix=${r.mix} ticks=${r.ticks} (liveness converged in ${r.livenessTicks})`);
+} else if (o.seeds === undefined) {
+  const seed = o.seed ?? 1;
+  const r = runOne(seed);
+  if (!r.ok) {
+    console.error(r.report());
+    process.exit(1);
+  }
+  console.log(r.summary());
   console.log(histogram(r.stats));
 } else {
   const first = o.seed ?? 1;
@@ -83,11 +141,11 @@ if (o.seeds === undefined) {
   let lastReport = t0;
   for (let i = 0; i < o.seeds; i++) {
     const seed = first + i;
-    const r = runSeed(baseOptions(seed));
+    const r = runOne(seed);
     ticks += r.ticks;
     total.addAll(r.stats);
     if (!r.ok) {
-      console.error(describeFailure(r, o.steps));
+      console.error(r.report());
       console.error(`failed after ${i + 1} seed(s)`);
       process.exit(1);
     }

@@ -6,7 +6,9 @@
 //     waiter was removed or had been granted meanwhile (then a timed-out request answers 200, a
 //     vanished client gets its grant released);
 //   - a lease made for this request (`ttl`) is revoked whenever the request does not end holding
-//     the lock.
+//     the lock; while the request waits (and its client is connected) the member keeps that
+//     lease alive, and renews it once more after a grant that waited, before answering, so the
+//     grant comes with its full TTL (if that renewal fails, the lock is given back with it).
 
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
@@ -125,10 +127,12 @@ export function registerLockRoutes(
         throw new Error(`invariant: lockAcquire reported granted but the holder is waiter ${holder?.waiterId ?? 'none'}, not ${waiterId}`);
       }
       let end: WaitEnd = acq.granted ? 'granted' : 'timeout';
+      let waited = false;
       if (!acq.granted && waitMs > 0) {
-        const waited = await waitForGrant(ctx, name, waiterId, waitMs);
-        end = waited.end;
-        holder = waited.holder;
+        const w = await waitForGrant(ctx, name, waiterId, waitMs, ownLease ? { lease, ttlMs: body.ttl! * 1000 } : undefined);
+        end = w.end;
+        holder = w.holder;
+        waited = true;
       }
       if (end !== 'granted' && end !== 'gone') {
         // Withdraw the waiter; the cancel result tells us if it was granted meanwhile.
@@ -147,6 +151,10 @@ export function registerLockRoutes(
 
       if (end === 'granted') {
         if (!holder) throw new Error('invariant: lock granted without a holder');
+        // The request lease ran while it waited; renew it so the grant starts with its full TTL.
+        // If the lease is gone (it expired as the grant happened), so is the lock: LEASE_NOT_FOUND;
+        // any other failure gives the lock back (the lease is revoked in `finally`).
+        if (ownLease && waited) await server.leaseKeepalive(lease);
         holdsLock = true;
         observe('acquired');
         answer(ctx, { name, lease, fencingToken: holder.fencingToken, revision: holder.revision });
@@ -185,12 +193,14 @@ export function registerLockRoutes(
     }
   });
 
-  /** Wait for the grant of `waiterId` until the deadline, the client leaving, or shutdown. */
+  /** Wait for the grant of `waiterId` until the deadline, the client leaving, or shutdown. A
+   *  request's own lease (`keep`) gets a keepalive every third of its TTL meanwhile. */
   async function waitForGrant(
     ctx: Koa.Context,
     name: string,
     waiterId: string,
     waitMs: number,
+    keep?: { lease: string; ttlMs: number },
   ): Promise<{ end: WaitEnd; holder: LockHolder | null }> {
     const ac = new AbortController();
     let why: 'timeout' | 'client_gone' | 'shutdown' | undefined;
@@ -200,6 +210,7 @@ export function registerLockRoutes(
     };
     const unregister = waits.add((r) => stop(r));
     const timer = setTimeout(() => stop('timeout'), waitMs);
+    const keeper = keep ? keepWhileWaiting(keep.lease, keep.ttlMs, ac.signal) : undefined;
     const onClose = (): void => {
       if (!ctx.res.writableEnded) stop('client_gone');
     };
@@ -213,6 +224,7 @@ export function registerLockRoutes(
       if (!ac.signal.aborted) throw err;
     } finally {
       clearTimeout(timer);
+      if (keeper) clearInterval(keeper);
       ctx.res.off('close', onClose);
       unregister();
     }
@@ -222,6 +234,22 @@ export function registerLockRoutes(
     }
     if (why !== undefined) return { end: why, holder: null };
     return { end: 'gone', holder: null };
+  }
+
+  /** Keepalives for a waiting request's own lease, one at a time, until `signal` aborts (the wait
+   *  ended or the client left). A failed one is logged; the lease ending ends the wait anyway. */
+  function keepWhileWaiting(lease: string, ttlMs: number, signal: AbortSignal): NodeJS.Timeout {
+    let busy = false;
+    return setInterval(() => {
+      if (busy || signal.aborted) return;
+      busy = true;
+      server
+        .leaseKeepalive(lease)
+        .catch((err: unknown) => logger.warn({ err, lease }, 'keepalive of a waiting lock request lease failed'))
+        .finally(() => {
+          busy = false;
+        });
+    }, Math.max(100, Math.floor(ttlMs / 3)));
   }
 
   router.delete('/v1/locks/*name', async (ctx) => {

@@ -33,6 +33,7 @@ import {
   type ForwardRequest,
   type ForwardResponse,
 } from './forward.js';
+import { ApplyLag } from './apply-lag.js';
 import { Lessor } from './lessor.js';
 import {
   MemberDirectory,
@@ -101,6 +102,12 @@ interface ApplyWaiter {
   resolve(): void;
 }
 
+interface ForwardInFlight {
+  to: NodeId;
+  /** End the wait: this member now knows `lead` as the leader. */
+  supersede(lead: NodeId): void;
+}
+
 interface LockWaiterWatch {
   name: string;
   waiterId: string;
@@ -124,6 +131,9 @@ const COMMIT_HOLD_MS = 2;
 const EMPTY_BYTES = new Uint8Array(0);
 const MAX_LOCK_WATCHES = 100_000;
 const MAX_REVOKES_PER_CHECK = 64;
+/** A member is not ready when it has not applied, this long (or an election timeout, if longer)
+ *  after learning of it, an index it knows committed (see ApplyLag). */
+const READY_APPLY_GRACE_MS = 1_000;
 
 export class Member implements ServerFacade {
   private readonly o: MemberOptions;
@@ -133,6 +143,8 @@ export class Member implements ServerFacade {
   private readonly hub: WatchHub;
   private readonly directory = new MemberDirectory();
   private readonly lessor = new Lessor();
+  /** Readiness: has this member fallen behind in applying what it knows committed? */
+  private readonly applyLag: ApplyLag;
 
   private applied: number;
   private snapshotIndex: number;
@@ -160,6 +172,8 @@ export class Member implements ServerFacade {
   private applyWaiters: ApplyWaiter[] = [];
   private readonly lockWatches = new Set<LockWaiterWatch>();
   private readonly leaderWaiters = new Set<() => void>();
+  /** Requests forwarded to a leader and not answered yet (see forward). */
+  private readonly forwardsInFlight = new Set<ForwardInFlight>();
 
   /** Term and vote of the last hard state written (see handleReady). */
   private savedTerm = -1;
@@ -196,6 +210,7 @@ export class Member implements ServerFacade {
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
     this.hub = new WatchHub(sm, { maxWatchers: o.maxWatchers });
+    this.applyLag = new ApplyLag(Math.max(READY_APPLY_GRACE_MS, o.electionTicks * o.tickMs));
   }
 
   /** Recover from the durable log (or bootstrap a new cluster), then start ticking. */
@@ -262,6 +277,7 @@ export class Member implements ServerFacade {
     m.ticker = o.clock.every(o.tickMs, () => {
       if (m.stopped) return;
       m.raft.tick();
+      m.applyLag.observe(o.clock.now(), m.raft.hardState().commit);
       m.kick();
     });
     m.lessorTimer = o.clock.every(Math.max(o.tickMs, 50), () => m.checkLeases());
@@ -508,6 +524,7 @@ export class Member implements ServerFacade {
       this.o.metrics?.leaderChanged?.();
       this.o.logger.info({ lead, role, term: this.raft.status().term }, 'leader changed');
       if (lead !== 0) for (const w of [...this.leaderWaiters]) w();
+      if (lead !== 0) for (const f of [...this.forwardsInFlight]) if (f.to !== lead) f.supersede(lead);
     }
     if (role === StateRole.Candidate && prevRole !== StateRole.Candidate) this.o.metrics?.electionStarted?.();
     if (role === StateRole.Leader && prevRole !== StateRole.Leader) {
@@ -783,18 +800,30 @@ export class Member implements ServerFacade {
   }
 
   private proposeLocal(cmd: Command, timeoutMs: number): Promise<{ result: CommandResult; index: number }> {
-    if (this.stopping || this.stopped) return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is shutting down'));
+    try {
+      return this.appendProposal(cmd, timeoutMs).done;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Append `cmd` to the leader's log now, or throw (a CodedError) if it was not appended. `done`
+   * settles with the entry's result, or TIMEOUT (outcome unknown), or PROPOSAL_LOST.
+   */
+  private appendProposal(cmd: Command, timeoutMs: number): { index: number; done: Promise<{ result: CommandResult; index: number }> } {
+    if (this.stopping || this.stopped) throw new CodedError('SHUTTING_DOWN', 'member is shutting down');
     if (this.pending.size >= this.o.maxPendingProposals) {
-      return Promise.reject(new CodedError('TOO_MANY_REQUESTS', `too many proposals in flight (${this.pending.size})`));
+      throw new CodedError('TOO_MANY_REQUESTS', `too many proposals in flight (${this.pending.size})`);
     }
     const r = this.raft.propose(encodeCommand(cmd));
     if (!r.ok) {
       this.o.metrics?.proposalFailed?.(r.code);
       const code: ErrorCode = r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL';
-      return Promise.reject(new CodedError(code, r.message));
+      throw new CodedError(code, r.message);
     }
     const index = r.index;
-    return new Promise((resolve, reject) => {
+    const done = new Promise<{ result: CommandResult; index: number }>((resolve, reject) => {
       const timer = this.o.clock.after(timeoutMs, () => {
         if (this.pending.get(index) === p) {
           this.pending.delete(index);
@@ -813,6 +842,7 @@ export class Member implements ServerFacade {
       this.pending.set(index, p);
       this.kick();
     });
+    return { index, done };
   }
 
   private waitForLeader(ms: number): Promise<boolean> {
@@ -860,9 +890,38 @@ export class Member implements ServerFacade {
     }
   }
 
+  /**
+   * Send `req` to the leader this member knows. Should this member learn of another leader while
+   * the request waits (the old one froze or was deposed), the wait ends at once: a write (or
+   * membership change) with the outcome-unknown TIMEOUT, since the old leader may have proposed
+   * it; a keepalive or TTL query with NO_LEADER (it changed nothing and is asked again).
+   */
   private async forward(req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
     const to = this.lead;
     if (to === 0) return { ok: false, code: 'NO_LEADER', message: 'no leader is known' };
+    let rec!: ForwardInFlight;
+    const superseded = new Promise<ForwardResponse>((resolve) => {
+      rec = {
+        to,
+        supersede: (lead) => {
+          const what = `leader changed from ${to} to ${lead} while the request was forwarded`;
+          resolve(
+            req.kind === 'propose' || req.kind === 'confChange'
+              ? { ok: false, code: 'TIMEOUT', message: `${what}; the outcome is unknown` }
+              : { ok: false, code: 'NO_LEADER', message: what },
+          );
+        },
+      };
+    });
+    this.forwardsInFlight.add(rec);
+    try {
+      return await Promise.race([this.requestForward(to, req, deadline), superseded]);
+    } finally {
+      this.forwardsInFlight.delete(rec);
+    }
+  }
+
+  private async requestForward(to: NodeId, req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
     const timeout = Math.max(1, deadline - this.o.clock.now()) + 250;
     try {
       return decodeForwardResponse(await this.o.peers.request(to, encodeForward(req), timeout));
@@ -969,51 +1028,105 @@ export class Member implements ServerFacade {
     const now = this.o.clock.now();
     const due = this.lessor.due(this.sm.leases(), now, MAX_REVOKES_PER_CHECK);
     for (const id of due) {
-      this.proposeLocal({ op: 'leaseRevoke', id, reason: 'expire' }, this.o.requestTimeoutMs)
-        .catch((e) => this.o.logger.warn({ lease: id, err: String(e) }, 'lease expiry revoke failed; will retry'))
-        .finally(() => this.lessor.revokeSettled(id));
+      // From here on the expiry is decided (see Lessor): the lease stays "revoking" until its
+      // revoke is applied or this member stops leading, even if the proposal times out (the entry
+      // is in the log and may still commit). Only a proposal that never reached the log is undone.
+      try {
+        this.appendProposal({ op: 'leaseRevoke', id, reason: 'expire' }, this.o.requestTimeoutMs).done.catch((e) =>
+          this.o.logger.warn({ lease: id, err: String(e) }, 'lease expiry revoke not confirmed yet'),
+        );
+      } catch (e) {
+        this.lessor.proposalFailed(id);
+        this.o.logger.warn({ lease: id, err: String(e) }, 'lease expiry revoke not proposed; will retry');
+      }
     }
   }
 
   private async ensureLeaderCurrent(): Promise<void> {
     if (this.role !== StateRole.Leader) throw this.notLeaderError();
     // Confirm leadership now, and that this leader's state is current (it has applied its own
-    // first entry), so a renewal cannot be granted by a deposed leader.
+    // first entry), so a renewal cannot be granted by a deposed leader, and no revoke a
+    // predecessor proposed can still commit behind this answer (it is applied by now, or it can
+    // never commit: this leader's first entry is committed and does not follow it).
     await this.readBarrier();
     if (this.role !== StateRole.Leader || this.applied < this.leaderSinceIndex) throw this.notLeaderError();
   }
 
+  /**
+   * The lease as a current leader sees it after a quorum check: its record, or LEASE_NOT_FOUND
+   * when it does not exist or its expiry is decided. A lease whose revoke this leader proposed
+   * is never reported alive: we wait for that revoke's outcome (bounded by the request timeout)
+   * and look again, so the answer is LEASE_NOT_FOUND once it is applied, or NO_LEADER if this
+   * member stepped down first (the next leader answers). The caller acts on the result in the
+   * same turn (no await in between), so no decision can slip in after the check.
+   */
+  private async liveLease(id: string): Promise<{ ttlMs: number }> {
+    const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
+    for (;;) {
+      await this.ensureLeaderCurrent();
+      const l = this.sm.lease(id);
+      if (!l) throw leaseNotFound(id);
+      if (!this.lessor.isRevoking(id)) return l;
+      const left = deadline - this.o.clock.now();
+      if (left <= 0) throw new CodedError('TIMEOUT', `lease ${id} expired and its revoke is not applied yet; the lease must be taken as gone`, { details: { id } });
+      let timer: Cancelable | undefined;
+      await Promise.race([this.lessor.settled(id), new Promise<void>((r) => (timer = this.o.clock.after(left, r)))]);
+      timer?.cancel();
+    }
+  }
+
   private async keepaliveLocal(id: string): Promise<number> {
-    await this.ensureLeaderCurrent();
-    const l = this.sm.lease(id);
-    if (!l) throw new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`);
-    this.lessor.renew(id, l.ttlMs, this.o.clock.now());
+    const l = await this.liveLease(id);
+    if (!this.lessor.renew(id, l.ttlMs, this.o.clock.now())) throw new Error(`invariant: lease ${id} checked live but not renewed`);
     return l.ttlMs;
   }
 
   private async remainingLocal(id: string): Promise<number> {
-    await this.ensureLeaderCurrent();
-    const l = this.sm.lease(id);
-    if (!l) throw new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`);
+    const l = await this.liveLease(id);
     return this.lessor.remainingMs(id, l.ttlMs, this.o.clock.now());
   }
 
   async leaseKeepalive(id: string): Promise<{ ttlMs: number }> {
-    if (this.role === StateRole.Leader) return { ttlMs: await this.keepaliveLocal(id) };
-    if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2))) throw new CodedError('NO_LEADER', 'no leader is known');
-    const resp = await this.forward({ kind: 'keepalive', lease: id }, this.o.clock.now() + this.o.requestTimeoutMs);
-    if (resp.ok && resp.kind === 'keepalive') return { ttlMs: resp.ttlMs };
-    if (!resp.ok) throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
-    throw new CodedError('INTERNAL', 'unexpected forward response');
+    return { ttlMs: await this.askLease(id, 'keepalive') };
   }
 
   async leaseRemaining(id: string): Promise<number> {
-    if (this.role === StateRole.Leader) return this.remainingLocal(id);
-    if (this.lead === 0 && !(await this.waitForLeader(this.electionTimeoutMs() * 2))) throw new CodedError('NO_LEADER', 'no leader is known');
-    const resp = await this.forward({ kind: 'leaseRemaining', lease: id }, this.o.clock.now() + this.o.requestTimeoutMs);
-    if (resp.ok && resp.kind === 'leaseRemaining') return resp.remainingMs;
-    if (!resp.ok) throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message);
-    throw new CodedError('INTERNAL', 'unexpected forward response');
+    return this.askLease(id, 'leaseRemaining');
+  }
+
+  /** A keepalive or a TTL query: answered by the leader, forwarded there from a follower. Both
+   *  are safe to repeat, so one the old leader could not answer is asked again of the new one. */
+  private async askLease(id: string, kind: 'keepalive' | 'leaseRemaining'): Promise<number> {
+    const deadline = this.o.clock.now() + this.o.requestTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopping || this.stopped) throw new CodedError('SHUTTING_DOWN', 'member is shutting down');
+      if (this.role === StateRole.Leader) {
+        try {
+          return await (kind === 'keepalive' ? this.keepaliveLocal(id) : this.remainingLocal(id));
+        } catch (e) {
+          // Deposed while answering (nothing was renewed): ask the new leader, within the deadline.
+          if (!(e instanceof CodedError && e.code === 'NO_LEADER' && attempt < 5 && this.o.clock.now() < deadline)) throw e;
+          await this.sleep(Math.min(50, Math.max(0, deadline - this.o.clock.now())));
+          continue;
+        }
+      }
+      const left = deadline - this.o.clock.now();
+      if (this.lead === 0 && !(await this.waitForLeader(Math.max(0, Math.min(left, this.electionTimeoutMs() * 2))))) {
+        throw new CodedError('NO_LEADER', 'no leader is known');
+      }
+      if ((this.role as StateRole) === StateRole.Leader) continue; // became leader while waiting
+      const resp = await this.forward({ kind, lease: id }, deadline);
+      if (resp.ok && resp.kind === 'keepalive' && kind === 'keepalive') return resp.ttlMs;
+      if (resp.ok && resp.kind === 'leaseRemaining' && kind === 'leaseRemaining') return resp.remainingMs;
+      if (!resp.ok) {
+        if ((resp.code === 'NO_LEADER' || resp.code === 'PEER_UNREACHABLE') && attempt < 5 && this.o.clock.now() < deadline) {
+          await this.sleep(Math.min(50, Math.max(0, deadline - this.o.clock.now())));
+          continue;
+        }
+        throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message, { details: resp.details });
+      }
+      throw new CodedError('INTERNAL', 'unexpected forward response');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1165,14 +1278,28 @@ export class Member implements ServerFacade {
     if (this.stopping) return { ready: false, reason: 'member is shutting down' };
     const st = this.raft.status();
     if (st.lead === 0) return { ready: false, reason: 'no leader known' };
-    if (this.applied < st.commit) return { ready: false, reason: `applied index ${this.applied} behind commit index ${st.commit}` };
+    const now = this.o.clock.now();
+    this.applyLag.observe(now, st.commit);
+    const lag = this.applyLag.behind(now, this.applied);
+    if (lag) {
+      return { ready: false, reason: `applied index ${this.applied} behind commit index ${lag.commit}, committed ${Math.round(lag.forMs)} ms ago` };
+    }
     return { ready: true, reason: 'ok' };
   }
 
   /** For the daemon and tests. */
-  status(): { id: number; role: StateRole; lead: number; term: number; commit: number; applied: number; snapshotIndex: number } {
+  status(): { id: number; role: StateRole; lead: number; term: number; commit: number; applied: number; snapshotIndex: number; lastIndex: number } {
     const st = this.raft.status();
-    return { id: this.o.self.id, role: st.role, lead: st.lead, term: st.term, commit: st.commit, applied: this.applied, snapshotIndex: this.snapshotIndex };
+    return {
+      id: this.o.self.id,
+      role: st.role,
+      lead: st.lead,
+      term: st.term,
+      commit: st.commit,
+      applied: this.applied,
+      snapshotIndex: this.snapshotIndex,
+      lastIndex: st.lastIndex,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1231,6 +1358,10 @@ export class Member implements ServerFacade {
     }
     for (const w of [...this.lockWatches]) w.resolve(null);
   }
+}
+
+function leaseNotFound(id: string): CodedError {
+  return new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`, { details: { id } });
 }
 
 function unsafeEarlyResult(cmd: Command): CommandResult | undefined {

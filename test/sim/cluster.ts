@@ -9,11 +9,13 @@ import { ConfChangeType, MessageType, StateRole, type ConfState, type NodeId } f
 import { SafetyChecker } from './checkers.js';
 import { Disk } from './disk.js';
 import { History, type WriteOp } from './history.js';
-import { Network } from './network.js';
+import { Network, RAFT_WIRE } from './network.js';
 import type { SimRng } from './rng.js';
+import type { FaultTarget } from './scheduler.js';
 import { SimNode, type CrashPoint, type RaftOptions, type SimEnv } from './sim-node.js';
 import type { Stats } from './stats.js';
 import { Trace } from './trace.js';
+import type { FaultMix } from './workload.js';
 
 export interface Member {
   id: NodeId;
@@ -28,8 +30,11 @@ export interface Member {
 const enc = new TextEncoder();
 /** Delivery rounds per tick before leftover zero-delay messages wait for the next tick. */
 const MAX_DELIVERY_ROUNDS = 32;
+/** Membership bounds for conf changes: never more members than this over the run. */
+const MAX_EXTRA_MEMBERS = 2;
+const MAX_VOTERS = 7;
 
-export class Cluster implements SimEnv {
+export class Cluster implements SimEnv, FaultTarget {
   time = 0;
   readonly members = new Map<NodeId, Member>();
   readonly network: Network;
@@ -37,6 +42,8 @@ export class Cluster implements SimEnv {
   readonly history = new History();
   readonly trace: Trace;
   private nextId: NodeId;
+  /** Sim times at which a member that believed it led crashed (for the Paxos comparison). */
+  readonly leaderFailures: number[] = [];
 
   constructor(
     readonly initialVoters: NodeId[],
@@ -46,7 +53,7 @@ export class Cluster implements SimEnv {
     traceSize: number,
   ) {
     this.trace = new Trace(traceSize);
-    this.network = new Network(rng.fork(), this.stats);
+    this.network = new Network(rng.fork(), this.stats, RAFT_WIRE);
     const boot = MemoryLog.bootstrap(initialVoters);
     for (const id of initialVoters) {
       const disk = new Disk();
@@ -77,6 +84,26 @@ export class Cluster implements SimEnv {
     return [...this.members.values()].filter((m) => m.node === undefined);
   }
 
+  memberIds(): NodeId[] {
+    return [...this.members.keys()];
+  }
+
+  upIds(): NodeId[] {
+    return this.upNodes().map((n) => n.id);
+  }
+
+  leaderIds(): NodeId[] {
+    return this.leaders().map((n) => n.id);
+  }
+
+  clientWrite(at: NodeId): void {
+    this.propose(this.member(at).node as SimNode);
+  }
+
+  clientRead(at: NodeId): void {
+    this.read(this.member(at).node as SimNode);
+  }
+
   /** Members that believe they lead, highest term first. */
   leaders(): SimNode[] {
     return this.upNodes()
@@ -93,12 +120,12 @@ export class Cluster implements SimEnv {
     }
     if (node.leaderCommitAdvanced) {
       node.leaderCommitAdvanced = false;
-      this.onLeaderCommit?.(node);
+      this.onLeaderCommit?.(node.id);
     }
   }
 
   /** Fault hook: a leader's commit index just advanced (the scheduler may crash it right here). */
-  onLeaderCommit: ((node: SimNode) => void) | undefined;
+  onLeaderCommit: ((id: NodeId) => void) | undefined;
 
   start(id: NodeId): void {
     const m = this.member(id);
@@ -113,6 +140,7 @@ export class Cluster implements SimEnv {
 
   private dropLife(m: Member, downUntil: number): void {
     if (m.node === undefined) return;
+    if (m.node.role === StateRole.Leader) this.leaderFailures.push(this.time);
     this.history.forgetLife(m.id, m.life);
     m.node = undefined;
     m.downUntil = downUntil;
@@ -268,6 +296,63 @@ export class Cluster implements SimEnv {
     this.member(node.id).disk.compact(snap);
     this.stats.inc('compactions');
     this.trace.add(this.time, `n${node.id} compact to ${applied}`);
+  }
+
+  /** A random membership change through the leader (the scheduler's confP). */
+  randomConfChange(rng: SimRng): void {
+    const leader = this.leaders()[0];
+    if (leader === undefined) return;
+    const cs = leader.raw.status().confState;
+    const inConf = new Set([...cs.voters, ...cs.learners]);
+    const removed = [...this.members.values()].filter((m) => m.life > 0 && !inConf.has(m.id));
+    const actions: Array<() => void> = [];
+    if (this.members.size < this.initialVoters.length + MAX_EXTRA_MEMBERS) {
+      actions.push(() => {
+        const id = this.newMember();
+        if (this.confChange(leader, ConfChangeType.AddLearner, id, 'confAddLearner')) this.start(id);
+        else this.members.delete(id);
+      });
+    }
+    if (cs.learners.length > 0 && cs.voters.length < MAX_VOTERS) {
+      actions.push(() => {
+        this.confChange(leader, ConfChangeType.AddVoter, rng.pick(cs.learners), 'confPromote');
+      });
+    }
+    const removable = [...cs.learners, ...(cs.voters.length > 1 ? cs.voters.filter((v) => v !== leader.id) : [])];
+    if (removable.length > 0) {
+      actions.push(() => {
+        this.confChange(leader, ConfChangeType.RemoveNode, rng.pick(removable), 'confRemove');
+      });
+    }
+    if (removed.length > 0) {
+      actions.push(() => {
+        const m = rng.pick(removed);
+        if (this.confChange(leader, ConfChangeType.AddLearner, m.id, 'confReadd') && m.node === undefined) {
+          this.restart(m.id);
+        }
+      });
+    }
+    if (actions.length > 0) rng.pick(actions)();
+  }
+
+  /** A leadership transfer to a random voter, asked of the leader or another member. */
+  randomTransfer(rng: SimRng): void {
+    const leader = this.leaders()[0];
+    if (leader === undefined) return;
+    const voters = leader.raw.status().confState.voters.filter((v) => v !== leader.id);
+    if (voters.length === 0) return;
+    const to = rng.pick(voters);
+    const up = this.upNodes();
+    const via = rng.chance(0.7) ? leader : rng.pick(up);
+    this.transfer(via, to);
+  }
+
+  /** A random member compacts its log if it applied enough since its snapshot. */
+  randomCompact(rng: SimRng, mix: FaultMix): void {
+    const up = this.upNodes();
+    if (up.length === 0) return;
+    const node = rng.pick(up);
+    if (node.sm.applied - node.log.snapshot().metadata.index >= mix.compactMinEntries) this.compact(node);
   }
 
   /** Membership as the most advanced live member has applied it. */

@@ -1,11 +1,35 @@
 // The simulated network: a bounded set of in-flight messages, each with a delivery time drawn
 // from the seed. It drops, delays, duplicates and reorders, and it cuts links: a symmetric
 // partition blocks both directions between two groups, a one-way cut blocks a -> b only.
-// Links are checked both when a message is sent and when it would be delivered.
+// Links are checked both when a message is sent and when it would be delivered. It carries any
+// protocol's messages (Raft's and Paxos's): the protocol says how to copy one and which ones are
+// snapshots whose loss the sender must hear about.
 
 import { MessageType, type Message, type NodeId } from '../../src/raft/types.js';
 import type { SimRng } from './rng.js';
 import type { Stats } from './stats.js';
+
+/** What the network needs to know about a protocol's messages. */
+export interface Wire<M extends { to: NodeId }> {
+  /** A deep copy: the receiver must not share objects with the sender. */
+  clone(m: M): M;
+  /** Snapshot messages: a lost one is reported back to its sender (see takeSnapDrops). */
+  isSnapshot(m: M): boolean;
+}
+
+/** Raft's wire: entries are copied, Snap messages are reported when lost. */
+export const RAFT_WIRE: Wire<Message> = {
+  clone: (m) => ({ ...m, entries: m.entries.map((e) => ({ ...e })) }),
+  isSnapshot: (m) => m.type === MessageType.Snap,
+};
+
+/** The links the fault scheduler cuts and heals, and the faults it sets. */
+export interface LinkControl {
+  faults: NetworkFaults;
+  partition(a: readonly NodeId[], b: readonly NodeId[]): void;
+  cutOneWay(from: NodeId, to: NodeId): void;
+  healAll(): void;
+}
 
 export interface NetworkFaults {
   /** Probability that a message is lost. */
@@ -20,7 +44,7 @@ export interface NetworkFaults {
 
 export const CALM_NETWORK: NetworkFaults = { dropP: 0, dupP: 0, minDelay: 1, maxDelay: 1 };
 
-interface InFlight {
+interface InFlight<M> {
   deliverAt: number;
   /** Send order, to detect and count reordering on delivery. */
   seq: number;
@@ -28,28 +52,24 @@ interface InFlight {
   tiebreak: number;
   /** The member that actually sent it (a forwarded TransferLeader names the transferee in `from`). */
   src: NodeId;
-  msg: Message;
+  msg: M;
 }
 
-function cloneMessage(m: Message): Message {
-  const c: Message = { ...m, entries: m.entries.map((e) => ({ ...e })) };
-  return c;
-}
-
-export class Network {
-  private inFlight: InFlight[] = [];
+export class Network<M extends { to: NodeId } = Message> implements LinkControl {
+  private inFlight: InFlight<M>[] = [];
   private seq = 0;
   /** Highest seq delivered per directed link, to count reorders. */
   private lastSeq = new Map<string, number>();
   /** Directed links currently cut, as "from>to". */
   private cut = new Set<string>();
   /** Snapshot messages the network lost, for the driver to report as failed sends. */
-  private snapDrops: Message[] = [];
+  private snapDrops: M[] = [];
   faults: NetworkFaults = CALM_NETWORK;
 
   constructor(
     private readonly rng: SimRng,
     private readonly stats: Stats,
+    private readonly wire: Wire<M>,
     /** Hard cap on messages in flight; sends beyond it are dropped (and counted). */
     readonly maxInFlight = 20_000,
   ) {}
@@ -85,7 +105,7 @@ export class Network {
   }
 
   /** Hand a message to the network at sim time `now`. Returns false when it was dropped. */
-  send(m: Message, src: NodeId, now: number): boolean {
+  send(m: M, src: NodeId, now: number): boolean {
     this.stats.inc('msgsSent');
     if (this.isCut(src, m.to)) {
       this.stats.inc('dropsPartitioned');
@@ -102,7 +122,7 @@ export class Network {
     return true;
   }
 
-  private enqueue(m: Message, src: NodeId, now: number): boolean {
+  private enqueue(m: M, src: NodeId, now: number): boolean {
     if (this.inFlight.length >= this.maxInFlight) {
       this.stats.inc('dropsOverflow');
       return false;
@@ -114,7 +134,7 @@ export class Network {
       seq: this.seq++,
       tiebreak: this.rng.next32(),
       src,
-      msg: cloneMessage(m),
+      msg: this.wire.clone(m),
     });
     return true;
   }
@@ -124,20 +144,20 @@ export class Network {
    * by now are dropped here. The caller delivers them one by one (and may send new ones, which
    * are due no earlier than `now` and are picked up by the next call).
    */
-  takeDue(now: number): Message[] {
-    const due: InFlight[] = [];
-    const keep: InFlight[] = [];
+  takeDue(now: number): M[] {
+    const due: InFlight<M>[] = [];
+    const keep: InFlight<M>[] = [];
     for (const f of this.inFlight) (f.deliverAt <= now ? due : keep).push(f);
     if (due.length === 0) return [];
     this.inFlight = keep;
     due.sort((x, y) => x.deliverAt - y.deliverAt || x.tiebreak - y.tiebreak);
-    const out: Message[] = [];
+    const out: M[] = [];
     for (const f of due) {
       const from = f.src;
       const to = f.msg.to;
       if (this.isCut(from, to)) {
         this.stats.inc('dropsPartitioned');
-        if (f.msg.type === MessageType.Snap) this.reportSnapDrop(f.msg);
+        if (this.wire.isSnapshot(f.msg)) this.reportSnapDrop(f.msg);
         continue;
       }
       const key = `${from}>${to}`;
@@ -150,12 +170,12 @@ export class Network {
   }
 
   /** A Snap message was lost (on send, on delivery, or to a down member). */
-  reportSnapDrop(m: Message): void {
+  reportSnapDrop(m: M): void {
     if (this.snapDrops.length >= this.maxInFlight) throw new Error('Network: too many unreported snapshot drops');
     this.snapDrops.push(m);
   }
 
-  takeSnapDrops(): Message[] {
+  takeSnapDrops(): M[] {
     const out = this.snapDrops;
     this.snapDrops = [];
     return out;

@@ -8,13 +8,13 @@
 import type { RaftMutations } from '../../src/raft/types.js';
 import { Cluster } from './cluster.js';
 import type { WriteOp } from './history.js';
-import { CALM_NETWORK } from './network.js';
 import { SimRng } from './rng.js';
+import { heal, runPhases, step } from './phases.js';
 import { FaultScheduler } from './scheduler.js';
 import type { RaftOptions } from './sim-node.js';
 import { Stats } from './stats.js';
 import { SimViolation, type CheckName } from './violation.js';
-import { MIX_NAMES, getMix } from './workload.js';
+import { MIX_NAMES, commonMix, getMix } from './workload.js';
 
 export type MutationName = 'a' | 'b' | 'c' | 'd';
 
@@ -40,6 +40,9 @@ export interface RunOptions {
   livenessTicks?: number;
   /** Check commit-rule and ack-durability (default true); see RaftOptions.directChecks. */
   directChecks?: boolean;
+  /** Run the mix without reads, membership changes, transfers and compaction (as Paxos runs
+   *  it: see commonMix), for the side-by-side comparison. Default false. */
+  commonMix?: boolean;
 }
 
 export interface SeedResult {
@@ -57,6 +60,12 @@ export interface SeedResult {
   trace?: string;
   stats: Stats;
   raft: RaftOptions;
+  /** Writes acknowledged, in order (for the comparison with Paxos). */
+  acked: WriteOp[];
+  /** Ticks at which a member that believed it led crashed. */
+  leaderFailures: number[];
+  /** The tick the liveness phase began (-1 if it was not reached). */
+  healedAt: number;
 }
 
 const SIZES = [1, 3, 3, 5, 5, 7];
@@ -79,7 +88,7 @@ export function runSeed(opts: RunOptions): SeedResult {
   const nodes = opts.nodes ?? drawnNodes;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`runSeed: nodes must be 1..9, got ${nodes}`);
   const mixName = opts.mix ?? (mutation !== undefined && biasToMutationMix ? MUTATIONS[mutation].mix : drawnMix);
-  const mix = getMix(mixName);
+  const mix = opts.commonMix === true ? commonMix(getMix(mixName)) : getMix(mixName);
   const mutations: RaftMutations = {};
   if (mutation !== undefined) mutations[MUTATIONS[mutation].flag] = true;
   const raft: RaftOptions = {
@@ -97,59 +106,37 @@ export function runSeed(opts: RunOptions): SeedResult {
   const voters = Array.from({ length: nodes }, (_, i) => i + 1);
 
   const stats = new Stats();
-  let cluster: Cluster | undefined;
-  let livenessTicks = 0;
-  const result = (failure?: SeedResult['failure']): SeedResult => {
-    const r: SeedResult = {
-      seed: opts.seed,
-      ok: failure === undefined,
-      nodes,
-      mix: mixName,
-      mutation,
-      ticks: cluster?.time ?? 0,
-      livenessTicks,
-      stats,
-      raft,
-    };
-    if (failure !== undefined) {
-      r.failure = failure;
-      r.trace = cluster?.trace.format() ?? '';
-    }
-    return r;
+  const out = runPhases(
+    () => new Cluster(voters, raft, rng.fork(), stats, opts.traceSize ?? 200),
+    (c) => new FaultScheduler(rng.fork(), mix, c),
+    steps,
+    (c) => liveness(c, rng.fork(), livenessBudget),
+  );
+  const r: SeedResult = {
+    seed: opts.seed,
+    ok: out.failure === undefined,
+    nodes,
+    mix: mixName,
+    mutation,
+    ticks: out.cluster?.time ?? 0,
+    livenessTicks: out.livenessTicks,
+    stats,
+    raft,
+    acked: out.cluster?.history.acked ?? [],
+    leaderFailures: out.cluster?.leaderFailures ?? [],
+    healedAt: out.healedAt,
   };
-
-  try {
-    cluster = new Cluster(voters, raft, rng.fork(), stats, opts.traceSize ?? 200);
-    const c = cluster;
-    const scheduler = new FaultScheduler(rng.fork(), mix, c);
-    // Safety phase.
-    for (let i = 0; i < steps; i++) {
-      const stalled = scheduler.beforeTick();
-      c.deliver();
-      c.tickAll(stalled);
-      c.endStep();
-      c.time++;
-    }
-    // Liveness phase.
-    scheduler.stop();
-    livenessTicks = liveness(c, rng.fork(), livenessBudget);
-    return result();
-  } catch (err) {
-    const time = cluster?.time ?? 0;
-    if (err instanceof SimViolation) return result({ check: err.check, message: err.message, time });
-    const e = err as Error;
-    const where = (e.stack ?? '').split('\n').slice(1, 4).join(' | ').trim();
-    return result({ check: 'core-invariant', message: `${e.name}: ${e.message} [${where}]`, time });
+  if (out.failure !== undefined) {
+    r.failure = out.failure;
+    r.trace = out.trace ?? '';
   }
+  return r;
 }
 
 /** Heal, restart, and require a leader plus a fully applied new write. Returns ticks used. */
 function liveness(c: Cluster, rng: SimRng, budget: number): number {
   const start = c.time;
-  c.trace.add(c.time, '--- liveness phase: heal all faults ---');
-  c.network.healAll();
-  c.network.faults = CALM_NETWORK;
-  for (const m of c.downMembers()) if (m.life > 0) c.restart(m.id);
+  heal(c, 'heal all faults');
   const conf = c.latestConf();
   if (conf === undefined) throw new SimViolation('liveness', 'no member is up after restarting everyone');
   let keptDown: number | undefined;
@@ -161,10 +148,7 @@ function liveness(c: Cluster, rng: SimRng, budget: number): number {
 
   let final: WriteOp | undefined;
   for (let t = 0; t < budget; t++) {
-    c.deliver();
-    c.tickAll(new Set());
-    c.endStep();
-    c.time++;
+    step(c, new Set());
     const leader = c.leaders()[0];
     if (leader === undefined) continue;
     // The leader's applied membership decides who must converge: members it no longer lists

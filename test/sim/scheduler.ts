@@ -1,16 +1,42 @@
 // The fault scheduler: each tick of the safety phase it draws, from the seed and the fault mix,
 // which faults happen (partitions, crashes, restarts, clock stalls) and which client operations
-// run (writes, reads, membership changes, leadership transfers, compactions).
+// run (writes, reads, and the protocol's own: Raft's membership changes, leadership transfers and
+// compactions). It drives any protocol's simulated cluster through FaultTarget, so Raft and Paxos
+// runs face the same fault machinery.
 
-import { ConfChangeType, type NodeId } from '../../src/raft/types.js';
-import type { Cluster } from './cluster.js';
+import type { NodeId } from '../../src/raft/types.js';
+import type { LinkControl } from './network.js';
 import type { SimRng } from './rng.js';
-import type { SimNode } from './sim-node.js';
+import type { CrashPoint } from './sim-node.js';
+import type { Stats } from './stats.js';
+import type { Trace } from './trace.js';
 import type { FaultMix } from './workload.js';
 
-/** Membership bounds for conf changes: never more members than this over the run. */
-const MAX_EXTRA_MEMBERS = 2;
-const MAX_VOTERS = 7;
+/** What the scheduler needs from a simulated cluster. Id lists keep the cluster's member order
+ *  (the scheduler's draws pick from them, so the order is part of a seed's replay). */
+export interface FaultTarget {
+  readonly time: number;
+  readonly network: LinkControl;
+  readonly stats: Stats;
+  readonly trace: Trace;
+  memberIds(): NodeId[];
+  upIds(): NodeId[];
+  downMembers(): Array<{ id: NodeId; downUntil: number }>;
+  /** Members that believe they lead, the most recent leadership first. */
+  leaderIds(): NodeId[];
+  crash(id: NodeId, downUntil: number): void;
+  crashMidReady(id: NodeId, at: CrashPoint, downUntil: number): void;
+  restart(id: NodeId): void;
+  /** Fault hook: a leader just saw its commit index (Paxos: a value chosen) advance. */
+  onLeaderCommit: ((id: NodeId) => void) | undefined;
+  clientWrite(at: NodeId): void;
+  clientRead(at: NodeId): void;
+  /** Protocol-specific operations. Raft: membership change, leadership transfer, compaction.
+   *  Paxos: no membership change or compaction; a "transfer" makes a competing proposer. */
+  randomConfChange(rng: SimRng): void;
+  randomTransfer(rng: SimRng): void;
+  randomCompact(rng: SimRng, mix: FaultMix): void;
+}
 
 export class FaultScheduler {
   private partitionUntil = -1;
@@ -18,14 +44,14 @@ export class FaultScheduler {
   constructor(
     private readonly rng: SimRng,
     private readonly mix: FaultMix,
-    private readonly cluster: Cluster,
+    private readonly cluster: FaultTarget,
   ) {
     cluster.network.faults = mix.network;
     if (mix.crashLeaderOnCommitP > 0) {
-      cluster.onLeaderCommit = (node) => {
-        if (!this.rng.chance(mix.crashLeaderOnCommitP) || cluster.upNodes().length <= 1) return;
+      cluster.onLeaderCommit = (id) => {
+        if (!this.rng.chance(mix.crashLeaderOnCommitP) || cluster.upIds().length <= 1) return;
         cluster.stats.inc('crashesOnCommit');
-        cluster.crash(node.id, cluster.time + this.rng.range(mix.downTicks[0], mix.downTicks[1]));
+        cluster.crash(id, cluster.time + this.rng.range(mix.downTicks[0], mix.downTicks[1]));
       };
     }
   }
@@ -58,14 +84,14 @@ export class FaultScheduler {
     const writes = whole + (rng.chance(mix.writesPerTick - whole) ? 1 : 0);
     for (let i = 0; i < writes; i++) this.write();
     if (rng.chance(mix.readP)) this.read();
-    if (rng.chance(mix.confP)) this.confChange();
-    if (rng.chance(mix.transferP)) this.transfer();
-    if (rng.chance(mix.compactP)) this.compact();
+    if (rng.chance(mix.confP)) cluster.randomConfChange(rng);
+    if (rng.chance(mix.transferP)) cluster.randomTransfer(rng);
+    if (rng.chance(mix.compactP)) cluster.randomCompact(rng, mix);
     const stalled = new Set<NodeId>();
     if (rng.chance(mix.clockStallP)) {
-      const up = cluster.upNodes();
+      const up = cluster.upIds();
       if (up.length > 0) {
-        stalled.add(rng.pick(up).id);
+        stalled.add(rng.pick(up));
         cluster.stats.inc('clockStalls');
       }
     }
@@ -74,16 +100,16 @@ export class FaultScheduler {
 
   private partition(): void {
     const { rng, mix, cluster } = this;
-    const ids = [...cluster.members.keys()];
+    const ids = cluster.memberIds();
     if (ids.length < 2) return;
     const k = mix.partitionKinds;
     const total = k.symmetric + k.oneWay + k.isolateLeader;
     let x = rng.float() * total;
-    const leader = cluster.leaders()[0];
+    const leader = cluster.leaderIds()[0];
     let desc: string;
     if (x < k.isolateLeader && leader !== undefined) {
-      const group = [leader.id];
-      const others = rng.shuffle(ids.filter((id) => id !== leader.id));
+      const group = [leader];
+      const others = rng.shuffle(ids.filter((id) => id !== leader));
       if (others.length >= 4 && rng.chance(0.3)) group.push(others.pop() as NodeId);
       cluster.network.partition(group, others);
       cluster.stats.inc('partitionsIsolateLeader');
@@ -119,92 +145,37 @@ export class FaultScheduler {
 
   private crash(): void {
     const { rng, mix, cluster } = this;
-    const up = cluster.upNodes();
-    const total = cluster.members.size;
+    const up = cluster.upIds();
+    const total = cluster.memberIds().length;
     const down = total - up.length;
     if (up.length <= 1 || down >= Math.floor(total / 2) + 1) return;
-    const leaders = cluster.leaders();
-    const victim = leaders.length > 0 && rng.chance(mix.leaderCrashBias) ? (leaders[0] as SimNode) : rng.pick(up);
+    const leaders = cluster.leaderIds();
+    const victim = leaders.length > 0 && rng.chance(mix.leaderCrashBias) ? (leaders[0] as NodeId) : rng.pick(up);
     const downUntil = cluster.time + rng.range(mix.downTicks[0], mix.downTicks[1]);
     if (rng.chance(mix.midReadyCrashP)) {
-      cluster.crashMidReady(victim.id, rng.chance(0.5) ? 'after-persist' : 'after-send', downUntil);
+      cluster.crashMidReady(victim, rng.chance(0.5) ? 'after-persist' : 'after-send', downUntil);
     } else {
-      cluster.crash(victim.id, downUntil);
+      cluster.crash(victim, downUntil);
     }
   }
 
   private write(): void {
     const { rng, cluster } = this;
-    const up = cluster.upNodes();
+    const up = cluster.upIds();
     if (up.length === 0) return;
-    const leaders = cluster.leaders();
+    const leaders = cluster.leaderIds();
     const target = leaders.length > 0 && rng.chance(0.8) ? rng.pick(leaders) : rng.pick(up);
-    cluster.propose(target);
+    cluster.clientWrite(target);
   }
 
   private read(): void {
     const { rng, mix, cluster } = this;
-    const up = cluster.upNodes();
+    const up = cluster.upIds();
     if (up.length === 0) return;
-    const leaders = cluster.leaders();
+    const leaders = cluster.leaderIds();
     const target = leaders.length > 0 && rng.chance(mix.readAtLeaderBias) ? rng.pick(leaders) : rng.pick(up);
-    cluster.read(target);
+    cluster.clientRead(target);
   }
 
-  private confChange(): void {
-    const { rng, cluster } = this;
-    const leader = cluster.leaders()[0];
-    if (leader === undefined) return;
-    const cs = leader.raw.status().confState;
-    const inConf = new Set([...cs.voters, ...cs.learners]);
-    const removed = [...cluster.members.values()].filter((m) => m.life > 0 && !inConf.has(m.id));
-    const actions: Array<() => void> = [];
-    if (cluster.members.size < cluster.initialVoters.length + MAX_EXTRA_MEMBERS) {
-      actions.push(() => {
-        const id = cluster.newMember();
-        if (cluster.confChange(leader, ConfChangeType.AddLearner, id, 'confAddLearner')) cluster.start(id);
-        else cluster.members.delete(id);
-      });
-    }
-    if (cs.learners.length > 0 && cs.voters.length < MAX_VOTERS) {
-      actions.push(() => {
-        cluster.confChange(leader, ConfChangeType.AddVoter, rng.pick(cs.learners), 'confPromote');
-      });
-    }
-    const removable = [...cs.learners, ...(cs.voters.length > 1 ? cs.voters.filter((v) => v !== leader.id) : [])];
-    if (removable.length > 0) {
-      actions.push(() => {
-        cluster.confChange(leader, ConfChangeType.RemoveNode, rng.pick(removable), 'confRemove');
-      });
-    }
-    if (removed.length > 0) {
-      actions.push(() => {
-        const m = rng.pick(removed);
-        if (cluster.confChange(leader, ConfChangeType.AddLearner, m.id, 'confReadd') && m.node === undefined) {
-          cluster.restart(m.id);
-        }
-      });
-    }
-    if (actions.length > 0) rng.pick(actions)();
-  }
 
-  private transfer(): void {
-    const { rng, cluster } = this;
-    const leader = cluster.leaders()[0];
-    if (leader === undefined) return;
-    const voters = leader.raw.status().confState.voters.filter((v) => v !== leader.id);
-    if (voters.length === 0) return;
-    const to = rng.pick(voters);
-    const up = cluster.upNodes();
-    const via = rng.chance(0.7) ? leader : rng.pick(up);
-    cluster.transfer(via, to);
-  }
-
-  private compact(): void {
-    const { rng, mix, cluster } = this;
-    const up = cluster.upNodes();
-    if (up.length === 0) return;
-    const node = rng.pick(up);
-    if (node.sm.applied - node.log.snapshot().metadata.index >= mix.compactMinEntries) cluster.compact(node);
-  }
 }

@@ -164,6 +164,7 @@ export class SimNode {
       if (m.from !== this.id && m.type !== MessageType.TransferLeader) throw new SimViolation('core-invariant', `node ${this.id} emitted a message from ${m.from}`);
       if (m.to === this.id) throw new SimViolation('core-invariant', `node ${this.id} emitted a message to itself (${MessageType[m.type]})`);
       if (m.type === MessageType.Snap) env.stats.inc('snapshotsSent');
+      if (m.type === MessageType.Heartbeat || m.type === MessageType.HeartbeatResp) env.stats.inc('msgsKeepAlive');
       if (m.type === MessageType.AppResp && !m.reject) {
         if (m.term > this.ackTerm) {
           this.ackTerm = m.term;
@@ -182,6 +183,7 @@ export class SimNode {
       if (role !== this.role || lead !== this.lead) {
         env.trace.add(now, `n${this.id} role ${this.role}->${role} lead ${this.lead}->${lead} term ${this.raw.hardState().term}`);
         if (role === StateRole.Leader && this.role !== StateRole.Leader) env.stats.inc('elections');
+        if (role === StateRole.Candidate && this.role !== StateRole.Candidate) env.stats.inc('campaigns');
       }
       this.role = role;
       this.lead = lead;

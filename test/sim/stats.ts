@@ -2,6 +2,8 @@
 
 export type StatName =
   | 'msgsSent'
+  /** Heartbeats and their answers (Paxos per slot: learn requests), counted in msgsSent too. */
+  | 'msgsKeepAlive'
   | 'msgsDelivered'
   | 'drops'
   | 'dropsPartitioned'
@@ -34,7 +36,16 @@ export type StatName =
   | 'snapshotsSent'
   | 'snapshotsApplied'
   | 'compactions'
-  | 'elections';
+  | 'elections'
+  | 'campaigns'
+  // Paxos
+  | 'competingProposers'
+  | 'phase1Started'
+  | 'phase1Won'
+  | 'preempted'
+  | 'proposerTimeouts'
+  | 'valuesChosen'
+  | 'noopsChosen';
 
 export class Stats {
   readonly counts = new Map<StatName, number>();

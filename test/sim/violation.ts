@@ -10,6 +10,10 @@ export type CheckName =
   | 'ack-durability'
   | 'commit-rule'
   | 'linearizable-read'
+  // Paxos (see paxos-checkers.ts)
+  | 'learner-agreement'
+  | 'chosen-value'
+  | 'acceptor-promise'
   | 'liveness'
   | 'core-invariant';
 

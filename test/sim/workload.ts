@@ -133,8 +133,29 @@ export const FAULT_MIXES: Record<string, FaultMix> = {
 
 export const MIX_NAMES = Object.keys(FAULT_MIXES);
 
+/**
+ * Named mixes that seeds never draw (so adding one changes no seed): 'quiet' is an idle,
+ * fault-free cluster with a one-tick network, where a round trip is exactly two ticks; the
+ * comparison measures each protocol's uncontended cost per value there.
+ */
+export const EXTRA_MIXES: Record<string, FaultMix> = {
+  quiet: mix('quiet', { network: { dropP: 0, dupP: 0, minDelay: 1, maxDelay: 1 }, writesPerTick: 0.05, readP: 0, confP: 0, transferP: 0, compactP: 0 }),
+};
+
+export const ALL_MIX_NAMES = [...MIX_NAMES, ...Object.keys(EXTRA_MIXES)];
+
 export function getMix(name: string): FaultMix {
-  const m = FAULT_MIXES[name];
-  if (m === undefined) throw new Error(`unknown fault mix "${name}" (known: ${MIX_NAMES.join(', ')})`);
+  const m = FAULT_MIXES[name] ?? EXTRA_MIXES[name];
+  if (m === undefined) throw new Error(`unknown fault mix "${name}" (known: ${ALL_MIX_NAMES.join(', ')})`);
   return m;
+}
+
+/**
+ * The mix without the operations only Raft has here (linearizable reads, membership changes,
+ * leadership transfers, compaction): what Paxos runs with, and what both protocols run with when
+ * they are compared on the same seeds. Network faults, partitions, crashes, restarts, clock
+ * stalls and the write rate stay as they are.
+ */
+export function commonMix(m: FaultMix): FaultMix {
+  return { ...m, readP: 0, confP: 0, transferP: 0, compactP: 0 };
 }
