@@ -12,7 +12,14 @@ import { startFloor } from './lib/start-floor.js';
 interface Endpoint {
   host: string;
   port: number;
+  /** https (and wss for watches). */
+  tls?: boolean;
 }
+
+/** Client TLS material and a bearer token for a secured target (--tls, --cacert/--cert/--key, --user). */
+const security: { tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }; token?: string } = {};
+
+const originOf = (ep: Endpoint): string => `${ep.tls ? 'https' : 'http'}://${ep.host}:${ep.port}`;
 
 interface Result {
   workload: string;
@@ -40,8 +47,14 @@ const dispatchers = new Map<string, Dispatcher>();
 function dispatcherFor(ep: Endpoint, slot: number): Dispatcher {
   const key = `${ep.host}:${ep.port}/${slot}`;
   let d = dispatchers.get(key);
-  if (!d) dispatchers.set(key, (d = new Client(`http://${ep.host}:${ep.port}`, { keepAliveTimeout: 30_000 })));
+  if (!d) dispatchers.set(key, (d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...security.tls } } : {}) })));
   return d;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+function headersFor(hasBody: boolean): Record<string, string> {
+  if (security.token === undefined) return hasBody ? JSON_HEADERS : {};
+  return hasBody ? { ...JSON_HEADERS, authorization: `Bearer ${security.token}` } : { authorization: `Bearer ${security.token}` };
 }
 
 function request(ep: Endpoint, slot: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -49,7 +62,7 @@ function request(ep: Endpoint, slot: number, method: string, path: string, body?
     let status = 0;
     const chunks: Buffer[] = [];
     dispatcherFor(ep, slot).dispatch(
-      { origin: `http://${ep.host}:${ep.port}`, method: method as Dispatcher.HttpMethod, path, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body },
+      { origin: originOf(ep), method: method as Dispatcher.HttpMethod, path, headers: headersFor(body !== undefined), body },
       {
         onRequestStart: () => {},
         onResponseStart: (_c, statusCode) => {
@@ -214,7 +227,10 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
   };
   await Promise.all(
     Array.from({ length: nSockets }, (_, s) => new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(`ws://${ep.host}:${ep.port}/v1/watch`);
+      const ws = new WebSocket(`${ep.tls ? 'wss' : 'ws'}://${ep.host}:${ep.port}/v1/watch`, {
+        ...(ep.tls ? security.tls : {}),
+        ...(security.token !== undefined ? { headers: { authorization: `Bearer ${security.token}` } } : {}),
+      });
       sockets.push(ws);
       const mine = Math.min(perSocket, watchers - s * perSocket);
       let mineCreated = 0;
@@ -283,10 +299,20 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
   };
 }
 
+/** A token for `user` ("name:password"), from POST /v1/auth/authenticate. */
+async function authenticate(ep: Endpoint, user: string): Promise<{ token: string; ttl: number }> {
+  const i = user.indexOf(':');
+  if (i <= 0) throw new Error('--user takes name:password');
+  const r = await request(ep, 0, 'POST', '/v1/auth/authenticate', JSON.stringify({ name: user.slice(0, i), password: user.slice(i + 1) }));
+  if (r.status !== 200) throw new Error(`authentication as ${user.slice(0, i)} failed: ${r.status} ${r.text}`);
+  return JSON.parse(r.text) as { token: string; ttl: number };
+}
+
 function parseEndpoints(s: string): Endpoint[] {
   return s.split(',').map((u) => {
     const url = new URL(u.includes('://') ? u : `http://${u}`);
-    return { host: url.hostname, port: Number(url.port || 80) };
+    const tls = url.protocol === 'https:';
+    return { host: url.hostname, port: Number(url.port || (tls ? 443 : 80)), ...(tls ? { tls } : {}) };
   });
 }
 
@@ -350,6 +376,11 @@ async function main(): Promise<void> {
     .option('--etcd-cpu-pids <pids>', 'the same for the etcd members of --compare-etcd')
     .option('--floor', 'also run puts against the floor (cmd/lib/floor.ts: three processes doing only the HTTP, network and synced RocksDB writes a replicated put needs), interleaved', false)
     .option('--json <file>', 'also write the results as JSON to this file')
+    .option('--tls', 'the target serves https: use the certificates `npm start -- --tls` made under ./data/tls (or --cacert/--cert/--key), and https:// for the default endpoints', false)
+    .option('--cacert <file>', 'PEM CA bundle that signed the members\' client-port certificates')
+    .option('--cert <file>', 'PEM client certificate (for members that require one)')
+    .option('--key <file>', 'PEM key of --cert')
+    .option('--user <name:password>', 'authenticate as this user first and send its token with every request')
     .parse(process.argv);
   const o = program.opts<{
     target: string;
@@ -366,7 +397,18 @@ async function main(): Promise<void> {
     etcdCpuPids?: string;
     floor: boolean;
     json?: string;
+    tls: boolean;
+    cacert?: string;
+    cert?: string;
+    key?: string;
+    user?: string;
   }>();
+  if (o.tls) {
+    const { readFileSync } = await import('node:fs');
+    const file = (given: string | undefined, dflt: string): Buffer => readFileSync(given ?? `data/tls/${dflt}`);
+    security.tls = { ca: file(o.cacert, 'client-ca/ca.crt'), cert: file(o.cert, 'client-ca/client.crt'), key: file(o.key, 'client-ca/client.key') };
+    if (o.endpoints === program.options.find((x) => x.long === '--endpoints')?.defaultValue) o.endpoints = o.endpoints.replaceAll('http://', 'https://');
+  }
   if (o.target !== 'raftlock' && o.target !== 'etcd') throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
   if (o.compareEtcd !== undefined && o.target !== 'raftlock') throw new Error('--compare-etcd goes with --target raftlock');
   const rounds = Number(o.rounds);
@@ -376,6 +418,16 @@ async function main(): Promise<void> {
     if (o.spread) return eps;
     return name === 'raftlock' ? findLeader(eps) : findEtcdLeader(eps);
   };
+  if (o.user !== undefined) {
+    // Tokens expire (default 300 s); a long run renews its token halfway through each lifetime.
+    const ep = parseEndpoints(o.endpoints)[0]!;
+    const renew = async (): Promise<void> => {
+      const t = await authenticate(ep, o.user!);
+      security.token = t.token;
+      setTimeout(() => void renew().catch((e) => process.stderr.write(`bench: token renewal failed: ${String(e)}\n`)), (t.ttl * 1000) / 2).unref();
+    };
+    await renew();
+  }
   const targets: Target[] = [{ name: o.target, eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
   if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
   const floor = o.floor ? await startFloor() : null;

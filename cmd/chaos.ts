@@ -34,12 +34,13 @@ async function main(): Promise<void> {
     .option('--election-timeout-ms <n>', 'members\' election timeout', int('election-timeout-ms', 50, 60_000), 500)
     .option('--unsafe-serializable-reads', 'UNSAFE on purpose: register reads skip the read barrier (the checker should report stale reads)')
     .option('--keep-data', 'keep the members\' data directories')
+    .option('--secure', 'TLS on client and peer ports (certificates made with openssl) and auth on; the workload runs as a user limited to its prefixes')
     .option('--quiet', 'do not print faults as they happen')
     .allowExcessArguments(false);
   program.parse(process.argv);
   const o = program.opts<{
     minutes?: number; seconds?: number; seed?: number; members: number; runs: number; faults?: string;
-    memberArgs?: string; electionTimeoutMs: number; keepData?: boolean; quiet?: boolean; unsafeSerializableReads?: boolean;
+    memberArgs?: string; electionTimeoutMs: number; keepData?: boolean; quiet?: boolean; unsafeSerializableReads?: boolean; secure?: boolean;
   }>();
   const durationMs = o.seconds !== undefined ? o.seconds * 1000 : Math.round((o.minutes ?? 1) * 60_000);
   let kinds: FaultKind[] | undefined;
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
       faultKinds: kinds,
       unsafeSerializableReads: o.unsafeSerializableReads,
       keepData: o.keepData,
+      secure: o.secure === true,
       log: o.quiet ? undefined : (l) => process.stdout.write(`${l}\n`),
     });
     process.stdout.write(`${formatReport(r)}\n`);

@@ -9,7 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { makeCa, makeLeaf } from './lib/dev-certs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
@@ -38,22 +40,49 @@ export function localMembers(basePort = DEFAULT_BASE_PORT): LocalMember[] {
 export const DEFAULT_MEMBERS: readonly LocalMember[] = localMembers();
 
 /** The client URLs of the members, comma-separated (raftlockctl's default `--endpoints`). */
-export function clientUrls(members: readonly LocalMember[], host = HOST): string {
-  return members.map((m) => `http://${host}:${m.clientPort}`).join(',');
+export function clientUrls(members: readonly LocalMember[], host = HOST, scheme = 'http'): string {
+  return members.map((m) => `${scheme}://${host}:${m.clientPort}`).join(',');
 }
 
-export function initialClusterFlag(members: readonly LocalMember[], host = HOST): string {
-  return members.map((m) => `${m.name}=http://${host}:${m.peerPort}|http://${host}:${m.clientPort}`).join(',');
+export function initialClusterFlag(members: readonly LocalMember[], host = HOST, scheme = 'http'): string {
+  return members.map((m) => `${m.name}=${scheme}://${host}:${m.peerPort}|${scheme}://${host}:${m.clientPort}`).join(',');
 }
 
-export function memberArgs(m: LocalMember, members: readonly LocalMember[], dataRoot: string, extra: string[] = []): string[] {
+export function memberArgs(m: LocalMember, members: readonly LocalMember[], dataRoot: string, extra: string[] = [], tlsDir?: string): string[] {
   return [
     '--name', m.name,
     '--data-dir', join(dataRoot, m.name),
     '--listen-client', `${HOST}:${m.clientPort}`,
     '--listen-peer', `${HOST}:${m.peerPort}`,
-    '--initial-cluster', initialClusterFlag(members),
+    '--initial-cluster', initialClusterFlag(members, HOST, tlsDir === undefined ? 'http' : 'https'),
+    ...(tlsDir === undefined ? [] : tlsArgs(m, members, tlsDir)),
     ...extra,
+  ];
+}
+
+/**
+ * `--tls`: certificates under `<data>/tls`, made once with openssl and kept across runs: a peer CA
+ * signing each member's peer certificate (mutual TLS, names limited to the members), a client CA
+ * signing each member's client-port certificate and one client certificate for you
+ * (`client-ca/client.crt`), which the client port then requires.
+ */
+export function ensureDevCertificates(tlsDir: string, members: readonly LocalMember[]): void {
+  if (existsSync(join(tlsDir, 'client-ca', 'client.key'))) return;
+  const peer = makeCa(tlsDir, 'peer-ca');
+  const client = makeCa(tlsDir, 'client-ca');
+  for (const m of members) {
+    makeLeaf(peer, m.name);
+    makeLeaf(client, m.name, { file: `${m.name}-server` });
+  }
+  makeLeaf(client, 'client');
+}
+
+function tlsArgs(m: LocalMember, members: readonly LocalMember[], tlsDir: string): string[] {
+  return [
+    '--peer-cert', join(tlsDir, 'peer-ca', `${m.name}.crt`), '--peer-key', join(tlsDir, 'peer-ca', `${m.name}.key`),
+    '--peer-ca', join(tlsDir, 'peer-ca', 'ca.crt'), '--peer-allowed-names', members.map((x) => x.name).join(','),
+    '--client-cert', join(tlsDir, 'client-ca', `${m.name}-server.crt`), '--client-key', join(tlsDir, 'client-ca', `${m.name}-server.key`),
+    '--client-ca', join(tlsDir, 'client-ca', 'ca.crt'),
   ];
 }
 
@@ -93,10 +122,14 @@ async function main(): Promise<void> {
         .default(DEFAULT_BASE_PORT),
     )
     .addOption(new Option('--log-level <level>', 'log level for every member').default('info'))
+    .addOption(new Option('--tls', 'TLS on every port: certificates made with openssl under <data>/tls (kept across runs); clients present tls/client-ca/client.crt'))
     .parse(process.argv);
-  const opts = program.opts<{ data: string; basePort: number; logLevel: string }>();
+  const opts = program.opts<{ data: string; basePort: number; logLevel: string; tls?: boolean }>();
   const dataRoot = resolve(opts.data);
   const members = localMembers(opts.basePort);
+  const tlsDir = opts.tls === true ? join(dataRoot, 'tls') : undefined;
+  if (tlsDir !== undefined) ensureDevCertificates(tlsDir, members);
+  const scheme = tlsDir === undefined ? 'http' : 'https';
   const daemon = join(here, 'raftlockd.js');
 
   const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort, m.peerPort]));
@@ -110,7 +143,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
 
   for (const m of members) {
-    const argv = [process.execPath, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel])];
+    const argv = [process.execPath, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel], tlsDir)];
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: a terminal's Ctrl-C reaches only this launcher, which then stops each
@@ -138,10 +171,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     'raftlock local cluster:\n' +
       members
-        .map((m) => `  ${m.name}  pid ${running.get(m.name)?.pid}  client http://${HOST}:${m.clientPort}  peer http://${HOST}:${m.peerPort}`)
+        .map((m) => `  ${m.name}  pid ${running.get(m.name)?.pid}  client ${scheme}://${HOST}:${m.clientPort}  peer ${scheme}://${HOST}:${m.peerPort}`)
         .join('\n') +
       `\n  data under ${dataRoot}\n` +
-      `  try: curl -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' http://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n` +
+      (tlsDir === undefined
+        ? `  try: curl -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' http://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n`
+        : `  try: curl --cacert ${tlsDir}/client-ca/ca.crt --cert ${tlsDir}/client-ca/client.crt --key ${tlsDir}/client-ca/client.key \\\n` +
+          `         -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' https://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n`) +
       `  a member that ends leaves the others running; Ctrl-C stops all.\n`,
   );
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/client/index.js';
 import { DEFAULT_MEMBERS, clientUrls, shellCommand } from './local-cluster.js';
+import { addSecurityOptions, registerAuthCommands, securityOf, type SecurityOpts } from './ctl/auth.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
 import { registerSnapshotCommands } from './ctl/snapshot.js';
 
@@ -17,7 +18,7 @@ const DEFAULT_ENDPOINTS = clientUrls(DEFAULT_MEMBERS);
 /** Largest txn document read from a file or stdin. */
 const MAX_TXN_INPUT_BYTES = 8 * 1024 * 1024;
 
-interface GlobalOpts {
+interface GlobalOpts extends SecurityOpts {
   endpoints: string;
   output: OutputFormat;
   timeout: number;
@@ -70,7 +71,9 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
         .default(DEFAULT_ENDPOINTS),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addOption(new Option('--timeout <ms>', 'per-request timeout in ms').argParser(intArg('--timeout', 1)).default(10_000))
+    .addOption(new Option('--timeout <ms>', 'per-request timeout in ms').argParser(intArg('--timeout', 1)).default(10_000));
+  addSecurityOptions(program);
+  program
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -78,7 +81,8 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
 Exit codes:
   0 ok            1 failure         2 usage error      3 not found
   4 conflict      5 unavailable     6 outcome unknown  7 lease lost (lock)
-  8 unsupported   lock -- CMD: the command's own exit status (128+N if killed by signal N)`,
+  8 unsupported   9 auth refused (no or a bad token, wrong password, no permission)
+  lock -- CMD: the command's own exit status (128+N if killed by signal N)`,
     );
 
   // One client per invocation, closed when the action ends.
@@ -90,7 +94,15 @@ Exit codes:
       .map((s) => s.trim())
       .filter((s) => s !== '');
     if (endpoints.length === 0) throw new CtlExit(EXIT.USAGE, '--endpoints must name at least one endpoint');
-    client ??= new Client({ endpoints, requestTimeoutMs: g.timeout, deadlineMs: Math.max(g.timeout, 15_000) });
+    if (client === undefined) {
+      let security: ReturnType<typeof securityOf>;
+      try {
+        security = securityOf(g, process.env);
+      } catch (e) {
+        throw new CtlExit(EXIT.USAGE, (e as Error).message);
+      }
+      client = new Client({ endpoints, requestTimeoutMs: g.timeout, deadlineMs: Math.max(g.timeout, 15_000), ...security });
+    }
     return { client, out: printer(g.output), g };
   };
   const cleanup = async (): Promise<void> => {
@@ -359,6 +371,8 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
     });
 
   // -------------------------------------------------------------------------------- members
+  registerAuthCommands(program, ctx);
+
   const member = program.command('member').description('list, add and remove members');
   member
     .command('list')

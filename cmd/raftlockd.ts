@@ -5,9 +5,10 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi } from '../src/api/index.js';
+import { createApi, operatorOnly } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
@@ -16,6 +17,7 @@ import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
 import { RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
+import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
 import { systemClock } from './lib/system-clock.js';
 import { clientMembershipAdmin } from './lib/scaling-admin.js';
 import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
@@ -25,7 +27,7 @@ const VERSION = '0.1.0';
  *  30 s termination grace period, which the leadership handover and the drain also need). */
 const LEAVE_TIMEOUT_MS = 10_000;
 
-export async function runDaemon(config: Config): Promise<{ stop(): Promise<void> }> {
+export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
   const metrics = createMetrics({ defaultMetrics: true });
   metrics.setMemberInfo({ name: config.name, memberId: config.memberId, version: VERSION });
@@ -33,6 +35,13 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   if (config.testing.unsafeLocalReads || config.testing.unsafeAckBeforeCommit) {
     logger.warn({ testing: config.testing }, 'UNSAFE TEST HOOKS ENABLED: this member breaks raftlock\'s guarantees on purpose');
   }
+  // Certificates are read and checked before anything listens: a bad file stops the start.
+  const tlsLogger = logger.child({ component: 'tls' });
+  const peerTls = config.tls.peer === null ? null : new TlsReloader({ label: 'peer TLS', paths: config.tls.peer, logger: tlsLogger });
+  const clientTls = config.tls.client === null
+    ? null
+    : new TlsReloader({ label: 'client TLS', paths: { cert: config.tls.client.cert, key: config.tls.client.key, ...(config.tls.client.ca !== null ? { ca: config.tls.client.ca } : {}) }, logger: tlsLogger });
+  const reloaders = [peerTls, clientTls].filter((r): r is TlsReloader => r !== null);
   mkdirSync(config.dataDir, { recursive: true });
   const store = new RocksRaftStore(config.dataDir, { syncDelayMs: config.testing.syncDelayMs });
   await store.open();
@@ -51,7 +60,11 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     onSnapshotStatus: (to, ok) => member?.reportSnapshot(to, ok),
     onUnreachable: (to) => member?.reportUnreachable(to),
     logger: logger.child({ component: 'transport' }),
+    ...(peerTls !== null && config.tls.peer !== null
+      ? { tls: { ...peerMaterial(peerTls.current()), allowedNames: config.tls.peer.allowedNames } }
+      : {}),
   });
+  peerTls?.onChange((m) => transport.setTls(peerMaterial(m)));
   await listening('listenPeer', config.listenPeer, () => transport.start());
 
   const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
@@ -105,6 +118,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
+    authTokenTtlSeconds: config.authTokenTtlSeconds,
     maintenance: {
       snapshot: (signal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal),
       defragment: async () => {
@@ -125,18 +139,19 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
   });
 
-  const server = http.createServer(api.app.callback());
+  const server = clientTls === null ? http.createServer(api.app.callback()) : https.createServer(clientTlsOptions(clientTls.current()), api.app.callback());
+  clientTls?.onChange((m) => (server as https.Server).setSecureContext(clientTlsOptions(m)));
   server.keepAliveTimeout = 65_000;
   api.attachWebSockets(server);
-  await listening('listenClient', config.listenClient, () =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }),
-  );
+  await listening('listenClient', config.listenClient, () => listen(server, config.listenClientAddress));
+  const operatorServer = config.listenMetricsAddress === null ? null : http.createServer(operatorOnly(api.app.callback()));
+  if (operatorServer !== null && config.listenMetrics !== null && config.listenMetricsAddress !== null) {
+    const addr = config.listenMetricsAddress;
+    await listening('listenMetrics', config.listenMetrics, () => listen(operatorServer, addr));
+  }
+  const reloadTls = (): void => {
+    for (const r of reloaders) r.reload();
+  };
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
     'raftlock member started',
@@ -175,13 +190,40 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      if (operatorServer !== null) await new Promise<void>((resolve) => operatorServer.close(() => resolve()));
+      for (const r of reloaders) r.stop();
       await transport.stop();
       await store.close();
       logger.info('stopped cleanly');
     })();
     return stopping;
   };
-  return { stop };
+  return { stop, reloadTls };
+}
+
+/** Client TLS: TLS 1.2 at least; with a CA, a client certificate it signed is required. */
+function clientTlsOptions(m: TlsMaterial): https.ServerOptions {
+  return {
+    cert: m.cert,
+    key: m.key,
+    minVersion: 'TLSv1.2',
+    ...(m.ca !== undefined ? { ca: m.ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+function peerMaterial(m: TlsMaterial): { cert: Buffer; key: Buffer; ca: Buffer } {
+  if (m.ca === undefined) throw new Error('peer TLS material without a CA');
+  return { cert: m.cert, key: m.key, ca: m.ca };
+}
+
+function listen(server: http.Server, addr: { host: string; port: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, addr.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** A listen that failed (port taken, no such local address, no permission), in one line. */
@@ -218,10 +260,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let d: { stop(): Promise<void> };
+  let d: Awaited<ReturnType<typeof runDaemon>>;
   try {
     d = await runDaemon(config);
   } catch (e) {
+    if (e instanceof TlsFileError) {
+      process.stderr.write(`raftlockd: ${e.message}\n`);
+      process.exit(2);
+    }
     if (!(e instanceof ListenError)) throw e;
     process.stderr.write(`raftlockd: ${e.message}\n`);
     process.exit(1);
@@ -243,6 +289,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // SIGHUP re-reads the certificate files at once (they are also polled for changes).
+  process.on('SIGHUP', () => d.reloadTls());
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -20,12 +20,15 @@ export const EXIT = {
   LEASE_LOST: 7,
   /** The server does not support the request (e.g. member add/remove route missing). */
   UNSUPPORTED: 8,
+  /** Auth: no or a refused token, a wrong password, or no permission for this. */
+  DENIED: 9,
   /** Interrupted (SIGINT/SIGTERM) before the work started, e.g. while waiting for a lock. */
   INTERRUPTED: 130,
 } as const;
 
-const NOT_FOUND_CODES = new Set(['KEY_NOT_FOUND', 'LEASE_NOT_FOUND', 'LOCK_NOT_FOUND', 'NOT_FOUND']);
-const CONFLICT_CODES = new Set(['LOCK_HELD', 'NOT_HOLDER', 'LEASE_EXISTS', 'COMPACTED']);
+const NOT_FOUND_CODES = new Set(['KEY_NOT_FOUND', 'LEASE_NOT_FOUND', 'LOCK_NOT_FOUND', 'NOT_FOUND', 'USER_NOT_FOUND', 'ROLE_NOT_FOUND', 'PERMISSION_NOT_FOUND']);
+const CONFLICT_CODES = new Set(['LOCK_HELD', 'NOT_HOLDER', 'LEASE_EXISTS', 'COMPACTED', 'USER_EXISTS', 'ROLE_EXISTS', 'NO_ROOT_USER']);
+const DENIED_CODES = new Set(['UNAUTHENTICATED', 'AUTH_FAILED', 'PERMISSION_DENIED']);
 const USAGE_CODES = new Set(['INVALID_CONF_CHANGE', 'INVALID_ARGUMENT', 'INVALID_JSON', 'INVALID_UTF8', 'BAD_REQUEST', 'RESERVED_KEY', 'INVALID_COMMAND', 'FUTURE_REVISION', 'PAYLOAD_TOO_LARGE']);
 const UNAVAILABLE_CODES = new Set([
   'UNAVAILABLE',
@@ -54,6 +57,7 @@ export function exitCodeFor(err: unknown): number {
   if (err.outcomeUnknown) return EXIT.OUTCOME_UNKNOWN;
   if (NOT_FOUND_CODES.has(err.code)) return EXIT.NOT_FOUND;
   if (CONFLICT_CODES.has(err.code)) return EXIT.CONFLICT;
+  if (DENIED_CODES.has(err.code)) return EXIT.DENIED;
   if (USAGE_CODES.has(err.code)) return EXIT.USAGE;
   if (UNAVAILABLE_CODES.has(err.code)) return EXIT.UNAVAILABLE;
   return EXIT.FAILURE;

@@ -17,6 +17,8 @@ import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { silentLogger, type ApiLogger } from './logger.js';
 import { registerMaintenanceRoutes, type MaintenancePort } from './routes-maintenance.js';
 import { registerMemberRoutes } from './routes-members.js';
+import { registerAuthRoutes } from './routes-auth.js';
+import { bearerToken, guardFacade, principalOf, runAs } from './auth.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
@@ -32,9 +34,14 @@ export interface CreateApiOptions {
   logger?: ApiLogger;
   /** Serves GET /metrics (owned by src/metrics). */
   metricsHandler?: (ctx: Koa.Context) => Promise<void>;
+  /** Lifetime of auth tokens (default 300 s). */
+  authTokenTtlSeconds?: number;
   /** Serves /v1/maintenance/* (backups, defragmentation); absent: those routes answer 404. */
   maintenance?: MaintenancePort;
 }
+
+/** Paths anyone may use while auth is on: probes, metrics, and the way to get a token. */
+const OPEN_PATHS = new Set(['/livez', '/readyz', '/metrics', '/v1/auth/authenticate']);
 
 export interface Api {
   app: Koa;
@@ -46,7 +53,11 @@ export interface Api {
 }
 
 export function createApi(opts: CreateApiOptions): Api {
-  const { server, metrics } = opts;
+  const { metrics } = opts;
+  // Routes and watch sockets see the guarded facade: under auth, writes go through the log as
+  // `asUser`, reads are checked where they read (api/auth.ts).
+  const member = opts.server;
+  const server = guardFacade(member, () => member.state().auth());
   const logger = opts.logger ?? silentLogger;
   const limits = resolveApiLimits(opts.limits);
   const schemas = makeSchemas(limits);
@@ -84,6 +95,15 @@ export function createApi(opts: CreateApiOptions): Api {
     }
   });
 
+  // Who is asking: while auth is on, every request but the open paths carries a token (or a
+  // client certificate naming a user) and runs as that user.
+  app.use(async (ctx, next) => {
+    const auth = member.state().auth();
+    if (!auth.enabled() || OPEN_PATHS.has(ctx.path)) return next();
+    const p = principalOf(auth, ctx.req, bearerToken(ctx.req), Date.now());
+    return runAs(p, next);
+  });
+
   const router = new Router();
   const deps = { server, limits };
   registerClusterRoutes(router, deps, opts.metricsHandler);
@@ -91,6 +111,7 @@ export function createApi(opts: CreateApiOptions): Api {
   registerLeaseRoutes(router, deps, schemas);
   registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
   registerMemberRoutes(router, deps);
+  registerAuthRoutes(router, deps, { tokenTtlSeconds: opts.authTokenTtlSeconds ?? 300 });
   registerMaintenanceRoutes(router, deps, opts.maintenance);
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -13,12 +13,26 @@ export const ERROR_CODES = {
   KEY_NOT_FOUND: { http: 404, ws: 1008 },
   LEASE_NOT_FOUND: { http: 404, ws: 1008 },
   LOCK_NOT_FOUND: { http: 404, ws: 1008 },
+  USER_NOT_FOUND: { http: 404, ws: 1008 },
+  ROLE_NOT_FOUND: { http: 404, ws: 1008 },
+  PERMISSION_NOT_FOUND: { http: 404, ws: 1008 },
   NOT_FOUND: { http: 404, ws: 1008 },
   // 405 / 409 / 410 / 413 / 415
   METHOD_NOT_ALLOWED: { http: 405, ws: 1008 },
   LOCK_HELD: { http: 409, ws: 1008 },
   NOT_HOLDER: { http: 409, ws: 1008 },
   LEASE_EXISTS: { http: 409, ws: 1008 },
+  USER_EXISTS: { http: 409, ws: 1008 },
+  ROLE_EXISTS: { http: 409, ws: 1008 },
+  /** Auth cannot be enabled, or a change would leave no user holding root while it is on. */
+  NO_ROOT_USER: { http: 409, ws: 1008 },
+  // 401 / 403 — who is asking, and may they
+  /** No token, a bad or expired token, or one whose user changed: authenticate again. */
+  UNAUTHENTICATED: { http: 401, ws: 1008 },
+  /** POST /v1/auth/authenticate with a wrong name or password. */
+  AUTH_FAILED: { http: 401, ws: 1008 },
+  /** The token's user lacks the access this request needs. */
+  PERMISSION_DENIED: { http: 403, ws: 1008 },
   COMPACTED: { http: 410, ws: 1008 },
   FUTURE_REVISION: { http: 400, ws: 1008 },
   PAYLOAD_TOO_LARGE: { http: 413, ws: 1009 },

@@ -9,3 +9,4 @@ export { SNAPSHOT_CONTENT_TYPE, type MaintenancePort } from './routes-maintenanc
 export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './schemas.js';
 export * from './errors.js';
 export type * from './server-facade.js';
+export { OPERATOR_PATHS, operatorOnly } from './operator-listener.js';

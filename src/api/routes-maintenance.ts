@@ -1,13 +1,13 @@
 // Maintenance: a backup of the applied state streamed from this member, and reclaiming disk
 // space after compaction.
 //
-// Who may use these: anyone who can reach the client port today, like every other route (the
-// cluster has no authentication yet). Both are operator tools: a snapshot holds every key and
-// value, and a defragmentation costs disk I/O. When authentication lands they are for the root
-// role only (docs/api.md, "Maintenance"); until then keep the client port off untrusted networks.
+// Who may use these: with auth off, anyone who can reach the client port, like every other route;
+// with auth on, the root role only (docs/security.md). Both are operator tools: a snapshot holds
+// every key and value (and the password hashes), and a defragmentation costs disk I/O.
 
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
+import { currentPrincipal, requireRoot } from './auth.js';
 import { CodedError } from './errors.js';
 import { answer, readConsistency, type RouteDeps } from './http-context.js';
 import { parseQuery } from './request-text.js';
@@ -34,6 +34,7 @@ export function registerMaintenanceRoutes(router: Router, deps: RouteDeps, port:
   let defragmenting = false;
   const need = (): MaintenancePort => {
     if (port === undefined) throw new CodedError('NOT_FOUND', 'this member serves no maintenance routes');
+    requireRoot(server.state().auth(), currentPrincipal());
     return port;
   };
 

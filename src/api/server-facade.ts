@@ -3,6 +3,7 @@
 // api/ never sees raft internals or storage.
 
 import type { Command, CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
+import type { AuthView } from '../state/auth/index.js';
 
 export type MemberRole = 'leader' | 'follower' | 'candidate' | 'learner';
 
@@ -56,6 +57,8 @@ export interface StateView {
   leases(): { id: string; ttlMs: number }[];
   lock(name: string): LockInfo | undefined;
   locks(): LockInfo[];
+  /** Users, roles and permissions as applied here. */
+  auth(): AuthView;
 }
 
 export interface WatchSubscription {

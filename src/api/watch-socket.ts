@@ -19,6 +19,7 @@ import { parseJsonBytes, percentDecode, utf8Bytes } from './request-text.js';
 import { msToTtlSeconds } from './routes-leases.js';
 import { LEASE_ID_PATTERN, parseWith } from './schemas.js';
 import type { ServerFacade, WatchSubscription } from './server-facade.js';
+import { bearerToken, principalOf, principalOfToken, requireAccess, runAs, type Principal } from './auth.js';
 import { eventJsonText } from './wire.js';
 
 export const WATCH_PATH = '/v1/watch';
@@ -37,6 +38,7 @@ function clientMessageSchema(limits: Readonly<ApiLimits>) {
       watchId: watchIdSchema.optional(),
     }),
     z.strictObject({ type: z.literal('cancel'), watchId: watchIdSchema }),
+    z.strictObject({ type: z.literal('auth'), token: z.string().min(1).max(1024) }),
     z.strictObject({ type: z.literal('keepalive'), lease: z.string().regex(LEASE_ID_PATTERN, 'must be a lease id') }),
   ]);
 }
@@ -96,6 +98,21 @@ export class WatchSockets {
     if (path !== WATCH_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (this.closed) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (this.sockets.size >= this.limits.maxWatchSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    // With auth on, a socket is authenticated by a bearer token or a client certificate on the
+    // upgrade, or else by a first {"type":"auth","token"} message (for clients that cannot set
+    // headers); a bad token on the upgrade is refused there.
+    let principal: Principal | undefined;
+    let token: string | undefined;
+    const auth = this.server.state().auth();
+    if (auth.enabled()) {
+      try {
+        token = bearerToken(req);
+        principal = principalOf(auth, req, token, Date.now());
+      } catch {
+        // A bad token or header is refused now; no credentials at all may come in a first message.
+        if (req.headers.authorization !== undefined) return refuseUpgrade(socket, 401, 'Unauthorized');
+      }
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.closed) {
         ws.close(wsCloseCodeFor('SHUTTING_DOWN'), 'shutting down');
@@ -105,6 +122,8 @@ export class WatchSockets {
         this.sockets.delete(conn);
         this.metrics?.watchStreams?.(-1);
       });
+      conn.principal = principal;
+      conn.token = token;
       this.sockets.add(conn);
       this.metrics?.watchStreams?.(1);
     });
@@ -153,6 +172,10 @@ class WatchConnection {
   private readonly closedPromise: Promise<void>;
   /** The socket is corked until the end of the current job (see deliver). */
   private corked = false;
+  /** Who this socket acts for while auth is on (undefined until it authenticates). */
+  principal: Principal | undefined;
+  /** The token it authenticated with (re-checked at every create), if any. */
+  token: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -220,22 +243,54 @@ class WatchConnection {
       this.sendError(e.code, e.message);
       return;
     }
-    switch (msg.type) {
-      case 'create':
-        void this.create(msg);
-        return;
-      case 'cancel':
-        this.cancel(msg.watchId);
-        return;
-      case 'keepalive':
-        void this.keepalive(msg.lease);
-        return;
+    if (msg.type === 'auth') return this.authenticate(msg.token);
+    if (msg.type === 'cancel') return this.cancel(msg.watchId);
+    let p: Principal | undefined;
+    try {
+      p = this.checkedPrincipal();
+    } catch (err) {
+      const e = toCodedError(err);
+      return this.sendError(e.code, e.message, msg.type === 'keepalive' ? { lease: msg.lease } : watchIdField(msg.watchId));
+    }
+    const run = (fn: () => Promise<void>): void => void (p === undefined ? fn() : runAs(p, fn));
+    if (msg.type === 'create') run(() => this.create(msg));
+    else run(() => this.keepalive(msg.lease));
+  }
+
+  /** While auth is on: the socket's principal, its token still valid; throws UNAUTHENTICATED. */
+  private checkedPrincipal(): Principal | undefined {
+    const auth = this.server.state().auth();
+    if (!auth.enabled()) return undefined;
+    if (this.principal === undefined) {
+      throw new CodedError('UNAUTHENTICATED', 'auth is enabled: send {"type":"auth","token"} first, or a bearer token on the upgrade');
+    }
+    if (this.token !== undefined) this.principal = principalOfToken(auth, this.token, Date.now());
+    else if (auth.user(this.principal.user)?.generation !== this.principal.generation) {
+      throw new CodedError('UNAUTHENTICATED', 'the certificate\'s user was deleted or changed; reconnect');
+    }
+    return this.principal;
+  }
+
+  private authenticate(token: string): void {
+    try {
+      this.principal = principalOfToken(this.server.state().auth(), token, Date.now());
+      this.token = token;
+      this.send({ type: 'authenticated', user: this.principal.user });
+    } catch (err) {
+      const e = toCodedError(err);
+      this.sendError(e.code, e.message);
     }
   }
 
   private async create(msg: Extract<ClientMessage, { type: 'create' }>): Promise<void> {
     const prefix = msg.prefix === true;
     if (msg.key === '' && !prefix) return this.sendError('INVALID_ARGUMENT', 'message.key must not be empty unless prefix is true');
+    try {
+      requireAccess(this.server.state().auth(), this.principal, [{ key: msg.key, prefix, access: 'read' }]);
+    } catch (err) {
+      const e = toCodedError(err);
+      return this.sendError(e.code, e.message, watchIdField(msg.watchId));
+    }
     if (this.watches.size >= this.limits.maxWatchesPerSocket) {
       return this.sendError('TOO_MANY_WATCHERS', `at most ${this.limits.maxWatchesPerSocket} watches per socket`, watchIdField(msg.watchId));
     }

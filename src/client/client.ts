@@ -4,6 +4,7 @@
 
 import type { KeyValue } from '../state/commands.js';
 import { LeaseLostError, RaftlockError } from './errors.js';
+import { AuthAdmin } from './auth-admin.js';
 import { HttpTransport, encodeKey, isRetryable, type HttpTransportOptions } from './http-transport.js';
 import { KeptLease, type KeptLeaseOptions } from './lease-keeper.js';
 import type {
@@ -103,6 +104,11 @@ export class Client {
 
   get endpoints(): readonly string[] {
     return this.transport.endpoints;
+  }
+
+  /** Users, roles and permissions (root only once auth is on). */
+  get auth(): AuthAdmin {
+    return new AuthAdmin(this.transport);
   }
 
   /** Stop keepalives and watches, abort requests in flight. Kept leases are not revoked: they

@@ -14,6 +14,8 @@
 // Retries honour the server's Retry-After (capped), move to the next endpoint, and stop at the
 // overall deadline or the attempt limit.
 
+import { Agent, fetch as undiciFetch } from 'undici';
+import { TokenSource, type ClientAuth, type ClientTls } from './credentials.js';
 import { RaftlockError } from './errors.js';
 
 export type RetryKind = 'read' | 'write' | 'once';
@@ -35,6 +37,11 @@ export interface HttpTransportOptions {
   randomStart?: boolean;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+  /** TLS for https:// endpoints: the CA that signed the members' certificates, and a client
+   *  certificate and key where the members require one. PEM contents. */
+  tls?: ClientTls;
+  /** A user to authenticate as; its token goes with every request and is renewed before it ends. */
+  auth?: ClientAuth;
 }
 
 export interface RequestOptions {
@@ -51,6 +58,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Talk to this endpoint only (no failover). */
   endpoint?: string;
+  /** Send no token (the authenticate call itself). */
+  anonymous?: boolean;
 }
 
 /** 503/429 codes that guarantee the request was not applied: safe to retry even a write. */
@@ -126,6 +135,9 @@ export class HttpTransport {
   private readonly maxResponseBytes: number;
   private readonly fetchFn: typeof fetch;
   private readonly closer = new AbortController();
+  readonly tls: ClientTls | undefined;
+  private readonly agent: Agent | undefined;
+  private readonly tokens: TokenSource | undefined;
 
   constructor(opts: HttpTransportOptions) {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
@@ -138,7 +150,19 @@ export class HttpTransport {
     this.maxAttempts = positive(opts.maxAttempts, 10, 'maxAttempts');
     this.maxRetryAfterMs = positive(opts.maxRetryAfterMs, 5_000, 'maxRetryAfterMs');
     this.maxResponseBytes = positive(opts.maxResponseBytes, 64 * 1024 * 1024, 'maxResponseBytes');
-    this.fetchFn = opts.fetch ?? fetch;
+    this.tls = opts.tls;
+    if (opts.tls !== undefined && opts.fetch === undefined) {
+      const agent = new Agent({ connect: { ...opts.tls } });
+      this.agent = agent;
+      this.fetchFn = ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+    } else {
+      this.fetchFn = opts.fetch ?? fetch;
+    }
+    if (opts.auth !== undefined) {
+      this.tokens = new TokenSource(opts.auth, (name, password) =>
+        this.request<{ token: string; ttl: number }>({ method: 'POST', path: '/v1/auth/authenticate', body: { name, password }, retry: 'read', anonymous: true }),
+      );
+    }
     // Start at a random member so many clients spread out.
     this.current = opts.randomStart === false ? 0 : Math.floor(Math.random() * this.endpoints.length);
   }
@@ -156,6 +180,13 @@ export class HttpTransport {
 
   close(): void {
     this.closer.abort();
+    void this.agent?.close();
+  }
+
+  /** What a watch socket needs: TLS options and the current token (fetched if there is none). */
+  async socketOptions(): Promise<{ headers?: Record<string, string>; ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer }> {
+    const token = this.tokens === undefined ? undefined : await this.tokens.current();
+    return { ...(this.tls ?? {}), ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}) };
   }
 
   get closed(): boolean {
@@ -166,6 +197,7 @@ export class HttpTransport {
     const started = Date.now();
     const deadline = started + (opts.deadlineMs ?? this.deadlineMs);
     const triedSinceWait = new Set<string>();
+    let renewed = false;
     let backoffMs = 50;
     let last: RaftlockError | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -178,6 +210,13 @@ export class HttpTransport {
       } catch (e) {
         if (!(e instanceof RaftlockError)) throw e;
         last = e;
+        // The token ended (its user changed, or auth was re-enabled): a new one, and once more.
+        // A 401 is answered before anything is applied, so even a write is safe to send again.
+        if (e.code === 'UNAUTHENTICATED' && this.tokens !== undefined && !opts.anonymous && !renewed) {
+          renewed = true;
+          await this.tokens.renew();
+          continue;
+        }
         if (e.code === 'ABORTED' || e.code === 'CLIENT_CLOSED') throw e;
         if (!isRetryable(e, opts.retry) || attempt >= this.maxAttempts) throw e;
         triedSinceWait.add(endpoint);
@@ -203,6 +242,7 @@ export class HttpTransport {
 
   /** One attempt against one endpoint. */
   private async once<T>(endpoint: string, opts: RequestOptions, timeoutMs: number): Promise<T> {
+    const token = this.tokens !== undefined && !opts.anonymous ? await this.tokens.current() : undefined;
     let url = endpoint + opts.path;
     if (opts.query) {
       const q = new URLSearchParams();
@@ -220,6 +260,7 @@ export class HttpTransport {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     this.closer.signal.addEventListener('abort', onAbort, { once: true });
     const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';

@@ -6,6 +6,9 @@ export { CompactedError, LeaseLostError, RaftlockError, errorCode } from './erro
 export type { ClientErrorCode, RaftlockErrorOptions } from './errors.js';
 export { HttpTransport, NOT_APPLIED_CODES, TRANSIENT_CODES, encodeKey, isRetryable, normalizeEndpoint, parseRetryAfter } from './http-transport.js';
 export type { HttpTransportOptions, RequestOptions, RetryKind } from './http-transport.js';
+export type { ClientAuth, ClientTls } from './credentials.js';
+export { AuthAdmin } from './auth-admin.js';
+export type { Access, AuthRole, AuthStatus, AuthUser } from './auth-admin.js';
 export { KeptLease } from './lease-keeper.js';
 export type { KeptLeaseOptions } from './lease-keeper.js';
 export { Watcher } from './watcher.js';

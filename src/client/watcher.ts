@@ -168,12 +168,24 @@ export class Watcher implements AsyncIterable<WatchBatch> {
   private connect(): void {
     if (this.ended) return;
     this.failingSince ??= Date.now();
+    // TLS options and a current token (renewed if it is near its end) for this socket.
+    this.transport.socketOptions().then(
+      (o) => this.open(o),
+      (err: unknown) => {
+        if (err instanceof RaftlockError && (err.code === 'CLIENT_CLOSED' || err.code === 'AUTH_FAILED')) return this.fail(err);
+        this.reconnect();
+      },
+    );
+  }
+
+  private open(socketOptions: Awaited<ReturnType<HttpTransport['socketOptions']>>): void {
+    if (this.ended) return;
     const endpoint = this.transport.preferred;
     this.endpoint = endpoint;
     this.created = false;
     this.alive = true;
     const url = endpoint.replace(/^http/, 'ws') + '/v1/watch';
-    const ws = new WebSocket(url, { handshakeTimeout: 5_000, perMessageDeflate: false });
+    const ws = new WebSocket(url, { handshakeTimeout: 5_000, perMessageDeflate: false, ...socketOptions });
     this.ws = ws;
     ws.on('open', () => {
       if (ws !== this.ws) return;

@@ -60,10 +60,24 @@ export interface Config {
   /** Test hooks. `unsafe*` switches re-introduce bugs on purpose so the fault-injection suite
    *  can show its checkers catch them; never set them in production. */
   readonly testing: { readonly syncDelayMs: number; readonly unsafeLocalReads: boolean; readonly unsafeAckBeforeCommit: boolean };
+  /** Transport security; null where a listener speaks plain TCP/HTTP. Paths are absolute. */
+  readonly tls: TlsConfig;
+  /** Lifetime of auth tokens, seconds. */
+  readonly authTokenTtlSeconds: number;
+  /** A plain-HTTP listener for /metrics, /livez and /readyz only, or null. */
+  readonly listenMetrics: string | null;
+  readonly listenMetricsAddress: HostPort | null;
   /** Absolute path of the YAML file read, or null. */
   readonly configFile: string | null;
   /** True when the name and initial cluster came from Kubernetes discovery. */
   readonly k8sDiscovery: boolean;
+}
+
+export interface TlsConfig {
+  /** https/wss on the client port; `ca` turns on client certificate authentication. */
+  readonly client: { readonly cert: string; readonly key: string; readonly ca: string | null } | null;
+  /** Mutual TLS on every peer connection; `allowedNames` empty means any name the CA signed. */
+  readonly peer: { readonly cert: string; readonly key: string; readonly ca: string; readonly allowedNames: readonly string[] } | null;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -234,6 +248,15 @@ const RawSchema = z.strictObject({
   historyRevisions: posInt(100_000_000).optional(),
   logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).optional(),
   limits: z.strictObject(limitsShape(), 'must be a mapping').optional(),
+  clientCert: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  clientKey: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  clientCa: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  peerCert: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  peerKey: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  peerCa: z.string('must be a string path').min(1, 'must not be empty').optional(),
+  peerAllowedNames: z.string('must be a comma list of names').optional(),
+  listenMetrics: hostPortStr.optional(),
+  authTokenTtlSeconds: posInt(7 * 24 * 3600).optional(),
   testing: z
     .strictObject(
       {
@@ -437,6 +460,9 @@ function finishConfig(
     fail('initialCluster', `must include this member "${name}" (members: ${members.map((m) => m.name).join(', ')})`);
   }
 
+  const tls = tlsConfigOf(r, ctx.cwd, fail);
+  const schemeOf = (field: 'advertisePeerUrl' | 'advertiseClientUrl'): string =>
+    (field === 'advertisePeerUrl' ? tls.peer : tls.client) === null ? 'http' : 'https';
   const advertise = (field: 'advertisePeerUrl' | 'advertiseClientUrl', given: string | undefined, fromEntry: string | undefined, listen: HostPort, listenField: string): string => {
     if (given !== undefined) {
       const url = normalizeUrl(given);
@@ -447,10 +473,11 @@ function finishConfig(
     if (listen.host === '0.0.0.0' || listen.host === '::') {
       return fail(field, `must be set when ${listenField} binds a wildcard address (got ${listen.host})`);
     }
-    return `http://${hostForUrl(listen.host)}:${listen.port}`;
+    return `${schemeOf(field)}://${hostForUrl(listen.host)}:${listen.port}`;
   };
   const advertisePeerUrl = advertise('advertisePeerUrl', r.advertisePeerUrl, selfEntry?.peerUrl, listenPeerAddress, 'listenPeer');
   const advertiseClientUrl = advertise('advertiseClientUrl', r.advertiseClientUrl, selfEntry?.clientUrl, listenClientAddress, 'listenClient');
+  checkUrlSchemes(tls, members, advertisePeerUrl, advertiseClientUrl, fail);
   const memberId = memberIdFor(name, clusterToken);
   if (selfEntry === undefined) members.push({ id: memberId, name, peerUrl: advertisePeerUrl, clientUrl: advertiseClientUrl });
 
@@ -487,10 +514,64 @@ function finishConfig(
       unsafeLocalReads: r.testing?.unsafeLocalReads ?? DEFAULTS.testing.unsafeLocalReads,
       unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
     },
+    tls,
+    authTokenTtlSeconds: r.authTokenTtlSeconds ?? 300,
+    listenMetrics: r.listenMetrics ?? null,
+    listenMetricsAddress: r.listenMetrics === undefined ? null : parseHostPort(r.listenMetrics),
     configFile: ctx.configFile,
     k8sDiscovery: ctx.k8sDiscovery,
   };
   return deepFreeze(config);
+}
+
+/** The TLS settings: which files go together, made absolute. Reading them is cmd/'s job. */
+function tlsConfigOf(r: RawConfig, cwd: string, fail: (field: string, msg: string) => never): TlsConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  let client: TlsConfig['client'] = null;
+  if (r.clientCert !== undefined || r.clientKey !== undefined) {
+    if (r.clientCert === undefined) fail('clientCert', 'must be set together with clientKey');
+    if (r.clientKey === undefined) fail('clientKey', 'must be set together with clientCert');
+    client = { cert: abs(r.clientCert!), key: abs(r.clientKey!), ca: r.clientCa === undefined ? null : abs(r.clientCa) };
+  } else if (r.clientCa !== undefined) {
+    fail('clientCa', 'client certificate authentication needs TLS on the client port: set clientCert and clientKey too');
+  }
+  let peer: TlsConfig['peer'] = null;
+  const peerSet = [r.peerCert, r.peerKey, r.peerCa].filter((v) => v !== undefined).length;
+  if (peerSet > 0) {
+    if (r.peerCert === undefined) fail('peerCert', 'peer TLS is always mutual: set peerCert, peerKey and peerCa together');
+    if (r.peerKey === undefined) fail('peerKey', 'peer TLS is always mutual: set peerCert, peerKey and peerCa together');
+    if (r.peerCa === undefined) fail('peerCa', 'peer TLS is always mutual: set peerCert, peerKey and peerCa together');
+    const allowedNames = (r.peerAllowedNames ?? '').split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+    for (const n of allowedNames) {
+      if (!/^(\*\.)?[A-Za-z0-9.:_-]+$/.test(n)) fail('peerAllowedNames', `"${n}" is not a certificate name or *.suffix pattern`);
+    }
+    peer = { cert: abs(r.peerCert!), key: abs(r.peerKey!), ca: abs(r.peerCa!), allowedNames };
+  } else if (r.peerAllowedNames !== undefined && r.peerAllowedNames.trim() !== '') {
+    fail('peerAllowedNames', 'needs peer TLS: set peerCert, peerKey and peerCa');
+  }
+  return { client, peer };
+}
+
+/** With TLS on a port, every URL for it says https://; without, none does. */
+function checkUrlSchemes(
+  tls: TlsConfig,
+  members: readonly ClusterMember[],
+  advertisePeerUrl: string,
+  advertiseClientUrl: string,
+  fail: (field: string, msg: string) => never,
+): void {
+  const want = (on: boolean): string => (on ? 'https:' : 'http:');
+  const peerWant = want(tls.peer !== null);
+  members.forEach((m, i) => {
+    const scheme = new URL(m.peerUrl).protocol;
+    if (scheme !== peerWant) {
+      fail(`initialCluster[${i}].peerUrl`, tls.peer !== null ? `must use https:// when peer TLS is on (got ${m.peerUrl})` : `uses https:// but peer TLS is off: set peerCert, peerKey and peerCa (got ${m.peerUrl})`);
+    }
+  });
+  if (new URL(advertisePeerUrl).protocol !== peerWant) fail('advertisePeerUrl', `must use ${peerWant}// (got ${advertisePeerUrl})`);
+  if (new URL(advertiseClientUrl).protocol !== want(tls.client !== null)) {
+    fail('advertiseClientUrl', tls.client !== null ? `must use https:// when client TLS is on (got ${advertiseClientUrl})` : `uses https:// but client TLS is off: set clientCert and clientKey (got ${advertiseClientUrl})`);
+  }
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {

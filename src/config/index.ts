@@ -10,6 +10,7 @@ export {
   DEFAULT_LIMITS,
   MAX_MEMBERS,
   type Config,
+  type TlsConfig,
   type ClusterMember,
   type HostPort,
   type Limits,

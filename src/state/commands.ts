@@ -3,6 +3,8 @@
 // proposes them and hands results back) and state/ (which applies them deterministically).
 // Every field is plain JSON data; values and keys are UTF-8 strings.
 
+import type { AuthCommand } from './auth/auth-table.js';
+
 export interface KeyValue {
   key: string;
   value: string;
@@ -58,7 +60,12 @@ export type Command =
   /** Release by fencing token or by lease; the next waiter is granted in the same apply. */
   | { op: 'lockRelease'; name: string; fencingToken?: number; lease?: string }
   /** Applied as a no-op; used to commit a barrier. */
-  | { op: 'noop' };
+  | { op: 'noop' }
+  /** Users, roles and permissions (state/auth). */
+  | AuthCommand
+  /** A client's command while auth is on: applied only if `user`, still at token `generation`,
+   *  may do it by the permissions in force at this point of the log. */
+  | { op: 'asUser'; user: string; generation: number; cmd: Command };
 
 export interface LockHolder {
   name: string;
@@ -99,6 +106,8 @@ export type CommandResult =
   | { op: 'lockCancel'; revision: number; canceled: boolean; holder: LockHolder | null }
   | { op: 'lockRelease'; revision: number; released: boolean; holder: LockHolder | null; next: LockHolder | null }
   | { op: 'noop'; revision: number }
+  /** An auth command was applied; `authRevision` is the auth table's new revision. */
+  | { op: 'auth'; revision: number; authRevision: number }
   /** The command was refused by apply (deterministically, on every member). */
   | { op: 'error'; revision: number; code: StateErrorCode; message: string };
 
@@ -110,7 +119,16 @@ export type StateErrorCode =
   | 'FUTURE_REVISION'
   | 'INVALID_COMMAND'
   /** A fixed state limit was reached (waiters per lock, total keys, total leases). */
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'USER_NOT_FOUND'
+  | 'USER_EXISTS'
+  | 'ROLE_NOT_FOUND'
+  | 'ROLE_EXISTS'
+  | 'PERMISSION_NOT_FOUND'
+  | 'NO_ROOT_USER'
+  /** An `asUser` command whose user is gone or whose token generation is past. */
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED';
 
 export type EventType = 'put' | 'delete';
 

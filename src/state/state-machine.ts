@@ -30,6 +30,7 @@ import { LeaseTable } from './lease/lease-table.js';
 import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
 import { LockTable, type Handoff } from './lock/lock-table.js';
 import { decodeCommand, validateCommand } from './validate.js';
+import { AUTH_OPS, AuthRefusal, AuthTable, commandNeeds, type AuthCommand, type AuthDoc, type AuthView } from './auth/index.js';
 
 export interface StateMachineOptions {
   /** Watch history kept by auto-compaction, in revisions (default 10,000). Must be the same on
@@ -113,6 +114,8 @@ interface SnapshotDoc {
   leases: [id: string, ttlMs: number][];
   locks: [name: string, holder: HolderTuple, waiters: WaiterTuple[]][];
   history: [revision: number, events: EventTuple[]][];
+  /** Users, roles, permissions; only present once auth was used (older snapshots lack it). */
+  auth?: AuthDoc;
 }
 
 function kvToTuple(kv: KeyValue): KvTuple {
@@ -129,6 +132,8 @@ export interface SnapshotCut {
   readonly locks: SnapshotDoc['locks'];
   /** The history's batches (never changed once recorded; their records are frozen). */
   readonly history: readonly EventBatch[];
+  /** The auth table, or null when auth was never used. */
+  readonly auth: AuthDoc | null;
 }
 
 function historyTuple(b: EventBatch): SnapshotDoc['history'][number] {
@@ -184,7 +189,7 @@ export function* snapshotChunks(cut: SnapshotCut, keysPerChunk: number): Generat
       count = 0;
     }
   }
-  text += ']}';
+  text += cut.auth === null ? ']}' : `],"auth":${JSON.stringify(cut.auth)}}`;
   yield encoder.encode(text);
 }
 
@@ -210,6 +215,7 @@ export class StateMachine {
   private leaseTable = new LeaseTable();
   private lockTable = new LockTable();
   private history = new History();
+  private authTable = new AuthTable();
   /** The revision of the last change; 0 before any. Invariant: history holds exactly the
    *  revisions (compactRevision, rev]. */
   private rev = 0;
@@ -327,11 +333,54 @@ export class StateMachine {
       case 'noop':
         result = { op: 'noop', revision: 0 };
         break;
+      case 'asUser':
+        this.authorize(cmd.user, cmd.generation, cmd.cmd);
+        return this.applyValid(cmd.cmd);
+      default:
+        if (!AUTH_OPS.has(cmd.op)) throw new Refusal('INVALID_COMMAND', `unknown command ${JSON.stringify((cmd as { op: string }).op)}`);
+        try {
+          this.authTable.apply(cmd as AuthCommand);
+        } catch (err) {
+          if (err instanceof AuthRefusal) throw new Refusal(err.code, err.message);
+          throw err;
+        }
+        result = { op: 'auth', revision: 0, authRevision: this.authTable.revision() };
+        break;
     }
     const revision = this.commit(ch);
     // Every result carries the revision the command left the state at.
     (result as { revision: number }).revision = revision;
     return { result, events: ch.events };
+  }
+
+  /**
+   * A client's command under auth: refused unless auth is off, or its user still exists at the
+   * token's generation and the permissions in force now cover everything the command touches.
+   */
+  private authorize(user: string, generation: number, cmd: Command): void {
+    const auth = this.authTable;
+    if (!auth.enabled()) return;
+    const u = auth.user(user);
+    if (u === undefined || u.generation !== generation) {
+      throw new Refusal('UNAUTHENTICATED', 'the token is no longer valid (its user was deleted or changed); authenticate again');
+    }
+    const need = commandNeeds(cmd, (id) => {
+      const l = this.leaseTable.get(id);
+      return l === undefined ? { keys: [], locks: [] } : { keys: [...l.keys], locks: this.lockTable.heldBy(id) };
+    });
+    if (need.root) {
+      if (!auth.isRoot(user)) throw new Refusal('PERMISSION_DENIED', `user ${JSON.stringify(user)} may not run ${cmd.op}: it needs the root role`);
+      return;
+    }
+    const denied = auth.denied(user, need.needs);
+    if (denied !== undefined) {
+      throw new Refusal('PERMISSION_DENIED', `user ${JSON.stringify(user)} has no ${denied.access} permission on ${denied.prefix ? 'prefix ' : ''}${JSON.stringify(denied.key)}`);
+    }
+  }
+
+  /** The users, roles and permissions in force (read-only). */
+  auth(): AuthView {
+    return this.authTable;
   }
 
   /** Make `ch` the new revision if it changed anything; returns the state's revision. */
@@ -604,6 +653,7 @@ export class StateMachine {
         return [rec.name, [h.lease, h.waiterId, h.fencingToken, h.revision], rec.waiters.map((w): WaiterTuple => [w.lease, w.waiterId, w.revision])];
       }),
       history: [...this.history.batches()],
+      auth: this.authTable.used ? this.authTable.toDoc() : null,
     };
   }
 
@@ -622,6 +672,7 @@ export class StateMachine {
     this.leaseTable = fresh.leaseTable;
     this.lockTable = fresh.lockTable;
     this.history = fresh.history;
+    this.authTable = fresh.authTable;
     this.rev = fresh.rev;
   }
 
@@ -706,5 +757,6 @@ export class StateMachine {
       });
       this.history.append(t[0], Object.freeze(events) as WatchEvent[]);
     }
+    if (doc.auth !== undefined) this.authTable = AuthTable.fromDoc(doc.auth);
   }
 }

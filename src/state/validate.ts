@@ -4,6 +4,7 @@
 import type { Command, Compare, CompareOp, CompareTarget, TxnOp } from './commands.js';
 import { StateError } from './errors.js';
 import { RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
+import { ACCESS_VALUES, type Access } from './auth/auth-table.js';
 
 const COMPARE_TARGETS: ReadonlySet<string> = new Set<CompareTarget>(['value', 'version', 'createRevision', 'modRevision', 'lease', 'fencingToken']);
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['=', '!=', '<', '>']);
@@ -116,6 +117,15 @@ function validateTxnOp(x: unknown, where: string): TxnOp {
   }
 }
 
+/** User and role names: 1-64 characters of letters, digits and `. _ @ -`. */
+export const AUTH_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,64}$/;
+
+function authName(o: Record<string, unknown>, field: string, where: string): string {
+  const v = str(o, field, where, 64, { nonEmpty: true });
+  if (!AUTH_NAME_PATTERN.test(v)) fail(`${where}.${field} must be 1-64 characters of letters, digits, ".", "_", "@" or "-"`);
+  return v;
+}
+
 function list<T>(o: Record<string, unknown>, field: string, where: string, max: number, each: (x: unknown, w: string) => T): T[] {
   const v = o[field];
   if (!Array.isArray(v)) fail(`${where}.${field} must be an array`);
@@ -189,6 +199,35 @@ export function validateCommand(x: unknown): Command {
     }
     case 'noop':
       return { op: 'noop' };
+    case 'asUser': {
+      if (!isObject(x.cmd)) fail(`${w}.cmd must be an object`);
+      if (x.cmd.op === 'asUser') fail(`${w}.cmd must not be another asUser`);
+      return { op: 'asUser', user: authName(x, 'user', w), generation: int(x, 'generation', w, 0), cmd: validateCommand(x.cmd) };
+    }
+    case 'authUserAdd':
+    case 'authUserPassword':
+      return { op: x.op, name: authName(x, 'name', w), passwordHash: str(x, 'passwordHash', w, 512, { nonEmpty: true }) };
+    case 'authUserDelete':
+    case 'authRoleAdd':
+    case 'authRoleDelete':
+      return { op: x.op, name: authName(x, 'name', w) };
+    case 'authUserGrantRole':
+    case 'authUserRevokeRole':
+      return { op: x.op, name: authName(x, 'name', w), role: authName(x, 'role', w) };
+    case 'authRoleGrantPermission': {
+      const access = x.access;
+      if (typeof access !== 'string' || !(ACCESS_VALUES as readonly string[]).includes(access)) fail(`${w}.access must be one of ${ACCESS_VALUES.join(', ')}`);
+      return { op: 'authRoleGrantPermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, STATE_LIMITS.maxKeyLength), access: access as Access };
+    }
+    case 'authRoleRevokePermission':
+      return { op: 'authRoleRevokePermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, STATE_LIMITS.maxKeyLength) };
+    case 'authEnable': {
+      const secret = str(x, 'secret', w, 128, { nonEmpty: true });
+      if (!/^[0-9a-f]{32,128}$/.test(secret)) fail(`${w}.secret must be 32-128 lowercase hex digits`);
+      return { op: 'authEnable', secret };
+    }
+    case 'authDisable':
+      return { op: 'authDisable' };
     default:
       fail(`command.op ${JSON.stringify(x.op)} is not a known operation`);
   }

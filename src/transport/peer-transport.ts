@@ -14,8 +14,10 @@
 // status callbacks are deferred to a microtask.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Message, NodeId } from '../raft/types.js';
 import { crc32c } from '../storage/crc32c.js';
+import { certificateNames, nameAllowed } from '../tls/index.js';
 import {
   FrameDecoder,
   FrameError,
@@ -38,6 +40,18 @@ import {
 } from './codec.js';
 import type { Frame } from './codec.js';
 import { RemoteError, TransportError } from './errors.js';
+
+/** The certificate material of peer mutual TLS (PEM), swappable at run time by setTls(). */
+export interface PeerTlsMaterial {
+  readonly cert: Buffer | string;
+  readonly key: Buffer | string;
+  readonly ca: Buffer | string;
+}
+
+export interface PeerTlsOptions extends PeerTlsMaterial {
+  /** Certificate names allowed on the other side; empty or absent: any name the CA signed. */
+  readonly allowedNames?: readonly string[];
+}
 
 /** pino-compatible subset. */
 export interface TransportLogger {
@@ -77,6 +91,13 @@ export interface PeerTransportOptions {
   maxInboundRequests?: number;
   /** Inbound connections accepted at once. Default 256. */
   maxInboundConnections?: number;
+  /**
+   * Mutual TLS for every peer connection, both ways. Without it the transport speaks plain TCP.
+   * With it, a connection whose certificate is not signed by `ca` is refused during the handshake
+   * and never reaches the frame decoder; `allowedNames` further limits which certificate names
+   * (DNS/IP SAN or CN, `*.suffix` wildcards) may connect or be connected to.
+   */
+  tls?: PeerTlsOptions;
   /** Ping period (RTT measurement, dead-connection detection after 3 silent periods). Default 1000. */
   pingIntervalMs?: number;
   /** Connect + handshake deadline. Default 2000. */
@@ -112,6 +133,8 @@ export interface TransportStats {
   snapshotBytesReceived: number;
   /** Inbound connections closed because of a malformed frame or protocol violation. */
   protocolErrors: number;
+  /** Connections refused by TLS: failed handshakes (no or a foreign certificate) and names not allowed. */
+  handshakeFailures: number;
   inboundConnections: number;
 }
 
@@ -234,7 +257,7 @@ class ProtocolError extends Error {}
 const SOCKET_HIGH_WATER = 1 << 20;
 
 export class PeerTransport {
-  private readonly o: Required<Omit<PeerTransportOptions, 'onSnapshotStatus' | 'onUnreachable' | 'logger'>> &
+  private readonly o: Required<Omit<PeerTransportOptions, 'onSnapshotStatus' | 'onUnreachable' | 'logger' | 'tls'>> &
     Pick<PeerTransportOptions, 'onSnapshotStatus' | 'onUnreachable'>;
   private readonly log: TransportLogger;
   private readonly peers = new Map<NodeId, Peer>();
@@ -242,11 +265,12 @@ export class PeerTransport {
   private readonly inbound = new Set<Inbound>();
   private readonly unreachableQueued = new Set<NodeId>();
   private server: net.Server | null = null;
+  private tlsOpts: PeerTlsOptions | null;
   private started = false;
   private stopped = false;
   private nextRequestId = 1;
   private nextSnapshotId = 1;
-  private readonly counters = { bytesReceived: 0, messagesReceived: 0, snapshotsReceived: 0, snapshotBytesReceived: 0, protocolErrors: 0 };
+  private readonly counters = { bytesReceived: 0, messagesReceived: 0, snapshotsReceived: 0, snapshotBytesReceived: 0, protocolErrors: 0, handshakeFailures: 0 };
   /** Bytes received on inbound connections, per sending peer (after its hello). */
   private readonly receivedFrom = new Map<NodeId, number>();
 
@@ -275,6 +299,10 @@ export class PeerTransport {
       backoffMaxMs: opts.backoffMaxMs ?? 2000,
     };
     this.log = opts.logger ?? NOOP_LOGGER;
+    this.tlsOpts = opts.tls ?? null;
+    if (this.tlsOpts !== null && (!this.tlsOpts.cert || !this.tlsOpts.key || !this.tlsOpts.ca)) {
+      throw new Error('peer TLS needs a certificate, a key and a CA');
+    }
     if (this.o.snapshotChunkBytes < 1 || this.o.snapshotChunkBytes + 64 > this.o.maxFrameBytes) {
       throw new Error(`snapshotChunkBytes ${this.o.snapshotChunkBytes} must be >= 1 and leave 64 bytes of room in maxFrameBytes ${this.o.maxFrameBytes}`);
     }
@@ -285,7 +313,17 @@ export class PeerTransport {
   async start(): Promise<{ host: string; port: number }> {
     if (this.started) throw new Error('PeerTransport.start() called twice');
     this.started = true;
-    const server = net.createServer((sock) => this.accept(sock));
+    const t = this.tlsOpts;
+    const server =
+      t === null
+        ? net.createServer((sock) => this.accept(sock))
+        : tls.createServer({ ...this.tlsServerOptions(t), requestCert: true, rejectUnauthorized: true, handshakeTimeout: this.o.dialTimeoutMs }, (sock) => this.acceptTls(sock));
+    if (t !== null) {
+      server.on('tlsClientError', (err: Error, sock: tls.TLSSocket) => {
+        this.counters.handshakeFailures++;
+        this.log.warn({ remote: `${sock.remoteAddress}:${sock.remotePort}`, err: err.message }, 'refused a peer connection: TLS handshake failed');
+      });
+    }
     server.maxConnections = this.o.maxInboundConnections;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -424,6 +462,31 @@ export class PeerTransport {
     return { connected: p.state === 'ready', ...p.counters, bytesReceived: this.receivedFrom.get(peerId) ?? 0, queueFrames: p.queueFrames, queueBytes: p.queueBytes, rttSeconds: p.rttSeconds };
   }
 
+  /**
+   * Takes new TLS certificates (a rotation): new connections use them at once; connections that
+   * are up keep the session they negotiated. Refused when the transport was started without TLS.
+   */
+  setTls(material: PeerTlsMaterial): void {
+    if (this.tlsOpts === null) throw new Error('this transport was started without TLS');
+    this.tlsOpts = { ...this.tlsOpts, cert: material.cert, key: material.key, ca: material.ca };
+    if (this.server !== null) (this.server as tls.Server).setSecureContext(this.tlsServerOptions(this.tlsOpts));
+  }
+
+  private tlsServerOptions(t: PeerTlsMaterial): tls.SecureContextOptions {
+    return { cert: t.cert, key: t.key, ca: t.ca, minVersion: 'TLSv1.2' };
+  }
+
+  /** Whether the other side's verified certificate carries an allowed name; logs a refusal. */
+  private peerNameAllowed(sock: tls.TLSSocket, remote: string): boolean {
+    const allowed = this.tlsOpts?.allowedNames ?? [];
+    if (allowed.length === 0) return true;
+    const names = certificateNames(sock.getPeerCertificate());
+    if (nameAllowed(names, allowed)) return true;
+    this.counters.handshakeFailures++;
+    this.log.warn({ remote, names }, 'refused a peer connection: certificate name not in the allowed peer names');
+    return false;
+  }
+
   stats(): TransportStats {
     const peers = new Map<NodeId, PeerStats>();
     for (const id of this.peers.keys()) peers.set(id, this.peerStats(id)!);
@@ -436,13 +499,33 @@ export class PeerTransport {
     if (this.stopped || p.removed) return;
     p.state = 'connecting';
     p.waitingDrain = false;
-    const sock = net.connect({ host: p.host, port: p.port });
+    const t = this.tlsOpts;
+    const sock: net.Socket =
+      t === null
+        ? net.connect({ host: p.host, port: p.port })
+        : tls.connect({
+            host: p.host,
+            port: p.port,
+            ...this.tlsServerOptions(t),
+            ...(net.isIP(p.host) === 0 ? { servername: p.host } : {}),
+            rejectUnauthorized: true,
+          });
     p.socket = sock;
     const decoder = new FrameDecoder(this.o.maxFrameBytes);
     sock.setNoDelay(true);
     sock.setKeepAlive(true, 10_000);
     sock.setTimeout(this.o.dialTimeoutMs, () => sock.destroy(new Error(`connect/handshake timed out after ${this.o.dialTimeoutMs} ms`)));
-    sock.on('connect', () => sock.write(helloFrame(this.o.clusterId, this.o.selfId, p.id)));
+    if (t === null) {
+      sock.on('connect', () => sock.write(helloFrame(this.o.clusterId, this.o.selfId, p.id)));
+    } else {
+      sock.on('secureConnect', () => {
+        if (!this.peerNameAllowed(sock as tls.TLSSocket, `${p.host}:${p.port}`)) {
+          sock.destroy();
+          return;
+        }
+        sock.write(helloFrame(this.o.clusterId, this.o.selfId, p.id));
+      });
+    }
     sock.on('data', (chunk: Buffer) => {
       if (p.socket !== sock) return;
       this.counters.bytesReceived += chunk.length;
@@ -710,6 +793,20 @@ export class PeerTransport {
   }
 
   // ---------------------------------------------------------------- inbound
+
+  /** An inbound TLS connection whose certificate the CA signed: checks its name, then accepts. */
+  private acceptTls(sock: tls.TLSSocket): void {
+    if (!sock.authorized) {
+      this.counters.handshakeFailures++;
+      sock.destroy();
+      return;
+    }
+    if (!this.peerNameAllowed(sock, `${sock.remoteAddress}:${sock.remotePort}`)) {
+      sock.destroy();
+      return;
+    }
+    this.accept(sock);
+  }
 
   private accept(sock: net.Socket): void {
     if (this.stopped) {

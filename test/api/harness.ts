@@ -25,9 +25,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { limits?: Partial<ApiLimits>; metrics?: ApiMetrics; fake?: FakeServer } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { limits?: Partial<ApiLimits>; metrics?: ApiMetrics; fake?: FakeServer; authTokenTtlSeconds?: number } = {},
+): Promise<Harness> {
   const fake = opts.fake ?? new FakeServer();
-  const api = createApi({ server: fake, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
+  const api = createApi({
+    server: fake,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.authTokenTtlSeconds !== undefined ? { authTokenTtlSeconds: opts.authTokenTtlSeconds } : {}),
+  });
   const server = http.createServer(api.app.callback());
   api.attachWebSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

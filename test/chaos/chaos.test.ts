@@ -73,3 +73,15 @@ test('chaos: the checkers catch writes acknowledged before they commit (seed 7)'
   const caught = r.anomalies.filter((a) => a.checker === 'linearizability' || a.checker === 'durability' || a.checker === 'watch');
   assert.ok(caught.length > 0, `no lost acknowledged write caught:\n${formatReport(r)}`);
 });
+
+test('chaos: TLS on both ports and auth on, the workload limited to its prefixes (seed 31)', { timeout: 240_000 }, async (t) => {
+  const r = await runChaos({ seed: 31, durationMs: 30_000, members: 3, secure: true, log: (l) => t.diagnostic(l) });
+  const report = formatReport(r);
+  process.stdout.write(`${report}\n`);
+  assert.ok(r.ok, report);
+  const reg = r.stats.operations.register;
+  const okOps = Object.entries(reg).filter(([k]) => k.endsWith(':ok') || k.endsWith(':compare-failed')).reduce((a, [, v]) => a + v, 0);
+  assert.ok(okOps >= 20, `only ${okOps} register operations succeeded`);
+  assert.ok(r.stats.operations.lockGrants > 0, 'no lock was granted');
+  assert.ok(r.stats.operations.watchEvents > 0, 'no watch event arrived');
+});

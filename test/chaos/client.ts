@@ -1,6 +1,27 @@
 // HTTP calls for the workload, with a deadline, sorted into the outcomes the checkers use.
 
+import { fetch as undiciFetch, type Agent } from 'undici';
 import type { Outcome } from './history.js';
+
+/** TLS and a bearer token for every call and watch socket, when the run is secured (security.ts). */
+export interface SecuredCalls {
+  agent: Agent;
+  tls: { ca: Buffer; cert: Buffer; key: Buffer };
+  token?: string;
+}
+let secured: SecuredCalls | null = null;
+export function secureCalls(s: SecuredCalls | null): void {
+  secured = s;
+}
+
+/** The URL and ws options of a watch socket on `clientPort`, secured when the run is. */
+export function watchSocketTarget(clientPort: number): { url: string; options: Record<string, unknown> } {
+  if (secured === null) return { url: `ws://127.0.0.1:${clientPort}/v1/watch`, options: {} };
+  return {
+    url: `wss://127.0.0.1:${clientPort}/v1/watch`,
+    options: { ...secured.tls, ...(secured.token !== undefined ? { headers: { authorization: `Bearer ${secured.token}` } } : {}) },
+  };
+}
 
 export type CallResult =
   | { ok: true; status: number; body: any }
@@ -9,12 +30,10 @@ export type CallResult =
 export async function call(method: string, url: string, body: unknown, timeoutMs: number): Promise<CallResult> {
   let res: Response;
   try {
-    res = await fetch(url, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    if (secured?.token !== undefined) headers.authorization = `Bearer ${secured.token}`;
+    const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) };
+    res = (secured === null ? await fetch(url, init) : await undiciFetch(url, { ...init, dispatcher: secured.agent })) as Response;
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string } };
     const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memberIdFor } from '../../src/config/member-id.js';
 import { freePort, spawnDaemon } from '../helpers/process-cluster.js';
-import { FaultProxy } from './proxy.js';
+import { FaultProxy, type ProxyOptions } from './proxy.js';
 
 export interface ChaosMember {
   name: string;
@@ -31,6 +31,8 @@ export interface ChaosClusterOptions {
   memberArgs?: string[];
   /** Keep the data directories (for post-mortems). */
   keepData?: boolean;
+  /** TLS on both ports (flags per member, from security.ts); URLs become https. */
+  tls?: { memberArgs(name: string): string[]; proxyTls: NonNullable<ProxyOptions['tls']> };
 }
 
 const CLUSTER_TOKEN = 'raftlock';
@@ -53,9 +55,10 @@ export class ChaosCluster {
       const name = `m${i + 1}`;
       const clientPort = await freePort();
       const peerPort = await freePort();
-      specs.push({ name, id: memberIdFor(name, CLUSTER_TOKEN), clientPort, peerPort, dataDir: join(root, name), url: `http://127.0.0.1:${clientPort}` });
+      const scheme = opts.tls ? 'https' : 'http';
+      specs.push({ name, id: memberIdFor(name, CLUSTER_TOKEN), clientPort, peerPort, dataDir: join(root, name), url: `${scheme}://127.0.0.1:${clientPort}` });
     }
-    const proxy = await FaultProxy.start(specs.map((s) => ({ name: s.name, id: s.id, peerPort: s.peerPort })));
+    const proxy = await FaultProxy.start(specs.map((s) => ({ name: s.name, id: s.id, peerPort: s.peerPort })), opts.tls ? { tls: opts.tls.proxyTls } : {});
     const c = new ChaosCluster(root, proxy, opts);
     for (const s of specs) c.members.push({ ...s, proc: null, paused: false, extraArgs: [], output: [], starts: 0 });
     for (const m of c.members) c.spawn(m);
@@ -69,7 +72,8 @@ export class ChaosCluster {
   }
 
   initialCluster(): string {
-    return this.members.map((m) => `${m.name}=http://127.0.0.1:${this.proxy.portOf(m.name)}|${m.url}`).join(',');
+    const scheme = this.opts.tls ? 'https' : 'http';
+    return this.members.map((m) => `${m.name}=${scheme}://127.0.0.1:${this.proxy.portOf(m.name)}|${m.url}`).join(',');
   }
 
   isRunning(m: ChaosMember): boolean {
@@ -84,7 +88,8 @@ export class ChaosCluster {
   spawn(m: ChaosMember, extraArgs: string[] = []): void {
     if (this.isRunning(m)) throw new Error(`ChaosCluster: ${m.name} is already running`);
     // Output is kept across restarts: a member's earlier incarnations explain its later trouble.
-    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.memberArgs ?? []), ...extraArgs], m.output, OUTPUT_LINES);
+    const own = this.opts.tls?.memberArgs(m.name) ?? [];
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.memberArgs ?? []), ...own, ...extraArgs], m.output, OUTPUT_LINES);
     m.extraArgs = extraArgs;
     m.paused = false;
     m.starts++;

@@ -13,6 +13,7 @@
 // direction are capped, and a frame over a cap is dropped (or the connection closed).
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { FrameKind, parseFrame } from '../../src/transport/codec.js';
 
 export interface ProxyMember {
@@ -28,6 +29,12 @@ export interface ProxyOptions {
   maxFrameBytes?: number;
   /** Bytes held per direction of a connection (delay queue, or before upstream connects). Default 32 MiB. */
   maxHeldBytes?: number;
+  /**
+   * Peer TLS, terminated here so frames can still be dropped and delayed one by one: the listener
+   * for a destination presents that destination's certificate and requires one the peer CA
+   * signed; the upstream connection presents it too. (A test harness holding the members' keys.)
+   */
+  tls?: { ca: Buffer; certOf(name: string): { cert: Buffer; key: Buffer } };
 }
 
 export interface ProxyStats {
@@ -102,6 +109,7 @@ export class FaultProxy {
   private readonly delays = new Map<string, number>();
   private readonly maxFrameBytes: number;
   private readonly maxHeldBytes: number;
+  private readonly tls: ProxyOptions['tls'];
   readonly stats: ProxyStats = { connections: 0, framesRelayed: 0, framesDropped: 0, framesDelayed: 0, bytesRelayed: 0, connectionsRefused: 0 };
 
   private constructor(
@@ -110,6 +118,7 @@ export class FaultProxy {
   ) {
     this.maxFrameBytes = opts.maxFrameBytes ?? 64 * 1024 * 1024;
     this.maxHeldBytes = opts.maxHeldBytes ?? 32 * 1024 * 1024;
+    this.tls = opts.tls;
     for (const m of members) {
       if (this.nameById.has(m.id)) throw new Error(`FaultProxy: duplicate member id ${m.id}`);
       this.nameById.set(m.id, m.name);
@@ -119,7 +128,10 @@ export class FaultProxy {
   static async start(members: readonly ProxyMember[], opts: ProxyOptions = {}): Promise<FaultProxy> {
     const p = new FaultProxy(members, opts);
     for (const m of members) {
-      const srv = net.createServer((sock) => p.accept(sock, m));
+      const t = opts.tls;
+      const srv = t === undefined
+        ? net.createServer((sock) => p.accept(sock, m))
+        : tls.createServer({ ...t.certOf(m.name), ca: t.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, (sock) => p.accept(sock, m));
       await new Promise<void>((res, rej) => {
         srv.once('error', rej);
         srv.listen(0, '127.0.0.1', () => {
@@ -245,11 +257,14 @@ export class FaultProxy {
   }
 
   private dialUpstream(r: Relay): void {
-    const up = net.connect({ host: '127.0.0.1', port: r.dest.peerPort });
+    const t = this.tls;
+    const up: net.Socket = t === undefined
+      ? net.connect({ host: '127.0.0.1', port: r.dest.peerPort })
+      : tls.connect({ host: '127.0.0.1', port: r.dest.peerPort, ...t.certOf(r.dest.name), ca: t.ca, rejectUnauthorized: true });
     r.upstream = up;
     up.setNoDelay(true);
     const split = new FrameSplitter(this.maxFrameBytes);
-    up.on('connect', () => {
+    up.on(t === undefined ? 'connect' : 'secureConnect', () => {
       if (r.closed) return;
       r.upstreamReady = true;
       for (const f of r.pending) up.write(f);

@@ -3,7 +3,11 @@
 // Safety first (linearizability, lock safety, watch completeness, durability), then liveness on
 // the healed cluster (it must elect a leader, serve, deliver the final write, free every lock).
 
-import { call } from './client.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { call, secureCalls } from './client.js';
+import { makeChaosSecurity, type ChaosSecurity } from './security.js';
 import { ChaosCluster, type ChaosMember } from './cluster.js';
 import type { Anomaly, KvOp } from './history.js';
 import { checkLinearizable } from './linearizability.js';
@@ -32,6 +36,8 @@ export interface ChaosOptions {
   /** Register reads with ?consistency=serializable: UNSAFE on purpose, to see the checker bite. */
   unsafeSerializableReads?: boolean;
   keepData?: boolean;
+  /** TLS on both ports and auth on, the workload running as a user limited to its prefixes. */
+  secure?: boolean;
   log?: (line: string) => void;
 }
 
@@ -81,6 +87,39 @@ async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | u
   }
 }
 
+/**
+ * Users and permissions for a secured run: a root user, and the workload's user with readwrite on
+ * exactly the workload's key and lock prefixes; then auth on, and the workload's token in use.
+ */
+async function enableAuth(cluster: ChaosCluster, sec: ChaosSecurity, log: (line: string) => void): Promise<void> {
+  const steps: [string, string, unknown][] = [
+    ['POST', '/v1/auth/users', { name: 'root', password: 'chaos-root' }],
+    ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
+    ['POST', '/v1/auth/users', { name: 'chaos', password: 'chaos-pw' }],
+    ['POST', '/v1/auth/roles', { name: 'chaos' }],
+    ['POST', '/v1/auth/roles/chaos/permissions', { prefix: PREFIX, access: 'readwrite' }],
+    ['POST', '/v1/auth/roles/chaos/permissions', { prefix: LOCK_PREFIX, access: 'readwrite' }],
+    ['POST', '/v1/auth/users/chaos/roles', { role: 'chaos' }],
+    ['POST', '/v1/auth/enable', undefined],
+  ];
+  for (const [method, path, body] of steps) {
+    // Before the faults start, but a retry after an unknown outcome finds the step done (409).
+    await until(`${method} ${path}`, 20_000, async () => {
+      const leader = await findLeader(cluster);
+      if (leader === undefined) return undefined;
+      const r = await call(method, `${leader.url}${path}`, body, 5000);
+      return r.ok || (!r.ok && (r.code === 'USER_EXISTS' || r.code === 'ROLE_EXISTS')) ? true : undefined;
+    });
+  }
+  const token = await until('a workload token', 20_000, async () => {
+    const r = await call('POST', `${cluster.members[0]!.url}/v1/auth/authenticate`, { name: 'chaos', password: 'chaos-pw' }, 5000);
+    return r.ok ? (r.body.token as string) : undefined;
+  });
+  sec.token = token;
+  secureCalls({ agent: sec.agent, tls: sec.clientTls, token });
+  log('chaos: TLS on both ports, auth enabled; the workload runs as user "chaos"');
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const log = o.log ?? (() => {});
   const rng = new ChaosRng(o.seed);
@@ -97,13 +136,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   ];
   const rec = new Recorder({ maxOps: 2_000_000, maxWatchEvents: 2_000_000 });
   const anomalies: Anomaly[] = [];
-  const cluster = await ChaosCluster.start({ size: o.members, memberArgs, keepData: o.keepData });
+  const certDir = o.secure ? mkdtempSync(join(tmpdir(), 'raftlock-chaos-certs-')) : null;
+  const sec = certDir === null ? null : makeChaosSecurity(certDir, Array.from({ length: o.members }, (_, i) => `m${i + 1}`));
+  secureCalls(sec === null ? null : { agent: sec.agent, tls: sec.clientTls });
+  const cluster = await ChaosCluster.start({ size: o.members, memberArgs, keepData: o.keepData, ...(sec !== null ? { tls: sec } : {}) });
   const nemesis = new Nemesis(cluster, nemesisRng, { electionTimeoutMs, faultMs: [2000, 5000], quietMs: [500, 2000], kinds: o.faultKinds ?? FAULT_KINDS }, () => rec.now(), log);
   const watchers: Watcher[] = [];
   let lin: ReturnType<typeof checkLinearizable> | undefined;
   try {
     log(`chaos seed ${o.seed}: ${o.members} members, ${o.durationMs} ms of faults`);
     await until('a first leader', 30_000, () => findLeader(cluster));
+    if (sec !== null) await enableAuth(cluster, sec, log);
     const stop = { stopped: false };
     const env: WorkloadEnv = { cluster, rec, requestTimeoutMs, registers: o.registers ?? 3, readConsistency: o.unsafeSerializableReads ? 'serializable' : 'linearizable', stop };
     for (let i = 0; i < (o.watchers ?? 2); i++) {
@@ -248,6 +291,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     nemesis.stop();
     for (const w of watchers) w.close();
     await cluster.destroy();
+    secureCalls(null);
+    await sec?.agent.close();
+    if (certDir !== null) rmSync(certDir, { recursive: true, force: true });
   }
 
   const count = <T>(xs: readonly T[], f: (x: T) => string): Record<string, number> => {

@@ -3,7 +3,7 @@
 // and watchers that follow every write across reconnects to random members.
 
 import { WebSocket } from 'ws';
-import { call, writeFailureOutcome } from './client.js';
+import { call, watchSocketTarget, writeFailureOutcome } from './client.js';
 import type { ChaosCluster, ChaosMember } from './cluster.js';
 import type { KvOp, LockGrant, WatcherRecord, WriteRecord } from './history.js';
 import { FencedResource } from './resource.js';
@@ -267,7 +267,8 @@ export class Watcher {
     const m = this.rng.pick(this.env.cluster.members);
     if (this.connects > 0) this.record.reconnects++;
     this.connects++;
-    const ws = new WebSocket(`ws://127.0.0.1:${m.clientPort}/v1/watch`, { handshakeTimeout: 2000, maxPayload: 64 * 1024 * 1024 });
+    const target = watchSocketTarget(m.clientPort);
+    const ws = new WebSocket(target.url, { handshakeTimeout: 2000, maxPayload: 64 * 1024 * 1024, ...target.options });
     this.ws = ws;
     this.lastMessageMs = this.env.rec.now();
     ws.on('open', () => {

@@ -139,7 +139,8 @@ describe('sources and precedence', () => {
       assert.equal(read(viaEnv, f.path), want, `env for ${f.path.join('.')}`);
       checked++;
     }
-    assert.equal(checked, 6 + Object.keys(LIMIT_SPECS).length);
+    assert.equal(checked, CONFIG_FIELDS.filter((f) => f.kind === 'int').length);
+    assert.ok(checked >= 6 + Object.keys(LIMIT_SPECS).length);
   });
 
   test('commander options serve --help in cmd/', () => {
@@ -271,5 +272,29 @@ describe('parseConfig', () => {
     assert.equal(c.testing.syncDelayMs, 5);
     expectConfigError(() => parseConfig({ name: 'x', bogus: 1 }), /^config: bogus: unknown field/);
     expectConfigError(() => parseConfig({ name: 'has space' }), /^config: name: must be 1-63 characters/);
+  });
+});
+
+describe('TLS settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftlock-config-tls-'));
+  const cluster = (scheme: string) => `n1=${scheme}://127.0.0.1:7380|${scheme}://127.0.0.1:7379`;
+  test('peer TLS takes its three files together, made absolute, and wants https peer URLs', () => {
+    const c = loadConfig({ argv: ['--name', 'n1', '--initial-cluster', cluster('https'), '--peer-cert', 'p.crt', '--peer-key', 'p.key', '--peer-ca', 'ca.crt', '--client-cert', 'c.crt', '--client-key', 'c.key', '--peer-allowed-names', 'm1, *.peers.svc'], env: {}, cwd: dir });
+    assert.deepEqual(c.tls.peer, { cert: join(dir, 'p.crt'), key: join(dir, 'p.key'), ca: join(dir, 'ca.crt'), allowedNames: ['m1', '*.peers.svc'] });
+    assert.deepEqual(c.tls.client, { cert: join(dir, 'c.crt'), key: join(dir, 'c.key'), ca: null });
+    expectConfigError(() => loadConfig({ argv: ['--peer-cert', 'p.crt', '--peer-key', 'p.key'], env: {}, cwd: dir }), /^config: peerCa: peer TLS is always mutual/);
+    expectConfigError(() => loadConfig({ argv: ['--client-ca', 'ca.crt'], env: {}, cwd: dir }), /^config: clientCa: .*set clientCert and clientKey/);
+    expectConfigError(() => loadConfig({ argv: ['--peer-allowed-names', 'm1'], env: {}, cwd: dir }), /^config: peerAllowedNames: needs peer TLS/);
+    expectConfigError(
+      () => loadConfig({ argv: ['--name', 'n1', '--initial-cluster', cluster('http'), '--peer-cert', 'p.crt', '--peer-key', 'p.key', '--peer-ca', 'ca.crt'], env: {}, cwd: dir }),
+      /^config: initialCluster\[0\]\.peerUrl: must use https:\/\/ when peer TLS is on/,
+    );
+    expectConfigError(() => loadConfig({ argv: ['--name', 'n1', '--initial-cluster', cluster('https')], env: {}, cwd: dir }), /peerUrl: uses https:\/\/ but peer TLS is off/);
+  });
+  test('advertised URLs default to https with TLS; the operator listener is parsed', () => {
+    const c = loadConfig({ argv: ['--client-cert', 'c.crt', '--client-key', 'c.key', '--listen-metrics', '127.0.0.1:9100'], env: {}, cwd: dir });
+    assert.equal(c.advertiseClientUrl, 'https://127.0.0.1:7379');
+    assert.equal(c.advertisePeerUrl, 'http://127.0.0.1:7380');
+    assert.deepEqual(c.listenMetricsAddress, { host: '127.0.0.1', port: 9100 });
   });
 });

@@ -5,13 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { firstPortInUse, localMembers, MAX_BASE_PORT } from '../../cmd/local-cluster.js';
+import { Agent, request } from 'undici';
 import { Client } from '../../src/client/index.js';
 import { DAEMON, eventually, freePort, http } from '../helpers/process-cluster.js';
 
@@ -127,6 +128,37 @@ describe('npm start (local-cluster)', { timeout: 120_000 }, () => {
     } finally {
       await client.close();
     }
+  });
+
+  test('--tls: every port speaks TLS with certificates it makes under the data dir; clients present the one it made for them', async () => {
+    const base = await freeBase();
+    const data = tmp();
+    const launcher = run(process.execPath, [LAUNCHER, '--data', data, '--base-port', String(base), '--tls', '--log-level', 'warn']);
+    pids.add(launcher.proc.pid!);
+    const memberPids = await eventually('the launcher to list its three members', async () => {
+      const found = [...launcher.stdout.matchAll(/^ {2}(n\d) {2}pid (\d+) {2}client (\S+)/gm)].map((m) => ({ pid: Number(m[2]), url: m[3]! }));
+      return found.length === 3 ? found : undefined;
+    }, 30_000);
+    for (const m of memberPids) pids.add(m.pid);
+    assert.ok(memberPids.every((m) => m.url.startsWith('https://')), launcher.stdout);
+    const tls = join(data, 'tls', 'client-ca');
+    const agent = new Agent({ connect: { ca: readFileSync(join(tls, 'ca.crt')), cert: readFileSync(join(tls, 'client.crt')), key: readFileSync(join(tls, 'client.key')) } });
+    try {
+      const put = await eventually('a put over https', async () => {
+        const r = await request(`${memberPids[1]!.url}/v1/kv/tls-hello`, { method: 'PUT', dispatcher: agent, body: '{"value":"hi"}', headers: { 'content-type': 'application/json' } });
+        const text = await r.body.text();
+        return r.statusCode === 200 ? text : undefined;
+      }, 30_000);
+      assert.match(put, /"revision":\d+/);
+      // no client certificate: the handshake fails
+      const bare = new Agent({ connect: { ca: readFileSync(join(tls, 'ca.crt')) } });
+      await assert.rejects(request(`${memberPids[0]!.url}/v1/kv/tls-hello`, { dispatcher: bare }).then((r) => r.body.text()));
+      await bare.close();
+    } finally {
+      await agent.close();
+    }
+    launcher.proc.kill('SIGINT');
+    assert.deepEqual(await launcher.exited, { code: 0, signal: null }, launcher.stderr);
   });
 
   test('a port in use is one line naming the port (launcher and raftlockd)', async () => {

@@ -91,6 +91,11 @@ export interface ClusterOptions {
   size: number;
   /** Extra flags for every member. */
   extraArgs?: string[];
+  /** Extra flags for one member (e.g. its own certificate files). */
+  memberArgs?: (m: ProcMember) => string[];
+  /** `https` where the members serve TLS on that port (default http). */
+  peerScheme?: 'http' | 'https';
+  clientScheme?: 'http' | 'https';
   env?: Record<string, string>;
 }
 
@@ -114,7 +119,7 @@ export class ProcessCluster {
         clientPort,
         peerPort,
         dataDir: join(c.root, `m${i + 1}`),
-        url: `http://127.0.0.1:${clientPort}`,
+        url: `${opts.clientScheme ?? 'http'}://127.0.0.1:${clientPort}`,
         proc: null,
         output: [],
       });
@@ -124,7 +129,9 @@ export class ProcessCluster {
   }
 
   initialCluster(): string {
-    return this.members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}|http://127.0.0.1:${m.clientPort}`).join(',');
+    const ps = this.opts.peerScheme ?? 'http';
+    const cs = this.opts.clientScheme ?? 'http';
+    return this.members.map((m) => `${m.name}=${ps}://127.0.0.1:${m.peerPort}|${cs}://127.0.0.1:${m.clientPort}`).join(',');
   }
 
   /** A new member (not started): for membership tests. It is included in initialCluster(). */
@@ -138,7 +145,7 @@ export class ProcessCluster {
       proc: null,
       output: [],
     };
-    m.url = `http://127.0.0.1:${m.clientPort}`;
+    m.url = `${this.opts.clientScheme ?? 'http'}://127.0.0.1:${m.clientPort}`;
     this.members.push(m);
     return m;
   }
@@ -146,7 +153,8 @@ export class ProcessCluster {
   spawn(m: ProcMember, extraArgs: string[] = []): void {
     if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) throw new Error(`${m.name} is already running`);
     m.output = [];
-    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...extraArgs], m.output, 200, this.opts.env);
+    const own = this.opts.memberArgs?.(m) ?? [];
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...own, ...extraArgs], m.output, 200, this.opts.env);
   }
 
   isRunning(m: ProcMember): boolean {
