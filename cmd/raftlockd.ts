@@ -4,10 +4,9 @@
 
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import http from 'node:http';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi } from '../src/api/index.js';
+import { createApi, createHttpServer } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
@@ -117,9 +116,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
   });
 
-  const server = http.createServer(api.app.callback());
-  server.keepAliveTimeout = 65_000;
-  api.attachWebSockets(server);
+  const server = createHttpServer(api, config.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {

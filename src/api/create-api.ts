@@ -96,7 +96,7 @@ export function createApi(opts: CreateApiOptions): Api {
         // the answer, reading and discarding the rest for a while so the client is not reset
         // before it has read the answer.
         ctx.set('Connection', 'close');
-        lingerAfterAnswer(ctx.req, ctx.res, limits);
+        lingerAfterAnswer(ctx.req, ctx.res);
       }
       writeJsonBody(ctx);
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';

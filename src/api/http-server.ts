@@ -56,6 +56,8 @@ export function createHttpServer(api: Api, options: Partial<HttpServerOptions> =
     },
     (req, res) => {
       if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        res.setHeader('Connection', 'close');
+        lingerAfterAnswer(req, res);
         writeErrorResponse(res, new CodedError('BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
         return;
       }
@@ -75,14 +77,14 @@ export function createHttpServer(api: Api, options: Partial<HttpServerOptions> =
       socket.destroy();
       return;
     }
-    writeSocketError(socket, clientErrorOf(err), api.limits);
+    writeSocketError(socket, clientErrorOf(err), { parsed: true });
   });
 
   // `Expect: 100-continue`: refuse an announced body over the limit before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (declaredBodyBytes(req) > api.limits.maxBodyBytes) {
       res.setHeader('Connection', 'close');
-      lingerAfterAnswer(req, res, api.limits);
+      lingerAfterAnswer(req, res);
       writeErrorResponse(res, payloadTooLarge(api.limits.maxBodyBytes));
       return;
     }
@@ -91,11 +93,11 @@ export function createHttpServer(api: Api, options: Partial<HttpServerOptions> =
   });
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('Connection', 'close');
-    lingerAfterAnswer(req, res, api.limits);
+    lingerAfterAnswer(req, res);
     writeErrorResponse(res, new CodedError('EXPECTATION_FAILED', `Expect: ${String(req.headers.expect)} is not supported (only 100-continue)`));
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    writeSocketError(socket, new CodedError('BAD_REQUEST', 'CONNECT is not supported: raftlock is not a proxy'), api.limits);
+    writeSocketError(socket, new CodedError('BAD_REQUEST', 'CONNECT is not supported: raftlock is not a proxy'), { parsed: false });
   });
   api.attachWebSockets(server);
   return server;

@@ -80,7 +80,7 @@ export class WatchSockets {
     // Handshakes ws refuses after our checks (a malformed Sec-WebSocket-Protocol header) are
     // answered in the JSON error shape too.
     this.wss.on('wsClientError', (err: Error, socket: Duplex) => {
-      writeSocketError(socket, new CodedError('BAD_REQUEST', `WebSocket handshake refused: ${err.message}`), limits);
+      writeSocketError(socket, new CodedError('BAD_REQUEST', `WebSocket handshake refused: ${err.message}`), { parsed: false });
     });
     this.schema = clientMessageSchema(limits);
   }
@@ -98,7 +98,7 @@ export class WatchSockets {
     } catch (err) {
       refusal = { err: toCodedError(err) };
     }
-    if (refusal) return writeSocketError(socket, refusal.err, this.limits, refusal.headers);
+    if (refusal) return writeSocketError(socket, refusal.err, { parsed: false, ...(refusal.headers ? { headers: refusal.headers } : {}) });
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.closed) {
         ws.close(wsCloseCodeFor('SHUTTING_DOWN'), 'shutting down');

@@ -68,11 +68,29 @@ export interface Config {
   /** Test hooks. `unsafe*` switches re-introduce bugs on purpose so the fault-injection suite
    *  can show its checkers catch them; never set them in production. */
   readonly testing: { readonly syncDelayMs: number; readonly unsafeLocalReads: boolean; readonly unsafeAckBeforeCommit: boolean };
+  /** The client API's HTTP server: time limits and connection cap. */
+  readonly http: HttpServerConfig;
   /** Absolute path of the YAML file read, or null. */
   readonly configFile: string | null;
   /** True when the name and initial cluster came from Kubernetes discovery. */
   readonly k8sDiscovery: boolean;
 }
+
+export interface HttpServerConfig {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+/** Defaults for a member behind a load balancer (reasons in src/api/http-server.ts, which has
+ *  the same values). */
+export const DEFAULT_HTTP: HttpServerConfig = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 25_000,
+});
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxBodyBytes: 1.5 * 1024 * 1024,
@@ -98,6 +116,7 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   limits: DEFAULT_LIMITS,
   testing: Object.freeze({ syncDelayMs: 0, unsafeLocalReads: false, unsafeAckBeforeCommit: false }),
+  http: DEFAULT_HTTP,
 });
 
 /** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */
@@ -262,6 +281,17 @@ const RawSchema = z.strictObject({
       'must be a mapping',
     )
     .optional(),
+  http: z
+    .strictObject(
+      {
+        headersTimeoutMs: posInt(3600 * 1000).optional(),
+        requestTimeoutMs: posInt(3600 * 1000).optional(),
+        keepAliveTimeoutMs: posInt(3600 * 1000).optional(),
+        maxConnections: posInt(1_000_000).optional(),
+      },
+      'must be a mapping',
+    )
+    .optional(),
 });
 type RawConfig = z.infer<typeof RawSchema>;
 
@@ -421,6 +451,12 @@ function finishConfig(
     fail('limits.maxBodyBytes', `must hold a largest key plus a largest value (${limits.maxKeyBytes + limits.maxValueBytes} bytes) (got ${limits.maxBodyBytes})`);
   }
 
+  // Client HTTP server
+  const httpServer: HttpServerConfig = { ...DEFAULT_HTTP, ...stripUndefined(r.http ?? {}) };
+  if (httpServer.headersTimeoutMs > httpServer.requestTimeoutMs) {
+    fail('http.headersTimeoutMs', `must be at most http.requestTimeoutMs (${httpServer.requestTimeoutMs}) (got ${httpServer.headersTimeoutMs})`);
+  }
+
   // Cluster membership
   const clusterRaw = r.initialCluster;
   const members: ClusterMember[] = [];
@@ -496,6 +532,7 @@ function finishConfig(
       unsafeLocalReads: r.testing?.unsafeLocalReads ?? DEFAULTS.testing.unsafeLocalReads,
       unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
     },
+    http: httpServer,
     configFile: ctx.configFile,
     k8sDiscovery: ctx.k8sDiscovery,
   };

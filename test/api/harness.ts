@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { createApi, createHttpServer, type Api, type ApiLimits, type ApiMetrics, type HttpServerOptions } from '../../src/api/index.js';
+import { createApi, createHttpServer, type Api, type ApiLimits, type ApiMetrics, type CreateApiOptions, type HttpServerOptions } from '../../src/api/index.js';
 import { FakeServer } from './fake-server.js';
 
 export interface Response {
@@ -26,10 +26,21 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { limits?: Partial<ApiLimits>; metrics?: ApiMetrics; fake?: FakeServer; http?: Partial<HttpServerOptions> } = {},
+  opts: {
+    limits?: Partial<ApiLimits>;
+    metrics?: ApiMetrics;
+    fake?: FakeServer;
+    http?: Partial<HttpServerOptions>;
+    metricsHandler?: CreateApiOptions['metricsHandler'];
+  } = {},
 ): Promise<Harness> {
   const fake = opts.fake ?? new FakeServer();
-  const api = createApi({ server: fake, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) });
+  const api = createApi({
+    server: fake,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.metricsHandler ? { metricsHandler: opts.metricsHandler } : {}),
+  });
   // The server cmd/raftlockd.ts runs: the same timeouts, caps and JSON answers outside koa.
   const server = createHttpServer(api, opts.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
