@@ -137,7 +137,7 @@ describe('sources and precedence', () => {
       assert.equal(read(viaEnv, f.path), want, `env for ${f.path.join('.')}`);
       checked++;
     }
-    assert.equal(checked, 14);
+    assert.equal(checked, 18);
   });
 
   test('commander options serve --help in cmd/', () => {
