@@ -70,6 +70,9 @@ async function startCluster(size: number, maxBodyBytes: number): Promise<LocalCl
       '--log-level', 'warn',
       '--limits-max-value-bytes', String(Math.floor(maxBodyBytes / 2)),
       '--limits-max-body-bytes', String(maxBodyBytes),
+      // Requests that announce more than they send end in 408 after these, not after 30 s.
+      '--http-headers-timeout-ms', '1000',
+      '--http-request-timeout-ms', '2000',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer): void => {
       output.push(`${m.name}: ${b.toString()}`);
@@ -114,9 +117,12 @@ async function main(): Promise<void> {
     .option('--concurrency <n>', 'requests in flight at once', int('concurrency', 1, 1000), 32)
     .option('--max-body-bytes <n>', 'the members\' limits.maxBodyBytes (with --endpoints; bodies just over it are sent)', int('max-body-bytes', 1, 1 << 30))
     .option('--members <n>', 'size of the cluster started when no --endpoints', int('members', 1, 7), 3)
+    .option('--answer-timeout-ms <n>', 'longest wait for one answer; above the members\' http.requestTimeoutMs (default 40000 with --endpoints, 10000 for the own cluster)', int('answer-timeout-ms', 100, 600_000))
     .allowExcessArguments(false);
   program.parse(process.argv);
-  const o = program.opts<{ endpoints?: string; requests: number; wsMessages: number; seed: number; concurrency: number; maxBodyBytes?: number; members: number }>();
+  const o = program.opts<{
+    endpoints?: string; requests: number; wsMessages: number; seed: number; concurrency: number; maxBodyBytes?: number; members: number; answerTimeoutMs?: number;
+  }>();
   const errorTable = readErrorTable(readFileSync(apiDocPath(), 'utf8'));
 
   let cluster: LocalCluster | undefined;
@@ -139,7 +145,8 @@ async function main(): Promise<void> {
   try {
     process.stderr.write(`sweep: ${o.requests} requests and ${o.wsMessages} WebSocket messages to ${endpoints.join(', ')} (seed ${o.seed})\n`);
     const started = performance.now();
-    const report = await runSweep({ endpoints, requests: o.requests, wsMessages: o.wsMessages, errorTable, seed: o.seed, concurrency: o.concurrency, maxBodyBytes });
+    const answerTimeoutMs = o.answerTimeoutMs ?? (cluster ? 10_000 : 40_000);
+    const report = await runSweep({ endpoints, requests: o.requests, wsMessages: o.wsMessages, errorTable, seed: o.seed, concurrency: o.concurrency, maxBodyBytes, answerTimeoutMs });
     process.stdout.write(`${formatSweepReport(report, performance.now() - started)}\n`);
     process.exitCode = sweepPassed(report) ? 0 : 1;
   } finally {

@@ -19,7 +19,9 @@ export interface SweepOptions {
   seed?: number;
   /** Requests in flight at once. */
   concurrency?: number;
-  /** Longest wait for one answer before it counts as "no answer". */
+  /** Longest wait for one answer before it counts as "no answer" (default 40 s). Keep it above
+   *  the members' http.requestTimeoutMs: a few cases announce more body than they send and are
+   *  answered 408 only then. */
   answerTimeoutMs?: number;
   /** The members' maxBodyBytes (to build bodies just over it). */
   maxBodyBytes?: number;
@@ -33,6 +35,9 @@ export interface SweepReport {
   /** Error answers (and WebSocket error messages) by code. */
   byCode: Record<string, number>;
   serverErrors: number;
+  /** 503 NOT_READY from a well-formed GET /readyz: the probe's verdict on the member (it lags or
+   *  has no leader), not an answer to bad input; counted apart, not a failure. */
+  notReadyProbes: number;
   resetsWithoutAnswer: number;
   noAnswer: number;
   /** Error answers not in the documented shape (not JSON, unknown code, status not the table's). */
@@ -63,7 +68,9 @@ interface HttpCase {
   bytes: Buffer;
   /** HEAD: the answer has no body. */
   head?: boolean;
-  /** Half-close our side after writing (a request cut short). */
+  /** Half-close our side after writing: a request cut short, which the server can tell is
+   *  incomplete. (After a complete request a half-close means the client went away, and the
+   *  server may drop the request unanswered; no case does that.) */
   halfClose?: boolean;
 }
 
@@ -211,7 +218,7 @@ export function makeCase(rng: Rng, n: number, maxBodyBytes: number): HttpCase {
       const path = route.path.replace('{k}', `sweep-${n}`);
       const body = route.body ? JSON.stringify(route.body()) : undefined;
       const bytes = Buffer.concat([Buffer.from(`${route.method} ${path} HTTP/1.1\r\n${h.startsWith('Host:') ? '' : 'Host: sweep\r\n'}Connection: close\r\n${h}\r\n`, 'latin1'), Buffer.from(body ?? '', 'utf8')]);
-      return { name: `headers ${route.method} ${path} ${JSON.stringify(h.slice(0, 40))}`, bytes, halfClose: true };
+      return { name: `headers ${route.method} ${path} ${JSON.stringify(h.slice(0, 40))}`, bytes };
     }
     case 7: { // too large: a long URL, a body over the limit, announced or chunked
       const r = rng();
@@ -234,7 +241,7 @@ export function makeCase(rng: Rng, n: number, maxBodyBytes: number): HttpCase {
     default: { // not HTTP/1.1, or a broken WebSocket handshake
       if (rng() < 0.5) {
         const g = pick(rng, GARBAGE);
-        return { name: `garbage ${JSON.stringify(g.toString('latin1').slice(0, 40))}`, bytes: Buffer.isBuffer(g) ? g : Buffer.from(g, 'latin1'), halfClose: true };
+        return { name: `garbage ${JSON.stringify(g.toString('latin1').slice(0, 40))}`, bytes: Buffer.isBuffer(g) ? g : Buffer.from(g, 'latin1') };
       }
       const path = pick(rng, ['/v1/watch', '/v1/watch?x=1', '/v1/kv/a', '/V1/WATCH', '/v1/watch/']);
       const key = pick(rng, ['dGhlIHNhbXBsZSBub25jZQ==', 'short', '']);
@@ -432,10 +439,10 @@ async function sweepWebSocket(
 export async function runSweep(o: SweepOptions): Promise<SweepReport> {
   const rng = rngOf(o.seed ?? 1);
   const urls = o.endpoints.map((e) => new URL(e));
-  const timeoutMs = o.answerTimeoutMs ?? 10_000;
+  const timeoutMs = o.answerTimeoutMs ?? 40_000;
   const maxBodyBytes = o.maxBodyBytes ?? 1.5 * 1024 * 1024;
   const report: SweepReport = {
-    requests: 0, wsMessages: 0, byStatus: {}, byCode: {}, serverErrors: 0, resetsWithoutAnswer: 0, noAnswer: 0, badShape: 0, wsCloses: {}, failures: [],
+    requests: 0, wsMessages: 0, byStatus: {}, byCode: {}, serverErrors: 0, notReadyProbes: 0, resetsWithoutAnswer: 0, noAnswer: 0, badShape: 0, wsCloses: {}, failures: [],
   };
   const fail = (what: string): void => {
     if (report.failures.length < 20) report.failures.push(what);
@@ -455,6 +462,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
         if (code) report.byCode[code] = (report.byCode[code] ?? 0) + 1;
       }
       if (why === undefined) continue;
+      if (out.status === 503 && /^(GET|HEAD) \/readyz\/? HTTP/.test(c.bytes.toString('latin1', 0, 40)) && /"code":"NOT_READY"/.test(out.body)) {
+        report.notReadyProbes++;
+        continue;
+      }
       if (out.timedOut) report.noAnswer++;
       else if (out.reset || out.status === 0) report.resetsWithoutAnswer++;
       else if (out.status >= 500) report.serverErrors++;
@@ -488,6 +499,7 @@ export function formatSweepReport(r: SweepReport, elapsedMs: number): string {
     `  errors by code:    ${counts(r.byCode)}`,
     `  WebSocket closes by the server: ${counts(r.wsCloses) || 'none'}`,
     `  answers of 5xx:                ${r.serverErrors}`,
+    `  (GET /readyz said NOT_READY:   ${r.notReadyProbes}; a readiness verdict, not an input error)`,
     `  resets/closes without answer:  ${r.resetsWithoutAnswer}`,
     `  no answer in time:             ${r.noAnswer}`,
     `  errors not in documented shape: ${r.badShape}`,

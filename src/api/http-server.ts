@@ -66,9 +66,9 @@ export function createHttpServer(api: Api, options: Partial<HttpServerOptions> =
   );
   server.keepAliveTimeout = o.keepAliveTimeoutMs;
   server.maxConnections = o.maxConnections;
-  // A client that half-closes after its request (HTTP/1.0 habits, `nc -N`) still reads: answer
-  // it, then close, instead of node:http's default of dropping the request unanswered.
-  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // node:http's default is kept on purpose: a client that closes its sending side after a
+  // complete request has gone away (TCP cannot tell a half-close from a close), which is how a
+  // waiting lock request learns that its client left (routes-locks.ts).
 
   // Malformed requests (bad bytes in the request line, headers over the size limit, a bad
   // chunked encoding) and the header/request timeouts arrive here instead of as requests.

@@ -15,9 +15,9 @@ const errorTable = readErrorTable(readFileSync(apiDocPath(), 'utf8'));
 
 describe('bad-input sweep', () => {
   it('finds no 5xx, no reset before an answer and no error outside the documented shape', async () => {
-    const h = await startHarness({ limits: { maxBodyBytes: 64 * 1024, maxValueBytes: 32 * 1024 } });
+    const h = await startHarness({ limits: { maxBodyBytes: 64 * 1024, maxValueBytes: 32 * 1024 }, http: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
     try {
-      const r = await runSweep({ endpoints: [`http://127.0.0.1:${h.port}`], requests: 400, wsMessages: 100, errorTable, seed: 7, concurrency: 8, maxBodyBytes: 64 * 1024 });
+      const r = await runSweep({ endpoints: [`http://127.0.0.1:${h.port}`], requests: 400, wsMessages: 100, errorTable, seed: 7, concurrency: 8, maxBodyBytes: 64 * 1024, answerTimeoutMs: 8_000 });
       assert.deepEqual(r.failures, []);
       assert.equal(r.requests, 400);
       assert.equal(r.wsMessages, 100);
@@ -49,7 +49,7 @@ describe('bad-input sweep', () => {
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
     try {
       const port = (broken.address() as AddressInfo).port;
-      const r = await runSweep({ endpoints: [`http://127.0.0.1:${port}`], requests: 60, wsMessages: 0, errorTable, seed: 7, concurrency: 4 });
+      const r = await runSweep({ endpoints: [`http://127.0.0.1:${port}`], requests: 60, wsMessages: 0, errorTable, seed: 7, concurrency: 4, answerTimeoutMs: 8_000 });
       assert.ok(!sweepPassed(r));
       assert.ok(r.serverErrors > 0, JSON.stringify(r));
       assert.ok(r.badShape > 0, JSON.stringify(r));

@@ -15,7 +15,12 @@ const BODY = 128 * 1024;
 describe('bad-input sweep (real processes)', { timeout: 120_000 }, () => {
   let c: ProcessCluster;
   before(async () => {
-    c = await ProcessCluster.start({ size: 3, extraArgs: ['--limits-max-value-bytes', String(BODY / 2), '--limits-max-body-bytes', String(BODY)] });
+    c = await ProcessCluster.start({ size: 3, extraArgs: [
+      '--limits-max-value-bytes', String(BODY / 2),
+      '--limits-max-body-bytes', String(BODY),
+      '--http-headers-timeout-ms', '1000',
+      '--http-request-timeout-ms', '2000',
+    ] });
     await waitForLeader(c, 30_000);
   });
   after(async () => {
@@ -24,7 +29,7 @@ describe('bad-input sweep (real processes)', { timeout: 120_000 }, () => {
 
   test('the sweep command passes: 0 answers of 5xx, 0 resets without an answer, every error documented', async () => {
     const endpoints = c.members.map((m) => m.url).join(',');
-    const proc = spawn(process.execPath, [SWEEP, '--endpoints', endpoints, '--requests', '400', '--ws-messages', '90', '--max-body-bytes', String(BODY), '--seed', '3'], {
+    const proc = spawn(process.execPath, [SWEEP, '--endpoints', endpoints, '--requests', '400', '--ws-messages', '90', '--max-body-bytes', String(BODY), '--answer-timeout-ms', '10000', '--seed', '3'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
