@@ -6,6 +6,7 @@
 
 import net from 'node:net';
 import { WebSocket } from 'ws';
+import { SplitMix32 } from '../../src/raft/index.js';
 
 export interface SweepOptions {
   /** Client URLs of the members (http://host:port); requests are spread over them. */
@@ -48,16 +49,10 @@ export interface SweepReport {
   failures: string[];
 }
 
-/** A small seeded PRNG (mulberry32): the same seed draws the same cases. */
+/** The case generator's randomness: the same seed draws the same cases. */
 export function rngOf(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SplitMix32(seed);
+  return () => r.float();
 }
 
 type Rng = () => number;
@@ -267,7 +262,9 @@ interface Outcome {
   timedOut: boolean;
 }
 
-function parseAnswer(buf: Buffer, head: boolean): { status: number; headers: Record<string, string>; body: string } | undefined {
+/** The first complete answer in `buf` (interim 1xx answers skipped; the body framed by
+ *  Content-Length, none for HEAD, 101, 204, 304), with the offset just past it. */
+export function parseAnswer(buf: Buffer, head: boolean): { status: number; headers: Record<string, string>; body: string; end: number } | undefined {
   let at = 0;
   for (;;) {
     const end = buf.indexOf('\r\n\r\n', at);
@@ -283,11 +280,11 @@ function parseAnswer(buf: Buffer, head: boolean): { status: number; headers: Rec
       at = end + 4;
       continue;
     }
-    if (head || status === 101 || status === 204 || status === 304) return { status, headers, body: '' };
+    if (head || status === 101 || status === 204 || status === 304) return { status, headers, body: '', end: end + 4 };
     const len = Number(headers['content-length'] ?? NaN);
     if (!Number.isFinite(len)) return undefined; // read until close
     if (buf.length < end + 4 + len) return undefined;
-    return { status, headers, body: buf.subarray(end + 4, end + 4 + len).toString('utf8') };
+    return { status, headers, body: buf.subarray(end + 4, end + 4 + len).toString('utf8'), end: end + 4 + len };
   }
 }
 

@@ -2,6 +2,7 @@
 // headers, trickled bodies) and need to see exactly what came back and how the connection ended.
 
 import net from 'node:net';
+import { parseAnswer } from '../../cmd/lib/sweep.js';
 
 export interface RawAnswer {
   /** The first response's status (0 if none arrived). */
@@ -18,27 +19,9 @@ export interface RawAnswer {
   resetBeforeAnswer: boolean;
 }
 
-/** Parse the first complete HTTP response in `buf` (Content-Length framed), if there is one. */
+/** The first complete HTTP response in `buf` (Content-Length framed), if there is one. */
 export function parseResponse(buf: Buffer): { status: number; headers: Record<string, string>; body: string; end: number } | undefined {
-  let at = 0;
-  for (;;) {
-    const headEnd = buf.indexOf('\r\n\r\n', at);
-    if (headEnd < 0) return undefined;
-    const head = buf.subarray(at, headEnd).toString('latin1').split('\r\n');
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1] ?? 0);
-    const headers: Record<string, string> = {};
-    for (const line of head.slice(1)) {
-      const i = line.indexOf(':');
-      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
-    }
-    if (status === 100) {
-      at = headEnd + 4; // an interim answer: the real one follows
-      continue;
-    }
-    const len = Number(headers['content-length'] ?? 0);
-    if (buf.length < headEnd + 4 + len) return undefined;
-    return { status, headers, body: buf.subarray(headEnd + 4, headEnd + 4 + len).toString('utf8'), end: headEnd + 4 + len };
-  }
+  return parseAnswer(buf, false);
 }
 
 /**
