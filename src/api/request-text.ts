@@ -126,7 +126,7 @@ export function queryInt(q: Map<string, string>, name: string, min: number, max:
 /**
  * Read the whole body with a byte limit. A body announced (Content-Length) or found (while
  * reading) to be over the limit -> PAYLOAD_TOO_LARGE at once, with the rest left unread: the
- * answer then closes the connection after a lingering close (create-api.ts, linger.ts).
+ * answer then closes the connection after a lingering close (create-api.ts, socket-answers.ts).
  */
 export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   if (declaredBodyBytes(req) > maxBytes) throw payloadTooLarge(maxBytes);

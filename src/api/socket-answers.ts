@@ -2,8 +2,8 @@
 // ServerResponse), and closing a connection after an answer without losing the answer. When a
 // client is still sending (an upload we refused, a malformed request), closing the socket with
 // its bytes unread makes the kernel send a reset, and the reset can reach the client before it
-// has read our answer. So: send the answer, half-close, read and discard for a bounded time and number of
-// bytes, then close (what HTTP/1.1 servers call a lingering close).
+// has read our answer. So: send the answer, half-close, read and discard for a bounded time and
+// number of bytes, then close (what HTTP/1.1 servers call a lingering close).
 
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
