@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi, operatorOnly } from '../src/api/index.js';
+import { createApi, createHttpServer, operatorOnly } from '../src/api/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
@@ -139,10 +139,8 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     },
   });
 
-  const server = clientTls === null ? http.createServer(api.app.callback()) : https.createServer(clientTlsOptions(clientTls.current()), api.app.callback());
+  const server = createHttpServer(api, { ...config.http, ...(clientTls !== null ? { tls: clientTlsOptions(clientTls.current()) } : {}) });
   clientTls?.onChange((m) => (server as https.Server).setSecureContext(clientTlsOptions(m)));
-  server.keepAliveTimeout = 65_000;
-  api.attachWebSockets(server);
   await listening('listenClient', config.listenClient, () => listen(server, config.listenClientAddress));
   const operatorServer = config.listenMetricsAddress === null ? null : http.createServer(operatorOnly(api.app.callback()));
   if (operatorServer !== null && config.listenMetrics !== null && config.listenMetricsAddress !== null) {

@@ -2,8 +2,7 @@
 // server owned by cmd/:
 //
 //   const api = createApi({ server });
-//   const http = createServer(api.app.callback());
-//   api.attachWebSockets(http);
+//   const http = createHttpServer(api, { headersTimeoutMs, ... });   // http-server.ts
 //   ...
 //   await api.close(); http.close();
 
@@ -14,8 +13,10 @@ import { statusClassOf, type ApiMetrics } from './api-metrics.js';
 import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js';
 import { answer, answerOf } from './http-context.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
+import { lingerAfterAnswer } from './socket-answers.js';
 import { silentLogger, type ApiLogger } from './logger.js';
 import { registerMaintenanceRoutes, type MaintenancePort } from './routes-maintenance.js';
+import { hasBody } from './request-text.js';
 import { registerMemberRoutes } from './routes-members.js';
 import { registerAuthRoutes } from './routes-auth.js';
 import { bearerToken, guardFacade, principalOf, runAs } from './auth.js';
@@ -25,7 +26,20 @@ import { registerLeaseRoutes } from './routes-leases.js';
 import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
 import { makeSchemas } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
-import { WatchSockets } from './watch-socket.js';
+import { WATCH_PATH, WatchSockets } from './watch-socket.js';
+
+/** The routes that take a request body ("METHOD pattern"); a body sent to any other route is
+ *  refused with 400 BODY_NOT_ALLOWED before the route runs. */
+const ROUTES_WITH_BODY: ReadonlySet<string> = new Set([
+  'PUT /v1/kv/*key',
+  'PUT /v1/kv', // refused as an empty key
+  'POST /v1/txn',
+  'POST /v1/compact',
+  'POST /v1/leases',
+  'POST /v1/locks/*name',
+  'POST /v1/locks', // refused as an empty name
+  'POST /v1/members',
+]);
 
 export interface CreateApiOptions {
   server: ServerFacade;
@@ -74,21 +88,30 @@ export function createApi(opts: CreateApiOptions): Api {
     const started = performance.now();
     try {
       if (closing) throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
-      await next();
-      if (answerOf(ctx) === undefined) {
-        // No route answered: a path with other methods (405/501 from allowedMethods) or none.
-        if (ctx.status === 405 || ctx.status === 501) {
-          const allow = ctx.response.get('Allow');
-          setError(ctx, new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } }));
-        } else if (ctx.status === 404 && ctx.body == null) {
-          setError(ctx, new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`));
-        }
+      const match = router.match(ctx.path, ctx.method);
+      if (!match.route) {
+        // No route for this method and path: 405 with the methods the path has, else 404.
+        const allow = [...new Set(match.path.flatMap((layer) => layer.methods))].join(', ');
+        if (allow === '') throw new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path} (routes are case-sensitive)`);
+        ctx.set('Allow', allow);
+        throw new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } });
       }
+      if (hasBody(ctx.req) && !match.pathAndMethod.some((layer) => ROUTES_WITH_BODY.has(`${ctx.method} ${layer.path}`))) {
+        throw new CodedError('BODY_NOT_ALLOWED', `${ctx.method} ${ctx.path} takes no request body; send none (no Content-Length above 0, no Transfer-Encoding)`);
+      }
+      await next();
     } catch (err) {
       const e = toCodedError(err);
       if (e.code === 'INTERNAL') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
       setError(ctx, e);
     } finally {
+      if (!ctx.req.complete) {
+        // Answered before the whole request arrived (a refused or oversized body): close after
+        // the answer, reading and discarding the rest for a while so the client is not reset
+        // before it has read the answer.
+        ctx.set('Connection', 'close');
+        lingerAfterAnswer(ctx.req, ctx.res);
+      }
       writeJsonBody(ctx);
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
       metrics?.observeRequest?.(String(route), statusClassOf(ctx.status), (performance.now() - started) / 1000);
@@ -104,7 +127,8 @@ export function createApi(opts: CreateApiOptions): Api {
     return runAs(p, next);
   });
 
-  const router = new Router();
+  // Routes are case-sensitive: `/V1/KV/a` is no route (404), not a spelling of `/v1/kv/a`.
+  const router = new Router({ sensitive: true });
   const deps = { server, limits };
   registerClusterRoutes(router, deps, opts.metricsHandler);
   registerKvRoutes(router, deps, schemas);
@@ -113,8 +137,10 @@ export function createApi(opts: CreateApiOptions): Api {
   registerMemberRoutes(router, deps);
   registerAuthRoutes(router, deps, { tokenTtlSeconds: opts.authTokenTtlSeconds ?? 300 });
   registerMaintenanceRoutes(router, deps, opts.maintenance);
+  router.get(WATCH_PATH, async () => {
+    throw new CodedError('UPGRADE_REQUIRED', `${WATCH_PATH} is a WebSocket endpoint: send a WebSocket upgrade request`);
+  });
   app.use(router.routes());
-  app.use(router.allowedMethods());
 
   return {
     app,

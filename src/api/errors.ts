@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: { http: 400, ws: 1008 },
   RESERVED_KEY: { http: 400, ws: 1008 },
   INVALID_COMMAND: { http: 400, ws: 1008 },
+  /** A body on a route that takes none (GET, DELETE, keepalive, promote...). */
+  BODY_NOT_ALLOWED: { http: 400, ws: 1008 },
   // 404
   KEY_NOT_FOUND: { http: 404, ws: 1008 },
   LEASE_NOT_FOUND: { http: 404, ws: 1008 },
@@ -17,8 +19,10 @@ export const ERROR_CODES = {
   ROLE_NOT_FOUND: { http: 404, ws: 1008 },
   PERMISSION_NOT_FOUND: { http: 404, ws: 1008 },
   NOT_FOUND: { http: 404, ws: 1008 },
-  // 405 / 409 / 410 / 413 / 415
+  // 405 / 408 / 409 / 410 / 413 / 415 / 417 / 426 / 431
   METHOD_NOT_ALLOWED: { http: 405, ws: 1008 },
+  /** The request's headers or body did not arrive within the server's time limits. */
+  SLOW_REQUEST: { http: 408, ws: 1008 },
   LOCK_HELD: { http: 409, ws: 1008 },
   NOT_HOLDER: { http: 409, ws: 1008 },
   LEASE_EXISTS: { http: 409, ws: 1008 },
@@ -37,6 +41,11 @@ export const ERROR_CODES = {
   FUTURE_REVISION: { http: 400, ws: 1008 },
   PAYLOAD_TOO_LARGE: { http: 413, ws: 1009 },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, ws: 1003 },
+  EXPECTATION_FAILED: { http: 417, ws: 1008 },
+  /** A plain HTTP request to the WebSocket path. */
+  UPGRADE_REQUIRED: { http: 426, ws: 1008 },
+  /** The request line (URL) and headers exceed the server's header size limit. */
+  HEADERS_TOO_LARGE: { http: 431, ws: 1008 },
   TOO_MANY_REQUESTS: { http: 429, ws: 1013 },
   // 5xx — the cluster cannot serve it right now; safe to retry where the operation allows
   NO_LEADER: { http: 503, ws: 1013 },
@@ -99,4 +108,12 @@ export function toCodedError(err: unknown): CodedError {
     return new CodedError(code, (err as Error).message ?? code);
   }
   return new CodedError('INTERNAL', 'internal error', { cause: err });
+}
+
+/** `err` with `details` added when it is a CodedError of `code` (fields the route knows, such as
+ *  the lease id, that the layer which refused did not put in); any other `err` unchanged. */
+export function withDetails(err: unknown, code: ErrorCode, details: Record<string, unknown>): unknown {
+  if (!(err instanceof CodedError) || err.code !== code) return err;
+  const opts = err.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: err.retryAfterSeconds };
+  return new CodedError(code, err.message, { details: { ...err.details, ...details }, ...opts, cause: err });
 }

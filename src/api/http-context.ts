@@ -39,10 +39,7 @@ export interface RouteDeps {
  * optional).
  */
 export async function readJson<T>(ctx: Koa.Context, limits: Readonly<ApiLimits>, schema: z.ZodType<T>, emptyAsObject = false): Promise<T> {
-  const raw = await readRawBody(ctx.req, limits.maxBodyBytes).catch((err: unknown) => {
-    if (err instanceof CodedError && err.code === 'PAYLOAD_TOO_LARGE') ctx.set('Connection', 'close');
-    throw err;
-  });
+  const raw = await readRawBody(ctx.req, limits.maxBodyBytes);
   if (raw.length === 0 && emptyAsObject) return parseWith(schema, {});
   const type = ctx.get('Content-Type');
   if (!isJsonContentType(type)) {

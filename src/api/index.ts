@@ -1,6 +1,7 @@
 // api/: the REST routes and WebSocket watch streams over a ServerFacade.
 
 export { createApi, type Api, type CreateApiOptions } from './create-api.js';
+export { createHttpServer, resolveHttpServerOptions, DEFAULT_HTTP_SERVER_OPTIONS, type HttpServerOptions } from './http-server.js';
 export { DEFAULT_API_LIMITS, resolveApiLimits, type ApiLimits } from './limits.js';
 export { statusClassOf, type ApiMetrics, type LockWaitOutcome, type StatusClass } from './api-metrics.js';
 export type { ApiLogger } from './logger.js';

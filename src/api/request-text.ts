@@ -123,34 +123,25 @@ export function queryInt(q: Map<string, string>, name: string, min: number, max:
   return n;
 }
 
-/** How far past the limit we keep reading (and discarding) an oversized body so the client can
- *  read our 413 instead of seeing its upload reset. Past this we stop and close the connection. */
-const DRAIN_FACTOR = 4;
-
 /**
- * Read the whole body with a byte limit. Over the limit -> PAYLOAD_TOO_LARGE (the rest of the
- * body is drained up to DRAIN_FACTOR x the limit; the caller should close the connection).
+ * Read the whole body with a byte limit. A body announced (Content-Length) or found (while
+ * reading) to be over the limit -> PAYLOAD_TOO_LARGE at once, with the rest left unread: the
+ * answer then closes the connection after a lingering close (create-api.ts, socket-answers.ts).
  */
 export async function readRawBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  const declaredBytes = declared === undefined ? undefined : Number(declared);
+  if (declaredBodyBytes(req) > maxBytes) throw payloadTooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let total = 0;
-  let tooLarge = declaredBytes !== undefined && declaredBytes > maxBytes;
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
-      if (total > maxBytes) tooLarge = true;
-      if (!tooLarge) {
-        chunks.push(chunk);
-      } else {
-        chunks.length = 0;
-        if (total > maxBytes * DRAIN_FACTOR) {
-          cleanup();
-          req.pause();
-          resolve();
-        }
+      if (total > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(payloadTooLarge(maxBytes));
+        return;
       }
+      chunks.push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
@@ -175,10 +166,23 @@ export async function readRawBody(req: IncomingMessage, maxBytes: number): Promi
     req.on('error', onError);
     req.on('aborted', onAborted);
   });
-  if (tooLarge) {
-    throw new CodedError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`, { details: { limit: maxBytes } });
-  }
   return Buffer.concat(chunks, total);
+}
+
+/** The Content-Length a request announces (0 when none; Infinity when it is not a number). */
+export function declaredBodyBytes(req: IncomingMessage): number {
+  const v = req.headers['content-length'];
+  if (v === undefined) return 0;
+  return /^[0-9]{1,15}$/.test(v) ? Number(v) : Number.POSITIVE_INFINITY;
+}
+
+/** Whether the request carries a body (announced by Content-Length > 0 or Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  return declaredBodyBytes(req) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+export function payloadTooLarge(limit: number): CodedError {
+  return new CodedError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`, { details: { limit } });
 }
 
 /** Parse body bytes as strict UTF-8 JSON; lone surrogates anywhere (keys or strings) are refused. */

@@ -15,10 +15,12 @@ export function registerClusterRoutes(router: Router, deps: RouteDeps, metricsHa
   });
 
   router.get('/livez', async (ctx) => {
+    parseQuery(ctx.querystring, []);
     answer(ctx, { status: 'ok' });
   });
 
   router.get('/readyz', async (ctx) => {
+    parseQuery(ctx.querystring, []);
     const r = server.readiness();
     if (!r.ready) throw new CodedError('NOT_READY', `not ready: ${r.reason}`, { details: { reason: r.reason } });
     answer(ctx, { status: 'ok', reason: r.reason });
@@ -26,6 +28,7 @@ export function registerClusterRoutes(router: Router, deps: RouteDeps, metricsHa
 
   if (metricsHandler) {
     router.get('/metrics', async (ctx) => {
+      parseQuery(ctx.querystring, []);
       await metricsHandler(ctx);
     });
   }

@@ -44,7 +44,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     const cmd: Command = { op: 'put', key, value: body.value };
     if (body.lease !== undefined) cmd.lease = body.lease;
     if (body.prevKv) cmd.prevKv = true;
-    const r = expectResult(await server.propose(cmd), 'put');
+    const r = expectResult(await server.propose(cmd), 'put', { LEASE_NOT_FOUND: { lease: body.lease } });
     answer(ctx, r.prevKv ? { revision: r.revision, prevKv: kvJson(r.prevKv) } : { revision: r.revision });
   });
 

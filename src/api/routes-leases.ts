@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { CodedError } from './errors.js';
+import { CodedError, withDetails } from './errors.js';
 import { answer, readConsistency, readJson, type RouteDeps } from './http-context.js';
 import { parseQuery, percentDecode } from './request-text.js';
 import { LEASE_ID_PATTERN, type Schemas } from './schemas.js';
@@ -38,7 +38,7 @@ export function registerLeaseRoutes(router: Router, deps: RouteDeps, schemas: Sc
     parseQuery(ctx.querystring, []);
     const body = await readJson(ctx, limits, schemas.leaseGrant);
     const id = body.id ?? newLeaseId();
-    const r = expectResult(await server.propose({ op: 'leaseGrant', id, ttlMs: body.ttl * 1000 }), 'leaseGrant');
+    const r = expectResult(await server.propose({ op: 'leaseGrant', id, ttlMs: body.ttl * 1000 }), 'leaseGrant', { LEASE_EXISTS: { id } });
     answer(ctx, { id: r.id, ttl: msToTtlSeconds(r.ttlMs) });
   });
 
@@ -54,7 +54,9 @@ export function registerLeaseRoutes(router: Router, deps: RouteDeps, schemas: Sc
     await readConsistency(server, q.get('consistency'));
     const lease = server.state().lease(id);
     if (!lease) throw new CodedError('LEASE_NOT_FOUND', 'lease not found', { details: { id } });
-    const remainingMs = await server.leaseRemaining(id);
+    const remainingMs = await server.leaseRemaining(id).catch((err: unknown) => {
+      throw withDetails(err, 'LEASE_NOT_FOUND', { id });
+    });
     answer(ctx, {
       id: lease.id,
       ttl: msToTtlSeconds(remainingMs),
@@ -68,14 +70,16 @@ export function registerLeaseRoutes(router: Router, deps: RouteDeps, schemas: Sc
   router.post('/v1/leases/:id/keepalive', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const id = leaseIdFrom(ctx);
-    const r = await server.leaseKeepalive(id);
+    const r = await server.leaseKeepalive(id).catch((err: unknown) => {
+      throw withDetails(err, 'LEASE_NOT_FOUND', { id });
+    });
     answer(ctx, { ttl: msToTtlSeconds(r.ttlMs) });
   });
 
   router.delete('/v1/leases/:id', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const id = leaseIdFrom(ctx);
-    const r = expectResult(await server.propose({ op: 'leaseRevoke', id, reason: 'revoke' }), 'leaseRevoke');
+    const r = expectResult(await server.propose({ op: 'leaseRevoke', id, reason: 'revoke' }), 'leaseRevoke', { LEASE_NOT_FOUND: { id } });
     answer(ctx, { revision: r.revision, deletedKeys: [...r.deletedKeys], releasedLocks: [...r.releasedLocks] });
   });
 }

@@ -120,7 +120,7 @@ export function registerLockRoutes(
     let holdsLock = false;
     try {
       const waiterId = randomBytes(8).toString('hex');
-      const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire');
+      const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire', { LEASE_NOT_FOUND: { lease } });
       let holder: LockHolder | null = acq.granted ? acq.holder : null;
       // Granted to this request, or already held by the same lease (re-entrant by lease).
       if (acq.granted && holder?.waiterId !== waiterId && holder?.lease !== lease) {
@@ -263,10 +263,9 @@ export function registerLockRoutes(
     if (lease !== undefined && !LEASE_ID_PATTERN.test(lease)) {
       throw new CodedError('INVALID_ARGUMENT', 'lease must be 1-64 characters of A-Z a-z 0-9 _ . -');
     }
-    const r = expectResult(
-      await server.propose(fencingToken !== undefined ? { op: 'lockRelease', name, fencingToken } : { op: 'lockRelease', name, lease: lease as string }),
-      'lockRelease',
-    );
+    const result = await server.propose(fencingToken !== undefined ? { op: 'lockRelease', name, fencingToken } : { op: 'lockRelease', name, lease: lease as string });
+    // Not the holder (of a free lock, or of one another lease holds): 409 with the holder now.
+    const r = expectResult(result, 'lockRelease', { NOT_HOLDER: { name, holder: holderJson(server.state().lock(name)?.holder) } });
     if (!r.released) {
       throw new CodedError('NOT_HOLDER', `the caller does not hold lock "${name}"`, { details: { name, holder: holderJson(r.holder) } });
     }

@@ -98,6 +98,10 @@ export function parseWith<T>(schema: z.ZodType<T>, input: unknown, what = 'body'
   let message: string;
   if (issue.code === 'unrecognized_keys') {
     message = `${at}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  } else if (issue.code === 'invalid_union' && Array.isArray((issue as { options?: unknown }).options)) {
+    // A tagged union (a WebSocket message's "type"): name the tags it takes.
+    const tags = (issue as { options: unknown[] }).options;
+    message = `${at}: must be one of ${tags.map((o) => JSON.stringify(o)).join(', ')}`;
   } else if (issue.code === 'invalid_union') {
     message = `${at}: must be one of {"put": {...}}, {"get": {...}}, {"delete": {...}}`;
   } else {

@@ -15,9 +15,10 @@ import type { ApiMetrics } from './api-metrics.js';
 import { CodedError, toCodedError, wsCloseCodeFor, type ErrorCode } from './errors.js';
 import type { ApiLimits } from './limits.js';
 import type { ApiLogger } from './logger.js';
-import { parseJsonBytes, percentDecode, utf8Bytes } from './request-text.js';
+import { hasBody, parseJsonBytes, parseQuery, percentDecode, utf8Bytes } from './request-text.js';
 import { msToTtlSeconds } from './routes-leases.js';
 import { LEASE_ID_PATTERN, parseWith } from './schemas.js';
+import { writeSocketError } from './socket-answers.js';
 import type { ServerFacade, WatchSubscription } from './server-facade.js';
 import { bearerToken, principalOf, principalOfToken, requireAccess, runAs, type Principal } from './auth.js';
 import { eventJsonText } from './wire.js';
@@ -78,6 +79,11 @@ export class WatchSockets {
     // UTF-8 of text frames is checked by us (strictly, in parseJsonBytes) so a bad frame gets an
     // `error` message and the socket stays open, instead of ws closing it with 1007.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxWsMessageBytes, clientTracking: false, skipUTF8Validation: true });
+    // Handshakes ws refuses after our checks (a malformed Sec-WebSocket-Protocol header) are
+    // answered in the JSON error shape too.
+    this.wss.on('wsClientError', (err: Error, socket: Duplex) => {
+      writeSocketError(socket, new CodedError('BAD_REQUEST', `WebSocket handshake refused: ${err.message}`), { parsed: false });
+    });
     this.schema = clientMessageSchema(limits);
   }
 
@@ -88,16 +94,13 @@ export class WatchSockets {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.logger.debug({ err }, 'upgrade socket error'));
-    const rawPath = (req.url ?? '').split('?')[0] ?? '';
-    let path: string;
+    let refusal: { err: CodedError; headers?: Record<string, string> } | undefined;
     try {
-      path = percentDecode(rawPath, 'path');
-    } catch {
-      path = '';
+      refusal = this.checkUpgrade(req);
+    } catch (err) {
+      refusal = { err: toCodedError(err) };
     }
-    if (path !== WATCH_PATH) return refuseUpgrade(socket, 404, 'Not Found');
-    if (this.closed) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    if (this.sockets.size >= this.limits.maxWatchSockets) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (refusal) return writeSocketError(socket, refusal.err, { parsed: false, ...(refusal.headers ? { headers: refusal.headers } : {}) });
     // With auth on, a socket is authenticated by a bearer token or a client certificate on the
     // upgrade, or else by a first {"type":"auth","token"} message (for clients that cannot set
     // headers); a bad token on the upgrade is refused there.
@@ -110,7 +113,7 @@ export class WatchSockets {
         principal = principalOf(auth, req, token, Date.now());
       } catch {
         // A bad token or header is refused now; no credentials at all may come in a first message.
-        if (req.headers.authorization !== undefined) return refuseUpgrade(socket, 401, 'Unauthorized');
+        if (req.headers.authorization !== undefined) return writeSocketError(socket, new CodedError('UNAUTHENTICATED', 'the token on the upgrade is not valid'), { parsed: false });
       }
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -129,6 +132,35 @@ export class WatchSockets {
     });
   }
 
+  /** Why an upgrade request is refused (in the API's JSON error shape), or undefined to take it.
+   *  The handshake headers are checked here, not by ws, so every refusal is a JSON answer. */
+  private checkUpgrade(req: IncomingMessage): { err: CodedError; headers?: Record<string, string> } | undefined {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = percentDecode(q < 0 ? url : url.slice(0, q), 'path');
+    if (path !== WATCH_PATH) return { err: new CodedError('NOT_FOUND', `WebSocket upgrades are taken only at ${WATCH_PATH}, not ${path}`) };
+    parseQuery(q < 0 ? '' : url.slice(q + 1), []);
+    if (req.method !== 'GET') {
+      return { err: new CodedError('METHOD_NOT_ALLOWED', `a WebSocket upgrade must be a GET, not ${req.method}`, { details: { allow: 'GET' } }), headers: { Allow: 'GET' } };
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return { err: new CodedError('BAD_REQUEST', `only WebSocket upgrades are taken (Upgrade: websocket), not "${req.headers.upgrade ?? ''}"`) };
+    }
+    if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? '')) {
+      return { err: new CodedError('BAD_REQUEST', 'missing or invalid Sec-WebSocket-Key header') };
+    }
+    const version = req.headers['sec-websocket-version'];
+    if (version !== '13' && version !== '8') {
+      return { err: new CodedError('BAD_REQUEST', 'missing or unsupported Sec-WebSocket-Version (13 and 8 are taken)'), headers: { 'Sec-WebSocket-Version': '13, 8' } };
+    }
+    if (hasBody(req)) return { err: new CodedError('BODY_NOT_ALLOWED', 'a WebSocket upgrade takes no request body') };
+    if (this.closed) return { err: new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member') };
+    if (this.sockets.size >= this.limits.maxWatchSockets) {
+      return { err: new CodedError('TOO_MANY_WATCHERS', `at most ${this.limits.maxWatchSockets} watch sockets per member`) };
+    }
+    return undefined;
+  }
+
   get socketCount(): number {
     return this.sockets.size;
   }
@@ -140,13 +172,6 @@ export class WatchSockets {
     await Promise.all(all.map((c) => c.shutdown()));
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
-}
-
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
-  }
-  socket.destroy();
 }
 
 /** The events' JSON texts, comma-joined, remembered per array: the hub gives every watch of a

@@ -2,7 +2,7 @@
 // fields (e.g. a lock waiter's id) out of responses and fixes the public contract in one place.
 
 import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
-import { CodedError } from './errors.js';
+import { CodedError, type ErrorCode } from './errors.js';
 
 /** On the wire a KeyValue has exactly the state's fields. */
 export type KeyValueJson = KeyValue;
@@ -70,13 +70,15 @@ export function eventJson(ev: WatchEvent, withPrevKv: boolean): WatchEventJson {
 }
 
 /** The result of a proposal, narrowed to the op we proposed. A refusal by apply becomes its coded
- *  error; a result for a different op is a broken contract and fails loudly. */
+ *  error, with the fields `details` gives for its code (the ones docs/api.md lists for it); a
+ *  result for a different op is a broken contract and fails loudly. */
 export function expectResult<K extends CommandResult['op']>(
   result: CommandResult,
   op: K,
+  details?: Partial<Record<ErrorCode, Record<string, unknown>>>,
 ): Extract<CommandResult, { op: K }> {
   if (result.op === 'error') {
-    throw new CodedError(result.code, result.message, { details: { revision: result.revision } });
+    throw new CodedError(result.code, result.message, { details: { revision: result.revision, ...(details?.[result.code] ?? {}) } });
   }
   if (result.op !== op) {
     throw new Error(`invariant: proposed a "${op}" command but its result is for "${result.op}"`);

@@ -67,6 +67,8 @@ export interface Config {
   /** A plain-HTTP listener for /metrics, /livez and /readyz only, or null. */
   readonly listenMetrics: string | null;
   readonly listenMetricsAddress: HostPort | null;
+  /** The client API's HTTP server: time limits and connection cap. */
+  readonly http: HttpServerConfig;
   /** Absolute path of the YAML file read, or null. */
   readonly configFile: string | null;
   /** True when the name and initial cluster came from Kubernetes discovery. */
@@ -79,6 +81,22 @@ export interface TlsConfig {
   /** Mutual TLS on every peer connection; `allowedNames` empty means any name the CA signed. */
   readonly peer: { readonly cert: string; readonly key: string; readonly ca: string; readonly allowedNames: readonly string[] } | null;
 }
+
+export interface HttpServerConfig {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+/** Defaults for a member behind a load balancer (reasons in src/api/http-server.ts, which has
+ *  the same values). */
+export const DEFAULT_HTTP: HttpServerConfig = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 25_000,
+});
 
 export const DEFAULTS = Object.freeze({
   name: 'default',
@@ -93,6 +111,7 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   limits: DEFAULT_LIMITS,
   testing: Object.freeze({ syncDelayMs: 0, unsafeLocalReads: false, unsafeAckBeforeCommit: false }),
+  http: DEFAULT_HTTP,
 });
 
 /** Most members in an initial cluster. Raft clusters stay small; 7 is already unusual. */
@@ -267,6 +286,17 @@ const RawSchema = z.strictObject({
       'must be a mapping',
     )
     .optional(),
+  http: z
+    .strictObject(
+      {
+        headersTimeoutMs: posInt(3600 * 1000).optional(),
+        requestTimeoutMs: posInt(3600 * 1000).optional(),
+        keepAliveTimeoutMs: posInt(3600 * 1000).optional(),
+        maxConnections: posInt(1_000_000).optional(),
+      },
+      'must be a mapping',
+    )
+    .optional(),
 });
 type RawConfig = z.infer<typeof RawSchema>;
 
@@ -435,6 +465,12 @@ function finishConfig(
     limits.defaultLockWaitMs = limits.maxLockWaitMs;
   }
 
+  // Client HTTP server
+  const httpServer: HttpServerConfig = { ...DEFAULT_HTTP, ...stripUndefined(r.http ?? {}) };
+  if (httpServer.headersTimeoutMs > httpServer.requestTimeoutMs) {
+    fail('http.headersTimeoutMs', `must be at most http.requestTimeoutMs (${httpServer.requestTimeoutMs}) (got ${httpServer.headersTimeoutMs})`);
+  }
+
   // Cluster membership
   const clusterRaw = r.initialCluster;
   const members: ClusterMember[] = [];
@@ -518,6 +554,7 @@ function finishConfig(
     authTokenTtlSeconds: r.authTokenTtlSeconds ?? 300,
     listenMetrics: r.listenMetrics ?? null,
     listenMetricsAddress: r.listenMetrics === undefined ? null : parseHostPort(r.listenMetrics),
+    http: httpServer,
     configFile: ctx.configFile,
     k8sDiscovery: ctx.k8sDiscovery,
   };

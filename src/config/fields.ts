@@ -46,6 +46,11 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
   { path: ['testing', 'unsafeLocalReads'], kind: 'bool', description: 'TEST HOOK, UNSAFE: serve linearizable reads from local state without ReadIndex (for the fault-injection suite)' },
   { path: ['testing', 'unsafeAckBeforeCommit'], kind: 'bool', description: 'TEST HOOK, UNSAFE: acknowledge puts/deletes once the leader persisted them, before they commit (for the fault-injection suite)' },
+  // The client API's node:http server (src/api/http-server.ts).
+  { path: ['http', 'headersTimeoutMs'], kind: 'int', description: 'longest wait for a request line and headers, ms; then 408 and close (default 10000)' },
+  { path: ['http', 'requestTimeoutMs'], kind: 'int', description: 'longest wait for a whole request, headers and body, ms; then 408 and close; not the wait for the answer (default 30000)' },
+  { path: ['http', 'keepAliveTimeoutMs'], kind: 'int', description: 'idle time before a keep-alive connection is closed, ms; keep it above the load balancer\'s idle timeout (default 65000)' },
+  { path: ['http', 'maxConnections'], kind: 'int', description: 'most open client connections, REST and WebSocket; further ones are closed at once (default 25000)' },
 ];
 
 /** `limits.<name>` for every limit in LIMIT_SPECS (the API's and the member's). */

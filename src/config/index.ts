@@ -9,6 +9,8 @@ export {
   DEFAULTS,
   DEFAULT_LIMITS,
   MAX_MEMBERS,
+  DEFAULT_HTTP,
+  type HttpServerConfig,
   type Config,
   type TlsConfig,
   type ClusterMember,

@@ -113,7 +113,8 @@ export class FakeServer implements ServerFacade {
 
   async leaseKeepalive(id: string): Promise<{ ttlMs: number }> {
     const lease = this.sm.lease(id);
-    if (!lease) throw new CodedError('LEASE_NOT_FOUND', 'lease not found', { details: { id } });
+    // As the member (src/node/member.ts) does: the route adds the lease id to the error.
+    if (!lease) throw new CodedError('LEASE_NOT_FOUND', `lease ${id} not found`);
     this.renewedAt.set(id, Date.now());
     return { ttlMs: lease.ttlMs };
   }

@@ -1,10 +1,10 @@
-// Test harness: the api on a real node:http server on 127.0.0.1, port 0, plus small HTTP and
-// WebSocket clients. Everything started here is stopped by `close()`.
+// Test harness: the api on a real node:http server (createHttpServer) on 127.0.0.1, port 0, plus
+// small HTTP and WebSocket clients. Everything started here is stopped by `close()`.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket } from 'ws';
-import { createApi, type Api, type ApiLimits, type ApiMetrics } from '../../src/api/index.js';
+import { createApi, createHttpServer, type Api, type ApiLimits, type ApiMetrics, type CreateApiOptions, type HttpServerOptions } from '../../src/api/index.js';
 import { FakeServer } from './fake-server.js';
 
 export interface Response {
@@ -26,7 +26,14 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { limits?: Partial<ApiLimits>; metrics?: ApiMetrics; fake?: FakeServer; authTokenTtlSeconds?: number } = {},
+  opts: {
+    limits?: Partial<ApiLimits>;
+    metrics?: ApiMetrics;
+    fake?: FakeServer;
+    http?: Partial<HttpServerOptions>;
+    metricsHandler?: CreateApiOptions['metricsHandler'];
+    authTokenTtlSeconds?: number;
+  } = {},
 ): Promise<Harness> {
   const fake = opts.fake ?? new FakeServer();
   const api = createApi({
@@ -34,9 +41,10 @@ export async function startHarness(
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.authTokenTtlSeconds !== undefined ? { authTokenTtlSeconds: opts.authTokenTtlSeconds } : {}),
+    ...(opts.metricsHandler ? { metricsHandler: opts.metricsHandler } : {}),
   });
-  const server = http.createServer(api.app.callback());
-  api.attachWebSockets(server);
+  // The server cmd/raftlockd.ts runs: the same timeouts, caps and JSON answers outside koa.
+  const server = createHttpServer(api, opts.http);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const sockets: WatchClient[] = [];
