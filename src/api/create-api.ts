@@ -39,6 +39,12 @@ const ROUTES_WITH_BODY: ReadonlySet<string> = new Set([
   'POST /v1/locks/*name',
   'POST /v1/locks', // refused as an empty name
   'POST /v1/members',
+  'POST /v1/auth/authenticate',
+  'POST /v1/auth/users',
+  'POST /v1/auth/users/:name/password',
+  'POST /v1/auth/users/:name/roles',
+  'POST /v1/auth/roles',
+  'POST /v1/auth/roles/:name/permissions',
 ]);
 
 export interface CreateApiOptions {
