@@ -252,7 +252,7 @@ describe('errors and edges', () => {
       const err = await ws.next();
       assert.equal(err.type, 'error');
       assert.equal(err.code, 'INVALID_ARGUMENT');
-      assert.match(err.message, /"create", "cancel", "keepalive"/, err.message);
+      assert.match(err.message, /"create", "cancel", "auth", "keepalive"/, err.message);
       assert.doesNotMatch(err.message, /put|delete|get/, err.message);
     }
     ws.send([]);
