@@ -179,7 +179,7 @@ describe('Dockerfile', () => {
     const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     assert.ok(from.length >= 1 && from.every((f) => f === 'node:20-slim'), `FROM lines: ${from.join(', ')}`);
     assert.match(text, /^RUN npm ci$/m);
-    assert.match(text, /npx tsc -p \./);
+    assert.match(text, /npx tsc -p tsconfig\.build\.json/);
     const user = /^USER (\S+)$/m.exec(text);
     assert.ok(user !== null && !/^(root|0)(:|$)/.test(user[1]!), 'runs as a non-root user');
     assert.match(text, /^ENTRYPOINT \["node", "dist\/cmd\/raftlockd\.js"\]$/m);
