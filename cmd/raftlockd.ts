@@ -12,12 +12,14 @@ import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } f
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
-import { RocksRaftStore } from '../src/storage/index.js';
+import { DiskUsageSampler, RocksRaftStore } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { systemClock } from './lib/system-clock.js';
-import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
+import { apiMetricsOf, nodeMetricsOf, requestCountsOf } from './lib/wire-metrics.js';
 
 const VERSION = '0.1.0';
+/** How stale raftlock_storage_size_bytes may be: one directory walk per this many ms at most. */
+const DISK_USAGE_MAX_AGE_MS = 5_000;
 
 export async function runDaemon(config: Config): Promise<{ stop(): Promise<void> }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
@@ -94,6 +96,16 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     }
     metrics.raft.snapshotReceivedBytes.inc(grow('snaprecv', st.snapshotBytesReceived));
   };
+  // The data directory's size is walked at most every few seconds, however often it is scraped.
+  const diskUsage = new DiskUsageSampler(config.dataDir, DISK_USAGE_MAX_AGE_MS, () => performance.now());
+  const syncStateMetrics = async (): Promise<void> => {
+    const s = theMember.stateStats();
+    metrics.state.keys.set(s.keys);
+    metrics.state.revision.set(s.revision);
+    metrics.state.compactRevision.set(s.compactRevision);
+    metrics.storage.writtenBytes.inc(grow('written', store.writtenBytes));
+    metrics.storage.sizeBytes.set(await diskUsage.bytes());
+  };
   const api = createApi({
     server: theMember,
     limits: {
@@ -104,6 +116,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       maxLockWaitMs: config.limits.maxLockWaitMs,
     },
     metrics: apiMetricsOf(metrics),
+    requestCounts: requestCountsOf(metrics),
     logger: logger.child({ component: 'api' }),
     metricsHandler: async (ctx) => {
       const st = theMember.status();
@@ -112,6 +125,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       metrics.raft.leaderId.set(st.lead);
       metrics.raft.members.set(theMember.cluster().members.filter((m) => m.role !== 'learner').length);
       syncTransportMetrics();
+      await syncStateMetrics();
       ctx.set('Content-Type', metrics.contentType);
       ctx.body = await metrics.render();
     },

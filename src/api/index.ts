@@ -4,6 +4,7 @@ export { createApi, type Api, type CreateApiOptions } from './create-api.js';
 export { DEFAULT_API_LIMITS, resolveApiLimits, type ApiLimits } from './limits.js';
 export { statusClassOf, type ApiMetrics, type LockWaitOutcome, type StatusClass } from './api-metrics.js';
 export type { ApiLogger } from './logger.js';
+export { type RequestCountMetrics } from './request-count.js';
 export { WATCH_PATH } from './watch-socket.js';
 export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './schemas.js';
 export * from './errors.js';

@@ -510,6 +510,11 @@ export class StateMachine {
     return this.history.compactRevision();
   }
 
+  /** Live keys (lock keys included). */
+  keyCount(): number {
+    return this.kv.size;
+  }
+
   get(key: string): KeyValue | undefined {
     return this.kv.get(key);
   }
