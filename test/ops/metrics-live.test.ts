@@ -249,6 +249,12 @@ describe('live /metrics passes promtool check metrics', { timeout: 150_000 }, ()
     const failed = await stuck;
     assert.notEqual(failed.status, 200, JSON.stringify(failed.body));
     await until('the leader to count the failed proposal', leader, (t) => /^raftlock_raft_proposals_failed_total\{reason="[A-Z_]+"\} [1-9]/m.test(t));
+    // Alone, it steps down; a write through it now finds no leader and is counted as NO_LEADER.
+    await until('the lone leader to step down', leader, (t) => /^raftlock_raft_has_leader 0$/m.test(t), 10_000);
+    const noLeader = await http('PUT', `${leader.url}${kv('no-leader')}`, { value: 'x' });
+    assert.equal(noLeader.status, 503, JSON.stringify(noLeader.body));
+    assert.equal(noLeader.body.error.code, 'NO_LEADER');
+    await until('NO_LEADER counted', leader, (t) => /^raftlock_raft_proposals_failed_total\{reason="NO_LEADER"\} [1-9]/m.test(t), 5_000);
     await scrapeAll();
     c.spawn(f1);
     c.spawn(f2);
