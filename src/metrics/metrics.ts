@@ -202,12 +202,13 @@ export function createMetrics(opts: CreateMetricsOptions = {}): RaftlockMetrics 
     readIndexLatency: histogram('raftlock_raft_read_index_latency_seconds', 'Time for a linearizable read to obtain and reach its ReadIndex.', LATENCY_BUCKETS_SECONDS),
   };
 
+  for (const reason of PROPOSAL_FAILURE_CODES) raft.proposalsFailed.inc({ reason }, 0);
+
   const storage: StorageMetrics = {
     syncDuration: histogram('raftlock_storage_sync_duration_seconds', 'Time to write and fsync one batch of Raft state.', LATENCY_BUCKETS_SECONDS),
     writtenBytes: counter('raftlock_storage_written_bytes_total', 'Bytes of keys and values written to durable storage.'),
     sizeBytes: gauge('raftlock_storage_size_bytes', 'Bytes the data directory takes on disk.'),
   };
-  for (const reason of PROPOSAL_FAILURE_CODES) raft.proposalsFailed.inc({ reason }, 0);
 
   const state: StateMetrics = {
     keys: gauge('raftlock_state_keys', 'Live keys in the keyspace applied on this member.'),
