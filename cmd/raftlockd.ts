@@ -15,17 +15,19 @@ import { Member } from '../src/node/member.js';
 import { ScalingController } from '../src/node/scaling-controller.js';
 import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
-import { RocksRaftStore, directoryBytes } from '../src/storage/index.js';
+import { DiskUsageSampler, RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
 import { systemClock } from './lib/system-clock.js';
 import { clientMembershipAdmin } from './lib/scaling-admin.js';
-import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
+import { apiMetricsOf, nodeMetricsOf, requestCountsOf } from './lib/wire-metrics.js';
 
 const VERSION = '0.1.0';
 /** How long a scaled member's stop may spend removing it from the cluster (inside the pod's
  *  30 s termination grace period, which the leadership handover and the drain also need). */
 const LEAVE_TIMEOUT_MS = 10_000;
+/** How stale raftlock_storage_size_bytes may be: one directory walk per this many ms at most. */
+const DISK_USAGE_MAX_AGE_MS = 5_000;
 
 export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
@@ -113,10 +115,21 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     }
     metrics.raft.snapshotReceivedBytes.inc(grow('snaprecv', st.snapshotBytesReceived));
   };
+  // The data directory's size is walked at most every few seconds, however often it is scraped.
+  const diskUsage = new DiskUsageSampler(config.dataDir, DISK_USAGE_MAX_AGE_MS, () => performance.now());
+  const syncStateMetrics = async (): Promise<void> => {
+    const s = theMember.stateStats();
+    metrics.state.keys.set(s.keys);
+    metrics.state.revision.set(s.revision);
+    metrics.state.compactRevision.set(s.compactRevision);
+    metrics.storage.writtenBytes.inc(grow('written', store.writtenBytes));
+    metrics.storage.sizeBytes.set(await diskUsage.bytes());
+  };
   const api = createApi({
     server: theMember,
     limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
+    requestCounts: requestCountsOf(metrics),
     logger: logger.child({ component: 'api' }),
     authTokenTtlSeconds: config.authTokenTtlSeconds,
     maintenance: {
@@ -134,6 +147,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       metrics.raft.leaderId.set(st.lead);
       metrics.raft.members.set(theMember.cluster().members.filter((m) => m.role !== 'learner').length);
       syncTransportMetrics();
+      await syncStateMetrics();
       ctx.set('Content-Type', metrics.contentType);
       ctx.body = await metrics.render();
     },

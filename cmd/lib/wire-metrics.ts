@@ -1,6 +1,6 @@
 // Adapters from the hook interfaces that src/node and src/api declare to the prom-client
 // metric handles of src/metrics. Only cmd/ knows both sides.
-import type { ApiMetrics } from '../../src/api/index.js';
+import type { ApiMetrics, RequestCountMetrics } from '../../src/api/index.js';
 import type { RaftlockMetrics } from '../../src/metrics/index.js';
 import type { NodeMetrics } from '../../src/node/ports.js';
 
@@ -56,5 +56,12 @@ export function apiMetricsOf(m: RaftlockMetrics): ApiMetrics {
       if (outcome === 'acquired') m.lock.acquisitions.inc();
       else if (outcome === 'timeout') m.lock.timeouts.inc();
     },
+  };
+}
+
+export function requestCountsOf(m: RaftlockMetrics): RequestCountMetrics {
+  return {
+    inFlight: (d) => m.http.requestsInFlight.inc(d),
+    finished: (route, method, code) => m.http.requestsTotal.inc({ route, method, code: String(code) }),
   };
 }

@@ -23,6 +23,7 @@ import { bearerToken, guardFacade, principalOf, runAs } from './auth.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
+import { countRequests, type RequestCountMetrics } from './request-count.js';
 import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
 import { makeSchemas } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
@@ -51,6 +52,8 @@ export interface CreateApiOptions {
   server: ServerFacade;
   limits?: Partial<ApiLimits>;
   metrics?: ApiMetrics;
+  /** raftlock_http_requests_total and _in_flight (request-count.ts). */
+  requestCounts?: RequestCountMetrics;
   logger?: ApiLogger;
   /** Serves GET /metrics (owned by src/metrics). */
   metricsHandler?: (ctx: Koa.Context) => Promise<void>;
@@ -88,6 +91,7 @@ export function createApi(opts: CreateApiOptions): Api {
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => logger.debug({ err }, 'koa error'));
+  if (opts.requestCounts) app.use(countRequests(opts.requestCounts));
 
   // Outermost: every failure becomes `{"error": {...}}` with the status from errors.ts.
   app.use(async (ctx, next) => {

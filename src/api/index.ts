@@ -5,6 +5,7 @@ export { createHttpServer, resolveHttpServerOptions, DEFAULT_HTTP_SERVER_OPTIONS
 export { DEFAULT_API_LIMITS, resolveApiLimits, type ApiLimits } from './limits.js';
 export { statusClassOf, type ApiMetrics, type LockWaitOutcome, type StatusClass } from './api-metrics.js';
 export type { ApiLogger } from './logger.js';
+export { type RequestCountMetrics } from './request-count.js';
 export { WATCH_PATH } from './watch-socket.js';
 export { SNAPSHOT_CONTENT_TYPE, type MaintenancePort } from './routes-maintenance.js';
 export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './schemas.js';

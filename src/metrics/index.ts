@@ -1,6 +1,7 @@
 export {
   createMetrics,
   statusClass,
+  PROPOSAL_FAILURE_CODES,
   LATENCY_BUCKETS_SECONDS,
   LOCK_WAIT_BUCKETS_SECONDS,
   SNAPSHOT_BUCKETS_SECONDS,
@@ -8,6 +9,7 @@ export {
   type RaftlockMetrics,
   type RaftMetrics,
   type StorageMetrics,
+  type StateMetrics,
   type TransportMetrics,
   type LeaseMetrics,
   type LockMetrics,

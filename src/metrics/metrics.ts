@@ -19,6 +19,16 @@ export const SNAPSHOT_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ]);
 
+/**
+ * The codes `raftlock_raft_proposals_failed_total{reason}` starts with a zero series for, so a
+ * rate() or an alert over it has a series before the first failure. A failure with any other
+ * code still gets its own series.
+ */
+export const PROPOSAL_FAILURE_CODES: readonly string[] = Object.freeze([
+  'NO_LEADER', 'NO_QUORUM', 'TIMEOUT', 'PROPOSAL_LOST', 'TOO_MANY_UNCOMMITTED', 'TOO_MANY_REQUESTS',
+  'TRANSFER_IN_PROGRESS', 'CONF_CHANGE_PENDING', 'PEER_UNREACHABLE', 'SHUTTING_DOWN', 'INTERNAL',
+]);
+
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 
 /** 204 -> '2xx'. Throws on a value that is not an HTTP status. */
@@ -43,7 +53,8 @@ export interface RaftMetrics {
   readonly proposalsCommitted: Counter;
   readonly proposalsApplied: Counter;
   readonly proposalsPending: Gauge;
-  /** Label `reason`: the coded error (NO_LEADER, TIMEOUT, PROPOSAL_LOST, TOO_MANY_UNCOMMITTED, ...). */
+  /** Label `reason`: the coded error (NO_LEADER, NO_QUORUM, TIMEOUT, PROPOSAL_LOST, ...); every
+   *  code of PROPOSAL_FAILURE_CODES has a series from the start. */
   readonly proposalsFailed: Counter<'reason'>;
   /** Proposal accepted by this member -> its entry is known committed. */
   readonly commitLatency: Histogram;
@@ -70,6 +81,17 @@ export interface StorageMetrics {
   /** One Ready's write batch plus its fsync. */
   readonly syncDuration: Histogram;
   readonly writtenBytes: Counter;
+  /** Bytes the data directory takes on disk (sampled, see cmd/raftlockd). */
+  readonly sizeBytes: Gauge;
+}
+
+/** The replicated keyspace as this member has applied it. */
+export interface StateMetrics {
+  /** Live keys (lock keys included). */
+  readonly keys: Gauge;
+  readonly revision: Gauge;
+  /** Revisions at or below this one are compacted (history gone). */
+  readonly compactRevision: Gauge;
 }
 
 export interface TransportMetrics {
@@ -108,12 +130,15 @@ export interface HttpMetrics {
   /** Labels: `route` (the router's pattern, never the raw path) and `status_class`. */
   readonly requestDuration: Histogram<'route' | 'status_class'>;
   readonly requestsInFlight: Gauge;
+  /** Labels: `route` (the pattern, or `unmatched`), `method`, `code` (the HTTP status). */
+  readonly requestsTotal: Counter<'route' | 'method' | 'code'>;
 }
 
 export interface RaftlockMetrics {
   readonly registry: Registry;
   readonly raft: RaftMetrics;
   readonly storage: StorageMetrics;
+  readonly state: StateMetrics;
   readonly transport: TransportMetrics;
   readonly lease: LeaseMetrics;
   readonly lock: LockMetrics;
@@ -177,9 +202,18 @@ export function createMetrics(opts: CreateMetricsOptions = {}): RaftlockMetrics 
     readIndexLatency: histogram('raftlock_raft_read_index_latency_seconds', 'Time for a linearizable read to obtain and reach its ReadIndex.', LATENCY_BUCKETS_SECONDS),
   };
 
+  for (const reason of PROPOSAL_FAILURE_CODES) raft.proposalsFailed.inc({ reason }, 0);
+
   const storage: StorageMetrics = {
     syncDuration: histogram('raftlock_storage_sync_duration_seconds', 'Time to write and fsync one batch of Raft state.', LATENCY_BUCKETS_SECONDS),
-    writtenBytes: counter('raftlock_storage_written_bytes_total', 'Bytes written to durable storage.'),
+    writtenBytes: counter('raftlock_storage_written_bytes_total', 'Bytes of keys and values written to durable storage.'),
+    sizeBytes: gauge('raftlock_storage_size_bytes', 'Bytes the data directory takes on disk.'),
+  };
+
+  const state: StateMetrics = {
+    keys: gauge('raftlock_state_keys', 'Live keys in the keyspace applied on this member.'),
+    revision: gauge('raftlock_state_revision', 'Current revision of the keyspace applied on this member.'),
+    compactRevision: gauge('raftlock_state_compact_revision', 'Revision up to which key history is compacted.'),
   };
 
   const transport: TransportMetrics = {
@@ -215,6 +249,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): RaftlockMetrics 
   const http: HttpMetrics = {
     requestDuration: histogram('raftlock_http_request_duration_seconds', 'HTTP request duration by route pattern and status class.', LATENCY_BUCKETS_SECONDS, ['route', 'status_class']),
     requestsInFlight: gauge('raftlock_http_requests_in_flight', 'HTTP requests being served.'),
+    requestsTotal: counter('raftlock_http_requests_total', 'HTTP requests served, by route pattern, method and status code.', ['route', 'method', 'code']),
   };
 
   const memberInfo = gauge('raftlock_member_info', 'Always 1; labels name this member.', ['name', 'member_id', 'version']);
@@ -225,6 +260,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): RaftlockMetrics 
     registry,
     raft,
     storage,
+    state,
     transport,
     lease,
     lock,

@@ -603,7 +603,6 @@ export class Member implements ServerFacade {
         p.timer.cancel();
         if (p.term !== e.term) {
           p.reject(new CodedError('PROPOSAL_LOST', 'leader changed and the proposed entry was replaced; it was not applied'));
-          this.o.metrics?.proposalFailed?.('PROPOSAL_LOST');
         } else {
           this.o.metrics?.proposalCommitted?.((now - p.startedAt) / 1000);
           p.resolve(result ?? { op: 'noop', revision: this.sm.revision() });
@@ -818,7 +817,6 @@ export class Member implements ServerFacade {
     }
     const r = this.raft.propose(encodeCommand(cmd));
     if (!r.ok) {
-      this.o.metrics?.proposalFailed?.(r.code);
       const code: ErrorCode = r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL';
       throw new CodedError(code, r.message);
     }
@@ -827,7 +825,6 @@ export class Member implements ServerFacade {
       const timer = this.o.clock.after(timeoutMs, () => {
         if (this.pending.get(index) === p) {
           this.pending.delete(index);
-          this.o.metrics?.proposalFailed?.('TIMEOUT');
           reject(new CodedError('TIMEOUT', `not applied within ${timeoutMs} ms; the outcome is unknown`));
         }
       });
@@ -859,7 +856,20 @@ export class Member implements ServerFacade {
     });
   }
 
-  async propose(cmd: Command, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandResult> {
+  /**
+   * A proposal that failed, counted once, where it entered: a client's request at the member it
+   * asked (a forwarded one is not counted again by the leader), an expiry revoke at the leader.
+   */
+  private countFailure(err: unknown): never {
+    this.o.metrics?.proposalFailed?.(err instanceof CodedError ? err.code : 'INTERNAL');
+    throw err;
+  }
+
+  propose(cmd: Command, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandResult> {
+    return this.proposeOnce(cmd, opts).catch((e: unknown) => this.countFailure(e));
+  }
+
+  private async proposeOnce(cmd: Command, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CommandResult> {
     const timeoutMs = Math.min(opts?.timeoutMs ?? this.o.requestTimeoutMs, this.o.requestTimeoutMs);
     const deadline = this.o.clock.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -1032,7 +1042,7 @@ export class Member implements ServerFacade {
       // revoke is applied or this member stops leading, even if the proposal times out (the entry
       // is in the log and may still commit). Only a proposal that never reached the log is undone.
       try {
-        this.appendProposal({ op: 'leaseRevoke', id, reason: 'expire' }, this.o.requestTimeoutMs).done.catch((e) =>
+        this.appendProposal({ op: 'leaseRevoke', id, reason: 'expire' }, this.o.requestTimeoutMs).done.catch((e) => this.countFailure(e)).catch((e) =>
           this.o.logger.warn({ lease: id, err: String(e) }, 'lease expiry revoke not confirmed yet'),
         );
       } catch (e) {
@@ -1206,7 +1216,11 @@ export class Member implements ServerFacade {
   }
 
   /** Add (as voter or learner) or remove a member; forwarded to the leader from a follower. */
-  async changeMembership(change: 'add' | 'addLearner' | 'remove', rec: MemberRecord): Promise<void> {
+  changeMembership(change: 'add' | 'addLearner' | 'remove', rec: MemberRecord): Promise<void> {
+    return this.changeMembershipOnce(change, rec).catch((e: unknown) => this.countFailure(e));
+  }
+
+  private async changeMembershipOnce(change: 'add' | 'addLearner' | 'remove', rec: MemberRecord): Promise<void> {
     if (this.role === StateRole.Leader) {
       await this.confChangeLocal(change, rec);
       return;
@@ -1285,6 +1299,11 @@ export class Member implements ServerFacade {
       return { ready: false, reason: `applied index ${this.applied} behind commit index ${lag.commit}, committed ${Math.round(lag.forMs)} ms ago` };
     }
     return { ready: true, reason: 'ok' };
+  }
+
+  /** The applied keyspace's size and revisions, for the metrics (read at scrape time). */
+  stateStats(): { keys: number; revision: number; compactRevision: number } {
+    return { keys: this.sm.keyCount(), revision: this.sm.revision(), compactRevision: this.sm.compactRevision() };
   }
 
   /** For the daemon and tests. */

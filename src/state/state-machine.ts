@@ -559,6 +559,11 @@ export class StateMachine {
     return this.history.compactRevision();
   }
 
+  /** Live keys (lock keys included). */
+  keyCount(): number {
+    return this.kv.size;
+  }
+
   /** The key now, or as of `revision` (see readableRevision). */
   get(key: string, revision?: number): KeyValue | undefined {
     if (revision === undefined || revision === this.rev) return this.kv.get(key);

@@ -5,6 +5,6 @@ export { MemoryRaftStore } from './memory-store.js';
 export { StorageError, StorageCorruptionError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
 export { crc32c } from './crc32c.js';
+export { DiskUsageSampler, directoryBytes } from './disk-usage.js';
 export * from './codec.js';
 export * from './snapshot-file.js';
-export { directoryBytes } from './disk-usage.js';

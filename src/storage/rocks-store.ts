@@ -201,6 +201,7 @@ export class RocksRaftStore implements RaftStore {
   private failure: Error | null = null;
   private writes = 0;
   private syncedWrites = 0;
+  private written = 0;
   /** The verified result of the scan done by open(), handed out once by load(). */
   private opened: LoadResult | null = null;
 
@@ -336,6 +337,11 @@ export class RocksRaftStore implements RaftStore {
     }
   }
 
+  /** Bytes of keys and values in the write batches that reached RocksDB (raftlock_storage_written_bytes_total). */
+  get writtenBytes(): number {
+    return this.written;
+  }
+
   stats(): StoreStats {
     return this.tracker.stats(this.writes, this.syncedWrites);
   }
@@ -447,6 +453,7 @@ export class RocksRaftStore implements RaftStore {
       if (delay > 0) await new Promise<void>((r) => setTimeout(r, delay));
       try {
         await cbPromise((cb) => db.batch(ops, { sync }, cb));
+        for (const op of ops) this.written += op.key.length + (op.value?.length ?? 0);
       } catch (err) {
         this.failure = new StorageError('STORAGE_IO', `write to ${this.path} failed: ${(err as Error).message}`, { cause: err });
         throw this.failure;

@@ -20,6 +20,12 @@ const REQUIRED_ALERTS = [
   'RaftlockProposalFailures',
   'RaftlockSlowWatchers',
   'RaftlockMemberDown',
+  'RaftlockClusterDown',
+  'RaftlockVeryHighSyncLatency',
+  'RaftlockHighPeerRtt',
+  'RaftlockHighRequestErrorRate',
+  'RaftlockSlowRequests',
+  'RaftlockStorageGrowing',
 ];
 
 function rules(): { groups: { name: string; rules: { alert?: string; expr: string | number }[] }[] } {

@@ -16,7 +16,7 @@ const dashboard = (): { uid: string; title: string; panels: Panel[]; templating:
   JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8'));
 
 async function knownMetricNames(): Promise<Set<string>> {
-  const m = createMetrics();
+  const m = createMetrics({ defaultMetrics: true });
   const names = new Set<string>(['up']);
   for (const line of (await m.render()).split('\n')) {
     const t = /^# TYPE (\S+) (\S+)$/.exec(line);
@@ -52,6 +52,7 @@ describe('Grafana dashboard', () => {
       'Members up', 'Leader', 'Term', 'Leader changes per hour', 'Commit latency p50 / p99', 'Proposals committed / failed',
       'Log size (entries since snapshot)', 'Storage sync latency p99', 'Peer RTT p99', 'Leases', 'Locks held / waiters', 'Lock wait p99',
       'Watchers and streams', 'Watch event rate', 'Request rate by route', 'Errors by route', 'Latency p99 by route',
+      'Memory', 'Client traffic', 'Peer traffic', 'Storage size', 'Keys', 'Revisions',
     ]) {
       assert.ok(titles.includes(want), `missing panel "${want}"`);
     }
@@ -62,7 +63,7 @@ describe('Grafana dashboard', () => {
     const queries = listDashboardQueries();
     assert.ok(queries.length >= 30);
     for (const q of queries) {
-      const used = q.expr.match(/\b(raftlock_[a-z0-9_]+|up)\b(?=\{|\[|\)|\s|$)/g) ?? [];
+      const used = q.expr.match(/\b((?:raftlock|process|nodejs)_[a-z0-9_]+|up)\b(?=\{|\[|\)|\s|$)/g) ?? [];
       assert.ok(used.length > 0, `panel "${q.panelTitle}" ${q.refId} uses no metric: ${q.expr}`);
       for (const name of used) assert.ok(known.has(name), `panel "${q.panelTitle}" uses unknown metric ${name}`);
     }

@@ -115,6 +115,7 @@ const API_VERSION_OF: Record<string, string> = {
   StatefulSet: 'apps/v1',
   Deployment: 'apps/v1',
   PodDisruptionBudget: 'policy/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
 };
 
 /** `apps/v1` + `StatefulSet` -> `V1StatefulSet`; `v1` + `Service` -> `V1Service`. */

@@ -1,16 +1,18 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll, load } from 'js-yaml';
 import { loadConfig } from '../../src/config/index.js';
 import { validateManifest } from './k8s-schema.js';
+import { applyJsonPatch, kustomizeBuild } from './kustomize.js';
 
 // compiled to dist/test/deploy/: the repository root is three levels up
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
+const OVERLAYS_DIR = join(ROOT, 'deploy', 'overlays');
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,7 +39,7 @@ const clone = <T>(x: T): T => structuredClone(x);
 describe('schema validation (offline)', () => {
   test('every manifest and the kustomization validate against the Kubernetes API schemas', async () => {
     const files = [...manifestFiles(), 'kustomization.yaml'];
-    assert.ok(files.length >= 8, `expected the full base, found ${files.join(', ')}`);
+    assert.ok(files.length >= 9, `expected the full base, found ${files.join(', ')}`);
     for (const f of files) {
       for (const doc of readDocs(f)) {
         const errors = await validateManifest(doc);
@@ -173,13 +175,94 @@ describe('what the base promises', () => {
   });
 });
 
+describe('NetworkPolicy', () => {
+  test('peers only from the StatefulSet\'s pods; the client port open; every container port covered', () => {
+    const sts = find('StatefulSet', 'raftlock');
+    const podLabels = sts['spec']['template']['metadata']['labels'];
+    const np = find('NetworkPolicy', 'raftlock');
+    assert.deepEqual(np['spec']['podSelector'], { matchLabels: podLabels });
+    assert.deepEqual(np['spec']['policyTypes'], ['Ingress']);
+    const rules = np['spec']['ingress'] as Doc[];
+    const byPort = new Map<string, Doc[]>();
+    for (const r of rules) for (const p of r['ports'] as Doc[]) byPort.set(p['port'], [...(byPort.get(p['port']) ?? []), r]);
+    // peer: exactly one rule, whose only peers are the members (same namespace, same labels)
+    const peer = byPort.get('peer') ?? [];
+    assert.equal(peer.length, 1);
+    assert.deepEqual(peer[0]!['from'], [{ podSelector: { matchLabels: podLabels } }]);
+    // client: open to all (no `from`)
+    assert.ok((byPort.get('client') ?? []).some((r) => r['from'] === undefined), 'the client port is open to clients');
+    const containerPorts = (sts['spec']['template']['spec']['containers'][0]['ports'] as Doc[]).map((p) => p['name']).sort();
+    assert.deepEqual([...byPort.keys()].sort(), containerPorts, 'every named container port has a rule, and no rule names another');
+  });
+});
+
+describe('overlays (deploy/overlays/dev, deploy/overlays/prod)', () => {
+  const overlays = (): string[] => readdirSync(OVERLAYS_DIR).filter((d) => existsSync(join(OVERLAYS_DIR, d, 'kustomization.yaml'))).sort();
+  const build = (name: string): Doc[] => kustomizeBuild(join(OVERLAYS_DIR, name));
+  const one = (docs: Doc[], kind: string, name: string): Doc => {
+    const d = docs.find((r) => r['kind'] === kind && r['metadata']?.['name'] === name);
+    assert.ok(d !== undefined, `no ${kind}/${name}`);
+    return d;
+  };
+
+  test('dev and prod exist; each kustomization and every manifest it builds validate against the schemas', async () => {
+    assert.deepEqual(overlays(), ['dev', 'prod']);
+    const base = kustomizeBuild(K8S_DIR);
+    assert.deepEqual(base.map((d) => `${d['kind']}/${d['metadata']['name']}`).sort(), allResources().map((d) => `${d['kind']}/${d['metadata']['name']}`).sort(), 'the base builds every manifest');
+    for (const o of overlays()) {
+      const k = load(readFileSync(join(OVERLAYS_DIR, o, 'kustomization.yaml'), 'utf8')) as Doc;
+      assert.deepEqual(await validateManifest(k), [], `${o}/kustomization.yaml`);
+      for (const doc of build(o)) {
+        const errors = await validateManifest(doc);
+        assert.deepEqual(errors, [], `${o}: ${doc['kind']}/${doc['metadata']?.['name']}:\n${errors.join('\n')}`);
+        assert.equal(doc['metadata']['namespace'], k['namespace'], `${o}: ${doc['kind']} in the overlay's namespace`);
+      }
+    }
+  });
+
+  test('dev: schedulable on one node, small, no Prometheus Operator resources; peers still fenced', () => {
+    const docs = build('dev');
+    const pod = one(docs, 'StatefulSet', 'raftlock')['spec']['template']['spec'];
+    const anti = pod['affinity']['podAntiAffinity'];
+    assert.equal(anti['requiredDuringSchedulingIgnoredDuringExecution'], undefined);
+    assert.equal(anti['preferredDuringSchedulingIgnoredDuringExecution'][0]['podAffinityTerm']['topologyKey'], 'kubernetes.io/hostname');
+    assert.equal(one(docs, 'StatefulSet', 'raftlock')['spec']['volumeClaimTemplates'][0]['spec']['resources']['requests']['storage'], '1Gi');
+    assert.ok(!docs.some((d) => d['apiVersion'] === 'monitoring.coreos.com/v1'), 'no ServiceMonitor/PrometheusRule');
+    one(docs, 'NetworkPolicy', 'raftlock');
+    assert.equal(pod['containers'][0]['image'], 'raftlock:0.1.0');
+  });
+
+  test('prod: the registry image, one member per node (required) and spread over zones, larger volumes', () => {
+    const docs = build('prod');
+    const sts = one(docs, 'StatefulSet', 'raftlock');
+    const pod = sts['spec']['template']['spec'];
+    assert.equal(pod['containers'][0]['image'], 'registry.example.com/raftlock:0.1.0');
+    assert.equal(pod['affinity']['podAntiAffinity']['requiredDuringSchedulingIgnoredDuringExecution'][0]['topologyKey'], 'kubernetes.io/hostname');
+    const spread = pod['topologySpreadConstraints'][0];
+    assert.equal(spread['topologyKey'], 'topology.kubernetes.io/zone');
+    assert.deepEqual(spread['labelSelector']['matchLabels'], sts['spec']['selector']['matchLabels']);
+    assert.equal(sts['spec']['volumeClaimTemplates'][0]['spec']['resources']['requests']['storage'], '50Gi');
+    one(docs, 'NetworkPolicy', 'raftlock');
+    one(docs, 'PrometheusRule', 'raftlock');
+  });
+
+  test('a patch that misses its path or target is an error, as in kustomize (negative)', () => {
+    const sts = clone(find('StatefulSet', 'raftlock'));
+    assert.throws(() => applyJsonPatch(sts, [{ op: 'replace', path: '/spec/template/spec/containers/0/resourcez', value: {} }]), /nothing there to replace/);
+    assert.throws(() => applyJsonPatch(sts, [{ op: 'remove', path: '/spec/nope/x' }]), /nope does not exist/);
+    const bad = clone(find('StatefulSet', 'raftlock'));
+    applyJsonPatch(bad, [{ op: 'add', path: '/spec/template/spec/topologySpreadConstraint', value: [] }]);
+    return validateManifest(bad).then((errors) => assert.deepEqual(errors, ['spec.template.spec.topologySpreadConstraint: unknown field in V1PodSpec']));
+  });
+});
+
 describe('Dockerfile', () => {
   test('declares a node:20-slim build with npm ci + tsc and runs raftlockd as a non-root user (static check: no Docker engine here)', () => {
     const text = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
     const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
     assert.ok(from.length >= 1 && from.every((f) => f === 'node:20-slim'), `FROM lines: ${from.join(', ')}`);
     assert.match(text, /^RUN npm ci$/m);
-    assert.match(text, /npx tsc -p \./);
+    assert.match(text, /npx tsc -p tsconfig\.build\.json/);
     const user = /^USER (\S+)$/m.exec(text);
     assert.ok(user !== null && !/^(root|0)(:|$)/.test(user[1]!), 'runs as a non-root user');
     assert.match(text, /^ENTRYPOINT \["node", "dist\/cmd\/raftlockd\.js"\]$/m);

@@ -1,8 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createMetrics, statusClass, type RaftlockMetrics } from '../../src/metrics/index.js';
+import { PROPOSAL_FAILURE_CODES, createMetrics, statusClass, type RaftlockMetrics } from '../../src/metrics/index.js';
 import { runPromtool } from '../deploy/promtool.js';
+import { documentedMetrics } from './documented-metrics.js';
 
 /** Touches every handle so each metric family renders at least one sample. */
 function exercise(m: RaftlockMetrics): void {
@@ -33,6 +34,10 @@ function exercise(m: RaftlockMetrics): void {
   m.raft.readIndexLatency.observe(0.001);
   m.storage.syncDuration.observe(0.003);
   m.storage.writtenBytes.inc(4096);
+  m.storage.sizeBytes.set(1 << 20);
+  m.state.keys.set(12);
+  m.state.revision.set(40);
+  m.state.compactRevision.set(20);
   m.transport.peerRtt.observe({ peer: 'n2' }, 0.0007);
   m.transport.peerSendFailures.inc({ peer: 'n3' });
   m.transport.peerConnected.set({ peer: 'n2' }, 1);
@@ -53,6 +58,7 @@ function exercise(m: RaftlockMetrics): void {
   m.watch.slowCanceled.inc();
   m.http.requestDuration.observe({ route: 'PUT /v1/kv/:key', status_class: statusClass(200) }, 0.002);
   m.http.requestsInFlight.set(0);
+  m.http.requestsTotal.inc({ route: '/v1/kv/*key', method: 'PUT', code: '200' });
   m.setMemberInfo({ name: 'n1', memberId: 4385202362435871, version: '0.1.0' });
 }
 
@@ -67,7 +73,9 @@ const REQUIRED_FAMILIES = [
   'raftlock_lease_active', 'raftlock_lease_granted_total', 'raftlock_lease_revoked_total', 'raftlock_lease_expired_total',
   'raftlock_lock_held', 'raftlock_lock_waiters', 'raftlock_lock_wait_duration_seconds', 'raftlock_lock_acquisitions_total', 'raftlock_lock_timeouts_total',
   'raftlock_watch_watchers', 'raftlock_watch_streams', 'raftlock_watch_events_sent_total', 'raftlock_watch_slow_canceled_total',
-  'raftlock_http_request_duration_seconds',
+  'raftlock_http_request_duration_seconds', 'raftlock_http_requests_total', 'raftlock_http_requests_in_flight',
+  'raftlock_state_keys', 'raftlock_state_revision', 'raftlock_state_compact_revision',
+  'raftlock_storage_size_bytes', 'raftlock_storage_written_bytes_total',
 ];
 
 function families(text: string): Map<string, string> {
@@ -95,6 +103,21 @@ describe('metric definitions', () => {
       if (type === 'histogram') assert.match(name, /_(seconds|bytes)$/, `histogram ${name} must carry a base unit`);
       assert.doesNotMatch(name, /_(ms|milliseconds|kb|mb)(_|$)/, `${name} must use base units`);
     }
+  });
+
+  test('proposals_failed_total has a zero series for every known failure code from the start', async () => {
+    const text = await createMetrics().render();
+    for (const code of ['NO_LEADER', 'NO_QUORUM', 'TIMEOUT', 'PROPOSAL_LOST', 'TOO_MANY_UNCOMMITTED']) assert.ok(PROPOSAL_FAILURE_CODES.includes(code), code);
+    for (const code of PROPOSAL_FAILURE_CODES) assert.match(text, new RegExp(`^raftlock_raft_proposals_failed_total\\{reason="${code}"\\} 0$`, 'm'));
+  });
+
+  test('docs/operations.md lists exactly the raftlock_* metrics the registry exports, with their types', async () => {
+    const fams = families(await createMetrics().render());
+    const docs = documentedMetrics();
+    const documented = new Map(docs.map((d) => [d.name, d.type]));
+    assert.equal(documented.size, docs.length, 'a metric is documented twice');
+    for (const [name, type] of fams) assert.equal(documented.get(name), type, `docs/operations.md: ${name} (${type})`);
+    for (const name of documented.keys()) assert.ok(fams.has(name), `docs/operations.md documents ${name}, which is not exported`);
   });
 
   test('latency histograms resolve sub-millisecond to seconds', async () => {
