@@ -19,6 +19,7 @@ import { registerMemberRoutes } from './routes-members.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
+import { registerUiRoutes } from './routes-ui.js';
 import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
 import { makeSchemas } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
@@ -88,6 +89,7 @@ export function createApi(opts: CreateApiOptions): Api {
   registerLeaseRoutes(router, deps, schemas);
   registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
   registerMemberRoutes(router, deps);
+  registerUiRoutes(router, deps);
   app.use(router.routes());
   app.use(router.allowedMethods());
 
