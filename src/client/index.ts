@@ -9,5 +9,7 @@ export type { HttpTransportOptions, RequestOptions, RetryKind } from './http-tra
 export { KeptLease } from './lease-keeper.js';
 export type { KeptLeaseOptions } from './lease-keeper.js';
 export { Watcher } from './watcher.js';
+export { ELECTION_PREFIX, Election } from './election.js';
+export type { CampaignOptions, ElectionErrorCode, ElectionLeader, Leadership } from './election.js';
 export type { WatchOptions } from './watcher.js';
 export type * from './types.js';
