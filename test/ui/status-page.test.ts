@@ -35,7 +35,7 @@ describe('status page in a browser (real processes)', { timeout: 120_000, skip }
       // Chromium's sandbox cannot start as root (CI runs as root).
       args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 600 } });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
@@ -98,7 +98,7 @@ describe('status page in a browser (real processes)', { timeout: 120_000, skip }
     await row.waitFor({ timeout: 5_000 });
     const elapsed = performance.now() - granted;
     assert.ok(elapsed < 1_000, `the lock appeared after ${elapsed.toFixed(0)} ms`);
-    assert.equal((await row.locator('td.token').textContent())?.trim(), String(grant.body.fencingToken));
+    assert.equal((await row.locator('td.fencing').textContent())?.trim(), String(grant.body.fencingToken));
     assert.equal((await row.locator('td.lease').textContent())?.trim(), grant.body.lease);
     await page.locator(`#leases tr[data-lease="${grant.body.lease}"]`).waitFor({ timeout: 5_000 });
 

@@ -55,7 +55,7 @@ export function renderLeader(el, view) {
 
 export function renderLocks(tbody, countEl, locks) {
   const rows = locks.map((l) =>
-    h('tr', { 'data-lock': l.name }, h('td', {}, short(l.name, 80)), h('td', { class: 'lease' }, l.holder?.lease ?? '–'), h('td', { class: 'num token' }, l.holder?.fencingToken ?? '–'), num(l.waiters)),
+    h('tr', { 'data-lock': l.name }, h('td', {}, short(l.name, 80)), h('td', { class: 'lease' }, l.holder?.lease ?? '–'), h('td', { class: 'num fencing' }, l.holder?.fencingToken ?? '–'), num(l.waiters)),
   );
   countEl.textContent = `(${locks.length} held)`;
   replaceRows(tbody, rows, 4, 'no lock is held');
