@@ -92,6 +92,13 @@ export function registerUiRoutes(router: Router, deps: RouteDeps): void {
 
   router.get(UI_PATH, async (ctx) => {
     parseQuery(ctx.querystring, []);
+    if (ctx.path.endsWith('/')) {
+      // The page's links are relative to /ui (so a proxy may mount it under a prefix): /ui/
+      // would resolve them one level too deep.
+      ctx.redirect('../ui');
+      ctx.status = 308;
+      return;
+    }
     setPageHeaders(ctx, 'text/html; charset=utf-8');
     ctx.body = file('index.html');
   });

@@ -214,7 +214,7 @@ export class Election {
       const seen = new Promise<number>((resolve, reject) => {
         const check = (): void => {
           const h = holder.current;
-          if (h && h.lease === lease.id) resolve(h.token);
+          if (h && !h.free && h.lease === lease.id) resolve(h.token);
           else if (holder.failure) reject(holder.failure);
         };
         cleanups.push(holder.onChange(check));
@@ -292,11 +292,13 @@ class LeadershipImpl implements Leadership {
     this.fencingToken = token;
     this.signal = this.ctl.signal;
     kept.signal.addEventListener('abort', () => this.lose(kept.signal.reason as RaftlockError), { once: true });
-    // The lock's holder key: a delete, or a grant to anyone else, ends this leadership.
+    // The lock's holder key: a release, or a grant to anyone else, at or after our grant ends
+    // this leadership. (Changes from before our grant may arrive after the lock request's
+    // answer: they are on another connection.)
     holder.onChange(() => {
       const h = holder.current;
-      if (h === null || (h !== undefined && h.token !== this.fencingToken)) {
-        this.lose(new RaftlockError('LEADERSHIP_LOST', `election "${this.name}": the lock passed on (holder ${h ? h.lease : 'none'})`));
+      if (h !== undefined && h.revision >= this.fencingToken && (h.free || h.token !== this.fencingToken)) {
+        this.lose(new RaftlockError('LEADERSHIP_LOST', `election "${this.name}": the lock passed on at revision ${h.revision} (holder ${h.free ? 'none' : h.lease})`));
       } else if (holder.failure) {
         this.lose(new RaftlockError('LEADERSHIP_LOST', `election "${this.name}": cannot follow the lock any longer`, { cause: holder.failure }));
       }
@@ -357,8 +359,9 @@ class LeadershipImpl implements Leadership {
  * listeners of every change (a hand-off's delete and put come in one batch; the put wins).
  */
 class HolderFollower {
-  /** undefined: nothing seen since the watch started; null: the lock is free. */
-  current: { lease: string | undefined; token: number } | null | undefined;
+  /** The holder as of `revision` (`free` when the lock is free); undefined: nothing seen since
+   *  the watch started. */
+  current: { free: boolean; lease: string | undefined; token: number; revision: number } | undefined;
   failure: Error | undefined;
   readonly ready: Promise<number>;
   private readonly listeners = new Set<() => void>();
@@ -382,7 +385,11 @@ class HolderFollower {
   private async run(): Promise<void> {
     try {
       for await (const batch of this.watcher) {
-        for (const e of batch.events) this.current = e.type === 'put' ? { lease: holderLease(e.kv), token: e.kv.modRevision } : null;
+        for (const e of batch.events) {
+          this.current = e.type === 'put'
+            ? { free: false, lease: holderLease(e.kv), token: e.kv.modRevision, revision: batch.revision }
+            : { free: true, lease: undefined, token: 0, revision: batch.revision };
+        }
         this.notify();
       }
       this.failure = new RaftlockError('WATCH_CANCELED', `the watch on ${this.watcher.key} ended`);
