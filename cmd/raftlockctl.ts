@@ -58,7 +58,7 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
       `
 Exit codes:
   0 ok            1 failure         2 usage error      3 not found
-  4 conflict      5 unavailable     6 outcome unknown  7 lease lost (lock)
+  4 conflict      5 unavailable     6 outcome unknown  7 lease lost (lock, elect)
   8 unsupported   lock -- CMD: the command's own exit status (128+N if killed by signal N)`,
     );
 

@@ -134,14 +134,24 @@ function connect() {
       return;
     }
     if (msg.type === 'events' && msg.watchId === LOCKS_WATCH) refreshLocks();
+    else if (msg.type === 'canceled' && msg.watchId === LOCKS_WATCH) {
+      send({ type: 'create', key: LOCKS_PREFIX, prefix: true, watchId: LOCKS_WATCH });
+      refreshLocks();
+    }
     else if (msg.type === 'events' && msg.watchId === events.id) {
       events.lastRevision = msg.revision;
       prependEvents($('events'), msg.revision, msg.events, KEEP_EVENTS);
     } else if (msg.type === 'created' && msg.watchId === events.id) {
       $('watching').textContent = `watching "${events.prefix}" from revision ${msg.revision}`;
     } else if (msg.type === 'canceled' && msg.watchId === events.id) {
-      $('watching').textContent = `watch ended: ${msg.reason}`;
-      if (msg.compactRevision !== undefined) events.lastRevision = msg.compactRevision;
+      // A slow reader is told where to resume; compacted history cannot be shown, so the watch
+      // goes on from now. Either way it is created again at once.
+      const resume = /resume from revision (\d+)/.exec(msg.reason ?? '');
+      if (resume) events.lastRevision = Number(resume[1]) - 1;
+      else if (msg.compactRevision !== undefined) events.lastRevision = 0;
+      else if (msg.reason === 'canceled by client') return;
+      $('watching').textContent = `watch restarted (${msg.reason})`;
+      createEventsWatch();
     } else if (msg.type === 'error') {
       problem('watch', new Error(`${msg.code}: ${msg.message}`));
     }
