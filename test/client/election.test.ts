@@ -138,6 +138,33 @@ describe('leader election (real processes)', { timeout: 120_000 }, () => {
     assert.equal(seen.length, 4, 'nothing seen twice');
   });
 
+  test('a campaigner whose member dies while it waits still leads in its turn', async () => {
+    const leader = await waitForLeader(c);
+    const doomed = c.members.find((m) => m !== leader)!;
+    const a = newClient();
+    // b talks to the doomed member first: its lock request waits there.
+    const b = new Client({ endpoints: [doomed.url, ...c.members.filter((m) => m !== doomed).map((m) => m.url)], randomStart: false });
+    clients.push(b);
+    const la = await a.election('crash').campaign('a');
+    const pb = b.election('crash').campaign('b');
+    await eventually('b to queue', async () => ((await waiters('crash')) === 1 ? true : undefined));
+    await c.kill(doomed, 'SIGKILL');
+    // b asks again elsewhere with the same lease; its first waiter, left by the dead member, stays
+    // queued ahead of the second (nobody withdraws it). When a resigns, that first waiter is
+    // granted: b learns it from the holder key, not from its own (second) request.
+    await eventually('b to queue again', async () => ((await waiters('crash')) === 2 ? true : undefined));
+    await la.resign();
+    const lb = await pb;
+    assert.equal(lb.value, 'b');
+    assert.ok(lb.fencingToken > la.fencingToken);
+    assert.equal((await probe.election('crash').leader())?.lease, lb.lease);
+    await eventually('no stray waiter of b left queued', async () => ((await waiters('crash')) === 0 ? true : undefined), 10_000);
+    assert.equal(lb.signal.aborted, false);
+    await lb.resign();
+    c.spawn(doomed);
+    await waitForLeader(c);
+  });
+
   test('an aborted campaign leaves no waiter queued', async () => {
     const a = newClient();
     const b = newClient();
