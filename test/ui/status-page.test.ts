@@ -1,14 +1,14 @@
 // The status page (GET /ui) in a real browser: Debian's chromium driven by playwright-core,
 // against a three-member cluster of raftlockd processes. The page loads without script errors
 // or CSP violations, shows the three members and the leader, follows a lock taken over REST
-// (within a second, without a reload), a watch under a typed prefix, and a failover (the
-// leader is stopped; the page names the new one). With RAFTLOCK_UI_SCREENSHOT=path the test
+// (within a second, without a reload), a watch under a typed prefix, a token kept out of URLs,
+// and a failover (the leader is stopped; the page names the new one). With RAFTLOCK_UI_SCREENSHOT=path the test
 // also saves a screenshot of the page (docs/ui.png is made this way).
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { ProcessCluster, http, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
 
 const FAST = ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'];
@@ -128,6 +128,26 @@ describe('status page in a browser (real processes)', { timeout: 120_000, skip }
       await page.locator('#locks tr[data-lock="jobs/billing"] td:nth-child(4)').getByText('1').waitFor({ timeout: 5_000 });
       await page.locator('#events li[data-key="config/cache"]').waitFor({ timeout: 5_000 });
       await page.screenshot({ path: process.env.RAFTLOCK_UI_SCREENSHOT, fullPage: true });
+    }
+  });
+
+  test('a token typed into the page goes out in an Authorization header, never in a URL', async () => {
+    const seen: { url: string; auth: string | undefined }[] = [];
+    const onRequest = (r: Request): void => {
+      seen.push({ url: r.url(), auth: r.headers()['authorization'] });
+    };
+    page.on('request', onRequest);
+    try {
+      await page.locator('#token').fill('s3cret-token');
+      await page.locator('#token').dispatchEvent('change');
+      const deadline = Date.now() + 5_000;
+      while (!seen.some((r) => r.url.endsWith('/v1/locks') && r.auth === 'Bearer s3cret-token')) {
+        assert.ok(Date.now() < deadline, `no request carried the token: ${JSON.stringify(seen)}`);
+        await page.waitForEvent('request', { timeout: 5_000 });
+      }
+      assert.ok(seen.every((r) => !r.url.includes('s3cret')), 'the token is in no URL');
+    } finally {
+      page.off('request', onRequest);
     }
   });
 
