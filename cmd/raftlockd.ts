@@ -8,7 +8,7 @@ import http from 'node:http';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi } from '../src/api/index.js';
-import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
+import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
 import { SplitMix32 } from '../src/raft/index.js';
@@ -46,7 +46,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     onUnreachable: (to) => member?.reportUnreachable(to),
     logger: logger.child({ component: 'transport' }),
   });
-  await transport.start();
+  await listening('listenPeer', config.listenPeer, () => transport.start());
 
   const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
   member = await Member.start({
@@ -96,13 +96,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   };
   const api = createApi({
     server: theMember,
-    limits: {
-      maxBodyBytes: config.limits.maxBodyBytes,
-      maxKeyBytes: config.limits.maxKeyBytes,
-      maxValueBytes: config.limits.maxValueBytes,
-      maxTxnOps: config.limits.maxTxnOps,
-      maxLockWaitMs: config.limits.maxLockWaitMs,
-    },
+    limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
     metricsHandler: async (ctx) => {
@@ -120,13 +114,15 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   const server = http.createServer(api.app.callback());
   server.keepAliveTimeout = 65_000;
   api.attachWebSockets(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listening('listenClient', config.listenClient, () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }),
+  );
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
     'raftlock member started',
@@ -152,6 +148,22 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   return { stop };
 }
 
+/** A listen that failed (port taken, no such local address, no permission), in one line. */
+export class ListenError extends Error {}
+
+const LISTEN_REASONS: Record<string, string> = { EADDRINUSE: 'the address is already in use', EADDRNOTAVAIL: 'no such local address', EACCES: 'permission denied' };
+
+/** Runs `listen`; a failure becomes a ListenError naming the address and the setting. */
+async function listening<T>(what: string, address: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.syscall !== 'listen') throw e;
+    throw new ListenError(`cannot listen on ${address} (${what}): ${LISTEN_REASONS[err.code ?? ''] ?? err.code ?? err.message}`, { cause: e });
+  }
+}
+
 async function main(): Promise<void> {
   const program = new Command('raftlockd')
     .description('raftlock member daemon: Raft-replicated keys, leases, locks and watches')
@@ -170,7 +182,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const d = await runDaemon(config);
+  let d: { stop(): Promise<void> };
+  try {
+    d = await runDaemon(config);
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    process.stderr.write(`raftlockd: ${e.message}\n`);
+    process.exit(1);
+  }
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;
