@@ -3,10 +3,13 @@
 // cluster through the client SDK (src/client). Exit codes are in cmd/ctl/output.ts (EXIT) and
 // docs/client.md.
 
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/client/index.js';
+import { intArg } from './ctl/args.js';
+import { registerElect } from './ctl/elect.js';
+import { CtlExit } from './ctl/exit.js';
+import { registerLock } from './ctl/lock.js';
 import { DEFAULT_MEMBERS, clientUrls, shellCommand } from './local-cluster.js';
 import { addSecurityOptions, registerAuthCommands, securityOf, type SecurityOpts } from './ctl/auth.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
@@ -22,25 +25,6 @@ interface GlobalOpts extends SecurityOpts {
   endpoints: string;
   output: OutputFormat;
   timeout: number;
-}
-
-/** A failure that already knows its exit code (and message). */
-class CtlExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function intArg(what: string, min: number): (v: string) => number {
-  return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${what} must be an integer`);
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be an integer >= ${min}`);
-    return n;
-  };
 }
 
 function kvRows(kvs: KeyValue[]): (string | number)[][] {
@@ -80,7 +64,7 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
       `
 Exit codes:
   0 ok            1 failure         2 usage error      3 not found
-  4 conflict      5 unavailable     6 outcome unknown  7 lease lost (lock)
+  4 conflict      5 unavailable     6 outcome unknown  7 lease lost (lock, elect)
   8 unsupported   9 auth refused (no or a bad token, wrong password, no permission)
   lock -- CMD: the command's own exit status (128+N if killed by signal N)`,
     );
@@ -293,49 +277,9 @@ Exit codes:
       );
     });
 
-  // ---------------------------------------------------------------------------------- locks
-  program
-    .command('lock')
-    .description('acquire lock NAME; with a command, hold it while the command runs and exit with its status; without, hold it until interrupted')
-    .argument('<name>')
-    .argument('[command...]', 'after "--": the command and its arguments')
-    .addOption(new Option('--ttl <seconds>', 'TTL of the lease holding the lock (kept alive)').argParser(intArg('--ttl', 1)).default(10))
-    .addOption(new Option('--wait-ms <ms>', 'wait at most this long for the lock').argParser(intArg('--wait-ms', 0)))
-    .addHelpText(
-      'after',
-      `
-The command gets RAFTLOCK_FENCING_TOKEN, RAFTLOCK_LOCK_LEASE and RAFTLOCK_LOCK_NAME in its
-environment. If the lease is lost while it runs, it is sent SIGTERM and raftlockctl exits 7.
-Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
-    )
-    .action(async (name: string, command: string[], o: { ttl: number; waitMs?: number }, cmd: Command) => {
-      const { client, out } = ctx(cmd);
-      // Interrupted while still waiting for the lock: abort the wait; withLock then revokes the
-      // lease, which withdraws our waiter (no ghost waiter left queued).
-      const interrupted = new AbortController();
-      const onSignal = (): void => interrupted.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const stopListening = (): void => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      };
-      const status = await client.withLock(
-        name,
-        async ({ fencingToken, lease: leaseId, signal }) => {
-          stopListening();
-          if (interrupted.signal.aborted) return 130;
-          if (command.length === 0) {
-            out.print({ name, lease: leaseId, fencingToken }, () => `${name} lease=${leaseId} fencingToken=${fencingToken}`);
-            await holdUntilInterrupted(signal);
-            return EXIT.OK;
-          }
-          return runHolding(command, { RAFTLOCK_FENCING_TOKEN: String(fencingToken), RAFTLOCK_LOCK_LEASE: leaseId, RAFTLOCK_LOCK_NAME: name }, signal);
-        },
-        { ttl: o.ttl, waitMs: o.waitMs, attempts: 1, signal: interrupted.signal },
-      ).finally(stopListening);
-      process.exitCode = status;
-    });
+  // ---------------------------------------------------------------------------- locks, election
+  registerLock(program, ctx);
+  registerElect(program, ctx);
 
   // -------------------------------------------------------------------------------- watches
   program
@@ -456,61 +400,6 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
   registerSnapshotCommands(program, { fail: (code, message) => new CtlExit(code, message) });
 
   return { program, cleanup };
-}
-
-/** Wait for SIGINT/SIGTERM or the lease's loss. */
-async function holdUntilInterrupted(leaseSignal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      leaseSignal.removeEventListener('abort', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    leaseSignal.addEventListener('abort', done, { once: true });
-  });
-}
-
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12, SIGPIPE: 13, SIGABRT: 6 };
-
-/** Run the command with the lock held; its exit status (128+N when killed by signal N). Our
- *  SIGINT/SIGTERM are forwarded; on lease loss it gets SIGTERM, then SIGKILL after 5 s. */
-async function runHolding(command: string[], env: Record<string, string>, leaseSignal: AbortSignal): Promise<number> {
-  const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  const forward = (sig: NodeJS.Signals) => (): void => {
-    child.kill(sig);
-  };
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  let killTimer: NodeJS.Timeout | undefined;
-  const onLost = (): void => {
-    process.stderr.write(`raftlockctl: ${describeError(leaseSignal.reason)}; stopping the command\n`);
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  };
-  leaseSignal.addEventListener('abort', onLost, { once: true });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      child.once('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code === 'ENOENT' ? 127 : err.code === 'EACCES' ? 126 : EXIT.FAILURE;
-        reject(new CtlExit(code, `cannot run ${file}: ${err.message}`));
-      });
-      child.once('exit', (code, signal) => {
-        if (code !== null) resolve(code);
-        else resolve(128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0));
-      });
-    });
-  } finally {
-    clearTimeout(killTimer);
-    leaseSignal.removeEventListener('abort', onLost);
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
 }
 
 export async function main(argv: string[]): Promise<number> {

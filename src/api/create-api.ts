@@ -24,6 +24,7 @@ import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
 import { countRequests, type RequestCountMetrics } from './request-count.js';
+import { registerUiRoutes } from './routes-ui.js';
 import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
 import { makeSchemas } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
@@ -65,6 +66,12 @@ export interface CreateApiOptions {
 
 /** Paths anyone may use while auth is on: probes, metrics, and the way to get a token. */
 const OPEN_PATHS = new Set(['/livez', '/readyz', '/metrics', '/v1/auth/authenticate']);
+
+/** The status page's own files (HTML, scripts, styles) carry no cluster data: open to all.
+ *  Its data (`/ui/members` and the REST API it calls) needs a token like everything else. */
+function isStaticUiPath(method: string, path: string): boolean {
+  return method === 'GET' && (path === '/ui' || (path.startsWith('/ui/') && path !== '/ui/members'));
+}
 
 export interface Api {
   app: Koa;
@@ -132,7 +139,7 @@ export function createApi(opts: CreateApiOptions): Api {
   // client certificate naming a user) and runs as that user.
   app.use(async (ctx, next) => {
     const auth = member.state().auth();
-    if (!auth.enabled() || OPEN_PATHS.has(ctx.path)) return next();
+    if (!auth.enabled() || OPEN_PATHS.has(ctx.path) || isStaticUiPath(ctx.method, ctx.path)) return next();
     const p = principalOf(auth, ctx.req, bearerToken(ctx.req), Date.now());
     return runAs(p, next);
   });
@@ -150,6 +157,7 @@ export function createApi(opts: CreateApiOptions): Api {
   router.get(WATCH_PATH, async () => {
     throw new CodedError('UPGRADE_REQUIRED', `${WATCH_PATH} is a WebSocket endpoint: send a WebSocket upgrade request`);
   });
+  registerUiRoutes(router, deps);
   app.use(router.routes());
 
   return {

@@ -3,6 +3,7 @@
 // API (docs/api.md); see http-transport.ts for which calls are retried and when.
 
 import type { KeyValue } from '../state/commands.js';
+import { Election } from './election.js';
 import { LeaseLostError, RaftlockError } from './errors.js';
 import { AuthAdmin } from './auth-admin.js';
 import { HttpTransport, encodeKey, isRetryable, type HttpTransportOptions } from './http-transport.js';
@@ -376,6 +377,14 @@ export class Client {
     } catch {
       // The lease is no longer kept alive: the server expires it (and releases its locks).
     }
+  }
+
+  // ---------------------------------------------------------------------------------- election
+
+  /** Leader election `name` (etcd's v3election on raftlock's locks): see election.ts. */
+  election(name: string): Election {
+    this.assertOpen();
+    return new Election(this, name);
   }
 
   // ----------------------------------------------------------------------------------- watches

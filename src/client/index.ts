@@ -12,5 +12,7 @@ export type { Access, AuthRole, AuthStatus, AuthUser } from './auth-admin.js';
 export { KeptLease } from './lease-keeper.js';
 export type { KeptLeaseOptions } from './lease-keeper.js';
 export { Watcher } from './watcher.js';
+export { ELECTION_PREFIX, Election } from './election.js';
+export type { CampaignOptions, ElectionErrorCode, ElectionLeader, Leadership } from './election.js';
 export type { WatchOptions } from './watcher.js';
 export type * from './types.js';

@@ -8,5 +8,5 @@ test('the package name exports the client SDK', async () => {
   const name: string = 'raftlock';
   const mod = (await import(name)) as Record<string, unknown>;
   assert.equal(mod['Client'], Direct);
-  for (const k of ['CompactedError', 'LeaseLostError', 'RaftlockError']) assert.equal(typeof mod[k], 'function', k);
+  for (const k of ['CompactedError', 'LeaseLostError', 'RaftlockError', 'Election']) assert.equal(typeof mod[k], 'function', k);
 });

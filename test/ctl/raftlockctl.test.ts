@@ -43,7 +43,7 @@ describe('raftlockctl', () => {
   test('--help works for every command and exits 0', async () => {
     const commands = [
       [], ['put'], ['get'], ['del'], ['txn'], ['compact'], ['lease'], ['lease', 'grant'], ['lease', 'keepalive'], ['lease', 'revoke'],
-      ['lease', 'list'], ['lease', 'ttl'], ['lock'], ['watch'], ['member'], ['member', 'list'], ['member', 'add'], ['member', 'promote'], ['member', 'remove'],
+      ['lease', 'list'], ['lease', 'ttl'], ['lock'], ['elect'], ['watch'], ['member'], ['member', 'list'], ['member', 'add'], ['member', 'promote'], ['member', 'remove'],
       ['endpoint'], ['endpoint', 'status'], ['endpoint', 'health'],
     ];
     for (const c of commands) {
