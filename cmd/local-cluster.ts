@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   let stopping = false;
 
   for (const m of DEFAULT_MEMBERS) {
-    const child = spawn(process.execPath, [daemon, ...memberArgs(m, DEFAULT_MEMBERS, dataRoot, ['--log-level', opts.logLevel])], {
+    const child = spawn(process.execPath, [daemon, ...memberArgs(m, DEFAULT_MEMBERS, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `127.0.0.1:${m.clientPort - 1}`])], {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: a terminal's Ctrl-C reaches only this launcher, which then stops each
       // member exactly once with SIGTERM.
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     'raftlock local cluster:\n' +
-      DEFAULT_MEMBERS.map((m) => `  ${m.name}  client http://127.0.0.1:${m.clientPort}  peer http://127.0.0.1:${m.peerPort}`).join('\n') +
+      DEFAULT_MEMBERS.map((m) => `  ${m.name}  client http://127.0.0.1:${m.clientPort}  peer http://127.0.0.1:${m.peerPort}  etcd 127.0.0.1:${m.clientPort - 1}`).join('\n') +
       `\n  data under ${dataRoot}\n  try: curl -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' http://127.0.0.1:7379/v1/kv/greeting\n  Ctrl-C stops all three.\n`,
   );
 

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi } from '../src/api/index.js';
+import { clusterIdFor, createEtcdServer, type EtcdServer } from '../src/etcd/index.js';
 import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
@@ -127,6 +128,24 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       resolve();
     });
   });
+  let etcd: EtcdServer | null = null;
+  if (config.listenEtcdAddress) {
+    etcd = createEtcdServer({
+      server: theMember,
+      clusterId: clusterIdFor(config.clusterToken),
+      limits: {
+        maxKeyBytes: config.limits.maxKeyBytes,
+        maxValueBytes: config.limits.maxValueBytes,
+        maxRequestBytes: config.limits.maxBodyBytes,
+        maxTxnOps: config.limits.maxTxnOps,
+        // etcd grants no lease shorter than 1.5 election timeouts.
+        minLeaseTtlSeconds: Math.ceil((1.5 * config.electionTimeoutMs) / 1000),
+      },
+      logger: logger.child({ component: 'etcd' }),
+    });
+    const port = await etcd.listen(config.listenEtcdAddress.host, config.listenEtcdAddress.port);
+    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}` }, 'etcd v3 API listening');
+  }
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
     'raftlock member started',
@@ -138,6 +157,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       logger.info('shutting down: handing over leadership, draining requests');
       // Hand leadership over first, while still serving, so in-flight writes can finish.
       await theMember.stop({ transferLeadership: true });
+      await etcd?.close();
       await api.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -31,6 +31,8 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['snapshotThreshold'], kind: 'int', description: 'applied entries between snapshots (default 100000, as etcd --snapshot-count)' },
   { path: ['historyRevisions'], kind: 'int', description: 'key revisions kept for watches and historical reads (default 10000)' },
   { path: ['logLevel'], kind: 'string', description: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
+  // etcd v3 gRPC API (src/etcd): off unless given.
+  { path: ['listenEtcd'], kind: 'string', description: 'host:port for the etcd v3 gRPC API (default off)' },
   { path: ['limits', 'maxBodyBytes'], kind: 'int', description: 'largest HTTP request body (default 1572864)' },
   { path: ['limits', 'maxKeyBytes'], kind: 'int', description: 'largest key (default 4096)' },
   { path: ['limits', 'maxValueBytes'], kind: 'int', description: 'largest value (default 1048576)' },

@@ -519,6 +519,11 @@ export class StateMachine {
     return this.kv.range(prefix, limit);
   }
 
+  /** Keys in [start, end) (`end` undefined: to the last key); `limit` <= 0 means all. */
+  rangeBetween(start: string, end: string | undefined, limit: number): RangeResult {
+    return this.kv.between(start, end, limit);
+  }
+
   lease(id: string): LeaseView | undefined {
     const rec = this.leaseTable.get(id);
     if (!rec) return undefined;
