@@ -91,6 +91,8 @@ export interface ClusterOptions {
   size: number;
   /** Extra flags for every member. */
   extraArgs?: string[];
+  /** Extra flags for the member at `index` (e.g. its own port of an extra listener). */
+  argsFor?: (index: number) => string[];
   env?: Record<string, string>;
 }
 
@@ -146,7 +148,8 @@ export class ProcessCluster {
   spawn(m: ProcMember, extraArgs: string[] = []): void {
     if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) throw new Error(`${m.name} is already running`);
     m.output = [];
-    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...extraArgs], m.output, 200, this.opts.env);
+    const own = this.opts.argsFor?.(this.members.indexOf(m)) ?? [];
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...own, ...extraArgs], m.output, 200, this.opts.env);
   }
 
   isRunning(m: ProcMember): boolean {
