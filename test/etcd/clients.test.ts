@@ -181,6 +181,62 @@ describe('v3lock: the same locks as /v1/locks', () => {
   });
 });
 
+describe('etcdserverpb over a plain gRPC client', () => {
+  test('Watch: create, filters, progress request, cancel; Range count_only and serializable', async () => {
+    const watch = grpcClient('etcdserverpb', 'Watch', ec.endpoints[0]!);
+    const kv = grpcClient('etcdserverpb', 'KV', ec.endpoints[1]!);
+    const stream = watch['Watch']!();
+    const got: any[] = [];
+    const waiters: (() => void)[] = [];
+    stream.on('data', (res: any) => {
+      got.push(res);
+      for (const w of waiters.splice(0)) w();
+    });
+    const until = async (what: string, pred: (r: any) => boolean): Promise<any> => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const hit = got.find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error(`no watch response: ${what}; got ${JSON.stringify(got)}`);
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, 200);
+          waiters.push(() => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+    };
+    try {
+      stream.write({ create_request: { key: Buffer.from('raw/'), range_end: Buffer.from('raw0'), filters: ['NODELETE'] } });
+      const created = await until('created', (r) => r.created);
+      const id = created.watch_id;
+      await unaryCall(kv, 'Put', { key: Buffer.from('raw/a'), value: Buffer.from('1') });
+      await unaryCall(kv, 'DeleteRange', { key: Buffer.from('raw/a') });
+      const put = await unaryCall(kv, 'Put', { key: Buffer.from('raw/b'), value: Buffer.from('2') });
+      const last = await until('the put of raw/b', (r) => r.events?.some((e: any) => e.kv.key.toString() === 'raw/b'));
+      const events = got.flatMap((r) => r.events ?? []);
+      assert.deepEqual(events.map((e: any) => `${e.type} ${e.kv.key}`), ['PUT raw/a', 'PUT raw/b'], 'deletes are filtered out');
+      assert.equal(last.watch_id, id);
+      assert.equal(last.header.revision, put.header.revision);
+
+      stream.write({ progress_request: {} });
+      const progress = await until('progress', (r) => r.watch_id === '-1');
+      assert.ok(Number(progress.header.revision) >= Number(put.header.revision));
+      stream.write({ cancel_request: { watch_id: id } });
+      await until('canceled', (r) => r.canceled && r.watch_id === id);
+
+      const counted = await unaryCall(kv, 'Range', { key: Buffer.from('raw/'), range_end: Buffer.from('raw0'), count_only: true, serializable: true });
+      assert.equal(counted.count, '1');
+      assert.deepEqual(counted.kvs ?? [], []);
+    } finally {
+      stream.end();
+      watch.close();
+      kv.close();
+    }
+  });
+});
+
 describe('v3election', () => {
   test('campaign, leader, proclaim, resign; a stale leader key is "election: not leader"', async () => {
     const el = grpcClient('v3electionpb', 'Election', ec.endpoints[2]!);
