@@ -3,7 +3,12 @@
 // the very locks /v1/locks serves (same holder, fencing tokens, FIFO queue).
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Etcd3, EtcdLeaseInvalidError, EtcdLockFailedError, type Lease } from 'etcd3';
 import { eventually, http } from '../helpers/process-cluster.js';
 import { grpcClient, startEtcdCluster, unaryCall, type EtcdCluster } from './support.js';
@@ -259,6 +264,28 @@ describe('v3election', () => {
       await assert.rejects(unaryCall(el, 'Leader', { name }), { details: 'election: no leader' });
     } finally {
       el.close();
+    }
+  });
+});
+
+describe('bench --target etcd-grpc', () => {
+  test('runs its put, get and lock workloads through the etcd API without errors', async () => {
+    const bench = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/bench.js');
+    const dir = mkdtempSync(join(tmpdir(), 'raftlock-etcd-bench-'));
+    try {
+      const out = join(dir, 'results.json');
+      const args = [bench, '--target', 'etcd-grpc', '--endpoints', ec.endpoints.join(','), '--clients', '2', '--seconds', '1', '--warmup', '0', '--workloads', 'put,get,lock', '--json', out];
+      await new Promise<void>((res, rej) => execFile(process.execPath, args, { timeout: 60_000 }, (err, _o, stderr) => (err ? rej(new Error(`bench failed: ${stderr}`)) : res())));
+      const rows = JSON.parse(readFileSync(out, 'utf8')) as { workload: string; target: string; ops: number; errors: number }[];
+      assert.deepEqual(rows.map((r) => `${r.target} ${r.workload}`), ['etcd-grpc put', 'etcd-grpc get', 'etcd-grpc lock']);
+      for (const r of rows) {
+        assert.ok(r.ops > 0, `${r.workload} did operations`);
+        assert.equal(r.errors, 0, `${r.workload} errors`);
+      }
+      // what the put workload wrote is raftlock's state
+      assert.equal((await http('GET', `${rest(0)}/v1/kv/bench%2F0%2F0`)).status, 200);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
