@@ -54,7 +54,13 @@ describe('reads at a past revision', () => {
     ];
     const then = new Map<number, KeyValue[][]>();
     const record = (): void => {
-      then.set(sm.revision(), ranges.map((r) => readNow(sm, r, 0).kvs));
+      const now = ranges.map((r) => readNow(sm, r, 0).kvs);
+      // spans, read through the state's [start, end) index, agree with a filter over every key
+      const every = sm.range('', 0).kvs;
+      ranges.forEach((r, i) => {
+        if (r.kind === 'span') assert.deepEqual(now[i], every.filter((kv) => kv.key >= r.start && (r.end === undefined || kv.key < r.end)));
+      });
+      then.set(sm.revision(), now);
     };
     // A deterministic mix of creates, overwrites, deletes and recreates over a few keys.
     const keys = ['a', 'b/1', 'b/2', 'b/3', 'c'];

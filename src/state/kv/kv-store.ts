@@ -64,10 +64,7 @@ export class KvStore {
 
   /** Keys starting with `prefix`, in key order; `limit` <= 0 means no limit. */
   range(prefix: string, limit: number): RangeResult {
-    const [start, end] = this.bounds(prefix);
-    const count = this.sorted.countBetween(start, end);
-    const keys = this.sorted.collect(start, end, limit > 0 ? limit : -1);
-    return { kvs: keys.map((k) => this.byKey.get(k)!), more: keys.length < count, count };
+    return this.between(prefix, prefixEnd(prefix), limit);
   }
 
   /** Keys in [start, end) in key order (`end` undefined: every key from `start` on); `limit` <= 0
