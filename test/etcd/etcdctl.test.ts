@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { eventually, http } from '../helpers/process-cluster.js';
-import { Background, etcdctl, ok, startEtcdCluster, type EtcdCluster } from './support.js';
+import { Background, etcdctl, ok, startEtcdCluster, startRealEtcd, type EtcdCluster } from './support.js';
 
 let ec: EtcdCluster;
 const bg: Background[] = [];
@@ -221,5 +221,53 @@ describe('etcdctl: lock and elect', () => {
     await observer.waitFor(/alice\n(?:.*\n)*pilot\/[0-9a-f]+\nbob\n/);
     await two.stop();
     await observer.stop();
+  });
+});
+
+describe('etcdctl: raftlock answers as etcd 3.4 does', () => {
+  test('the same commands print the same on raftlock and on a real etcd', async () => {
+    const etcd = await startRealEtcd();
+    try {
+      const script: (string[] | [string[], string])[] = [
+        ['put', 'zz-cmp/a', '1'],
+        ['put', 'zz-cmp/b/1', 'x'],
+        ['put', 'zz-cmp/b/2', 'y'],
+        ['put', 'zz-cmp/c', '3'],
+        ['get', 'zz-cmp/b/', '--prefix'],
+        ['get', 'zz-cmp/a', 'zz-cmp/c'],
+        ['get', '--from-key', 'zz-cmp/b'],
+        ['get', 'zz-cmp/b/', '--prefix', '--sort-by=VALUE', '--order=DESCEND'],
+        ['get', 'zz-cmp/b/', '--prefix', '--limit=1', '--keys-only'],
+        ['get', 'zz-cmp/', '--prefix', '--sort-by=MODIFY', '--order=DESCEND', '--print-value-only'],
+        ['del', 'zz-cmp/b/', '--prefix', '--prev-kv'],
+        ['del', 'zz-cmp/nothing'],
+        [['txn', '-i'], 'version("zz-cmp/a") = "1"\n\nget zz-cmp/a\n\nput zz-cmp/a 2\n\n'],
+        [['txn', '-i'], 'create("zz-cmp/new") = "0"\nvalue("zz-cmp/c") = "3"\n\nput zz-cmp/new fresh\ndel zz-cmp/c\n\n\n'],
+        ['get', 'zz-cmp/', '--prefix'],
+        ['put', '', 'x'],
+        ['get', ''],
+        ['lease', 'timetolive', '1234'],
+        ['lease', 'revoke', '1234'],
+        ['lease', 'keep-alive', '--once', '1234'],
+        ['put', 'zz-cmp/q', 'v', '--lease=1234'],
+        ['get', 'zz-cmp/a', '--rev=100000000'],
+        ['compaction', '100000000'],
+        ['alarm', 'list'],
+      ];
+      // Client log lines carry times and endpoints; the rest must be the same.
+      const normal = (r: { code: number; stdout: string; stderr: string }): string =>
+        `exit ${r.code}\n${r.stdout}${r.stderr
+          .split('\n')
+          .filter((l) => !l.startsWith('{"level"'))
+          .join('\n')}`;
+      for (const step of script) {
+        const [args, input] = typeof step[0] === 'string' ? [step as string[], undefined] : (step as [string[], string]);
+        const theirs = normal(await etcdctl(etcd.endpoint, args, input));
+        const ours = normal(await etcdctl(all(), args, input));
+        assert.equal(ours, theirs, `etcdctl ${args.join(' ')}`);
+      }
+    } finally {
+      await etcd.stop();
+    }
   });
 });

@@ -3,12 +3,48 @@
 // grpc-js client over raftlock's own .proto files for the services etcdctl does not call.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProtos } from '../../src/etcd/index.js';
 import { findTool } from '../helpers/find-tool.js';
 import { eventually, freePort, ProcessCluster, waitForLeader } from '../helpers/process-cluster.js';
 
-export const ETCDCTL = findTool('etcdctl', 'ETCDCTL', "Debian: apt-get install etcd-client");
+export const ETCDCTL = findTool('etcdctl', 'ETCDCTL', 'Debian: apt-get install etcd-client');
+
+/** A single real etcd 3.4 member on loopback, to compare answers with. */
+export async function startRealEtcd(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const bin = findTool('etcd', 'ETCD', 'Debian: apt-get install etcd-server');
+  const [client, peer] = [await freePort(), await freePort()];
+  const dir = mkdtempSync(join(tmpdir(), 'raftlock-real-etcd-'));
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  const proc = spawn(
+    bin,
+    [
+      '--name', 'real', '--data-dir', dir, '--log-level', 'error',
+      '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
+      '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `real=${peerUrl}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const endpoint = `127.0.0.1:${client}`;
+  const stop = async (): Promise<void> => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await eventually('etcd to serve', async () => ((await etcdctl(endpoint, ['endpoint', 'health'])).code === 0 ? true : undefined), 20_000, 100);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { endpoint, stop };
+}
 
 export interface EtcdCluster {
   cluster: ProcessCluster;
