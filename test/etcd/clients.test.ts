@@ -242,6 +242,29 @@ describe('etcdserverpb over a plain gRPC client', () => {
   });
 });
 
+describe('Cluster and Maintenance over gRPC', () => {
+  test('members, promote of a voter, unknown ids, MemberAdd, Status', async () => {
+    const cl = grpcClient('etcdserverpb', 'Cluster', ec.endpoints[0]!);
+    const mt = grpcClient('etcdserverpb', 'Maintenance', ec.endpoints[1]!);
+    try {
+      const list = await unaryCall(cl, 'MemberList', {});
+      assert.deepEqual(list.members.map((m: any) => m.name).sort(), ec.cluster.members.map((m) => m.name).sort());
+      const ids = (await http('GET', `${rest(0)}/v1/cluster`)).body.members.map((m: { id: string }) => m.id).sort();
+      assert.deepEqual(list.members.map((m: any) => String(m.ID)).sort(), ids);
+      await assert.rejects(unaryCall(cl, 'MemberPromote', { ID: list.members[0].ID }), { code: 9, details: 'etcdserver: can only promote a learner member' });
+      await assert.rejects(unaryCall(cl, 'MemberRemove', { ID: '12345' }), { code: 5, details: 'etcdserver: member not found' });
+      await assert.rejects(unaryCall(cl, 'MemberAdd', { peerURLs: ['http://127.0.0.1:1'] }), { code: 12 });
+      const st = await unaryCall(mt, 'Status', {});
+      assert.equal(st.version, '3.4.0');
+      assert.equal(String(st.leader), (await http('GET', `${rest(1)}/v1/cluster`)).body.leader.id);
+      assert.ok(Number(st.raftAppliedIndex) > 0);
+    } finally {
+      cl.close();
+      mt.close();
+    }
+  });
+});
+
 describe('v3election', () => {
   test('campaign, leader, proclaim, resign; a stale leader key is "election: not leader"', async () => {
     const el = grpcClient('v3electionpb', 'Election', ec.endpoints[2]!);
