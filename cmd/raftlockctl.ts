@@ -7,10 +7,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Client, RaftlockError, type KeyValue, type TxnRequest } from '../src/client/index.js';
+import { DEFAULT_MEMBERS, clientUrls, shellCommand } from './local-cluster.js';
 import { EXIT, cell, describeError, exitCodeFor, printer, table, type OutputFormat, type Printer } from './ctl/output.js';
+import { registerSnapshotCommands } from './ctl/snapshot.js';
 
 const VERSION = '0.1.0';
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
+/** The quick start's members (`npm start`). */
+const DEFAULT_ENDPOINTS = clientUrls(DEFAULT_MEMBERS);
 /** Largest txn document read from a file or stdin. */
 const MAX_TXN_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -64,7 +67,7 @@ export function buildProgram(): { program: Command; cleanup: () => Promise<void>
     .addOption(
       new Option('--endpoints <urls>', 'comma-separated client URLs of the members')
         .env('RAFTLOCK_ENDPOINTS')
-        .default(DEFAULT_ENDPOINT),
+        .default(DEFAULT_ENDPOINTS),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(new Option('--timeout <ms>', 'per-request timeout in ms').argParser(intArg('--timeout', 1)).default(10_000))
@@ -110,27 +113,43 @@ Exit codes:
 
   program
     .command('get')
-    .description('get KEY, or every key starting with KEY with --prefix')
+    .description('get KEY, or every key starting with KEY with --prefix (every page, as of one revision)')
     .argument('<key>', 'key (or prefix; "" with --prefix = all keys)')
     .option('--prefix', 'range over keys starting with KEY')
-    .option('--limit <n>', 'at most N keys (with --prefix)', intArg('--limit', 1))
+    .option('--limit <n>', 'with --prefix: one page of at most N keys (prints where the next page starts)', intArg('--limit', 1))
+    .option('--start <key>', 'with --prefix: start at this key (inclusive), e.g. the next key a --limit page printed')
+    .option('--rev <n>', 'read the state as of revision N (within the history the members keep)', intArg('--rev', 1))
     .option('--serializable', 'read the member\'s local state (faster, may be stale)')
     .option('--print-value-only', 'print only the value(s), raw')
-    .action(async (key: string, o: { prefix?: boolean; limit?: number; serializable?: boolean; printValueOnly?: boolean }, cmd: Command) => {
-      const { client, out } = ctx(cmd);
-      const consistency = o.serializable ? 'serializable' : undefined;
-      if (o.prefix) {
-        const r = await client.range(key, { limit: o.limit, consistency });
-        if (o.printValueOnly) return r.kvs.forEach((kv) => out.line(kv.value));
-        out.print(r, () => `${table(KV_HEADERS, kvRows(r.kvs))}\n(${r.kvs.length} of ${r.count} keys${r.more ? ', more' : ''}; revision ${r.revision})`);
-        return;
-      }
-      if (key === '') throw new CtlExit(EXIT.USAGE, 'key must not be empty (use --prefix "" for all keys)');
-      const kv = await client.get(key, { consistency });
-      if (!kv) throw new CtlExit(EXIT.NOT_FOUND, `KEY_NOT_FOUND: key "${key}" does not exist`);
-      if (o.printValueOnly) return out.line(kv.value);
-      out.print(kv, () => table(KV_HEADERS, kvRows([kv])));
-    });
+    .action(
+      async (
+        key: string,
+        o: { prefix?: boolean; limit?: number; start?: string; rev?: number; serializable?: boolean; printValueOnly?: boolean },
+        cmd: Command,
+      ) => {
+        const { client, out } = ctx(cmd);
+        const consistency = o.serializable ? 'serializable' : undefined;
+        if (o.prefix) {
+          if (o.start === '') throw new CtlExit(EXIT.USAGE, '--start must not be empty');
+          const r =
+            o.limit !== undefined
+              ? await client.range(key, { limit: o.limit, start: o.start, revision: o.rev, consistency })
+              : { ...(await client.rangeAll(key, { start: o.start, revision: o.rev, consistency })), more: false, next: undefined };
+          if (o.printValueOnly) return r.kvs.forEach((kv) => out.line(kv.value));
+          out.print(r, () => {
+            const more = r.more && r.next !== undefined ? `; more from ${JSON.stringify(r.next)}: add --start ${shellCommand([r.next])}` : '';
+            return `${table(KV_HEADERS, kvRows(r.kvs))}\n(${r.kvs.length} of ${r.count} keys${more}; revision ${r.revision})`;
+          });
+          return;
+        }
+        if (o.limit !== undefined || o.start !== undefined) throw new CtlExit(EXIT.USAGE, '--limit and --start go with --prefix');
+        if (key === '') throw new CtlExit(EXIT.USAGE, 'key must not be empty (use --prefix "" for all keys)');
+        const kv = await client.get(key, { consistency, revision: o.rev });
+        if (!kv) throw new CtlExit(EXIT.NOT_FOUND, `KEY_NOT_FOUND: key "${key}" does not exist${o.rev !== undefined ? ` at revision ${o.rev}` : ''}`);
+        if (o.printValueOnly) return out.line(kv.value);
+        out.print(kv, () => table(KV_HEADERS, kvRows([kv])));
+      },
+    );
 
   program
     .command('del')
@@ -418,6 +437,9 @@ Example: raftlockctl lock jobs/nightly -- ./run-nightly.sh --full`,
       out.print(rows, () => table(['ENDPOINT', 'HEALTHY', 'LATENCY', 'REASON'], rows.map((r) => [r.endpoint, r.healthy, `${r.latencyMs.toFixed(1)}ms`, r.reason])));
       if (rows.some((r) => !r.healthy)) process.exitCode = EXIT.UNAVAILABLE;
     });
+
+  // --------------------------------------------------- backups and disk (cmd/ctl/snapshot.ts)
+  registerSnapshotCommands(program, { fail: (code, message) => new CtlExit(code, message) });
 
   return { program, cleanup };
 }

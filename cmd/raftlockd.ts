@@ -9,16 +9,22 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import { createApi } from '../src/api/index.js';
 import { clusterIdFor, createEtcdServer, type EtcdServer } from '../src/etcd/index.js';
-import { ConfigError, addConfigOptions, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
+import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
+import { ScalingController } from '../src/node/scaling-controller.js';
+import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
-import { RocksRaftStore } from '../src/storage/index.js';
+import { RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { systemClock } from './lib/system-clock.js';
+import { clientMembershipAdmin } from './lib/scaling-admin.js';
 import { apiMetricsOf, nodeMetricsOf } from './lib/wire-metrics.js';
 
 const VERSION = '0.1.0';
+/** How long a scaled member's stop may spend removing it from the cluster (inside the pod's
+ *  30 s termination grace period, which the leadership handover and the drain also need). */
+const LEAVE_TIMEOUT_MS = 10_000;
 
 export async function runDaemon(config: Config): Promise<{ stop(): Promise<void> }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
@@ -47,7 +53,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     onUnreachable: (to) => member?.reportUnreachable(to),
     logger: logger.child({ component: 'transport' }),
   });
-  await transport.start();
+  await listening('listenPeer', config.listenPeer, () => transport.start());
 
   const self = { id: config.memberId, name: config.name, peerUrl: config.advertisePeerUrl, clientUrl: config.advertiseClientUrl };
   member = await Member.start({
@@ -97,15 +103,17 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   };
   const api = createApi({
     server: theMember,
-    limits: {
-      maxBodyBytes: config.limits.maxBodyBytes,
-      maxKeyBytes: config.limits.maxKeyBytes,
-      maxValueBytes: config.limits.maxValueBytes,
-      maxTxnOps: config.limits.maxTxnOps,
-      maxLockWaitMs: config.limits.maxLockWaitMs,
-    },
+    limits: apiLimitsOf(config.limits),
     metrics: apiMetricsOf(metrics),
     logger: logger.child({ component: 'api' }),
+    maintenance: {
+      snapshot: (signal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal),
+      defragment: async () => {
+        const beforeBytes = await directoryBytes(config.dataDir);
+        await store.compactStorage();
+        return { beforeBytes, afterBytes: await directoryBytes(config.dataDir) };
+      },
+    },
     metricsHandler: async (ctx) => {
       const st = theMember.status();
       metrics.raft.commitIndex.set(st.commit);
@@ -121,13 +129,15 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   const server = http.createServer(api.app.callback());
   server.keepAliveTimeout = 65_000;
   api.attachWebSockets(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listening('listenClient', config.listenClient, () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.listenClientAddress.port, config.listenClientAddress.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    }),
+  );
   let etcd: EtcdServer | null = null;
   if (config.listenEtcdAddress) {
     etcd = createEtcdServer({
@@ -143,7 +153,9 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       },
       logger: logger.child({ component: 'etcd' }),
     });
-    const port = await etcd.listen(config.listenEtcdAddress.host, config.listenEtcdAddress.port);
+    const { host, port: wanted } = config.listenEtcdAddress;
+    const theEtcd = etcd;
+    const port = await listening('listenEtcd', config.listenEtcd ?? '', () => theEtcd.listen(host, wanted));
     logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}` }, 'etcd v3 API listening');
   }
   logger.info(
@@ -151,9 +163,31 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     'raftlock member started',
   );
 
+  // A pod beyond the StatefulSet's founders joins as a learner, promotes itself once caught up,
+  // and leaves the cluster when it stops (see src/node/scaling-controller.ts).
+  let scaling: { controller: ScalingController; close(): Promise<void> } | null = null;
+  if (config.k8sDiscovery && config.join) {
+    const others = config.initialCluster.filter((m) => m.id !== config.memberId).map((m) => m.clientUrl);
+    const { admin, close } = clientMembershipAdmin(others, config.limits.requestTimeoutMs);
+    const controller = new ScalingController({
+      self,
+      admin,
+      appliedIndex: () => theMember.status().applied,
+      clock: systemClock,
+      logger: logger.child({ component: 'scaling' }),
+    });
+    controller.start();
+    scaling = { controller, close };
+  }
+
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      if (scaling !== null) {
+        logger.info('shutting down: removing this scaled member from the cluster');
+        await scaling.controller.leave(LEAVE_TIMEOUT_MS);
+        await scaling.close();
+      }
       logger.info('shutting down: handing over leadership, draining requests');
       // Hand leadership over first, while still serving, so in-flight writes can finish.
       await theMember.stop({ transferLeadership: true });
@@ -170,6 +204,22 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     return stopping;
   };
   return { stop };
+}
+
+/** A listen that failed (port taken, no such local address, no permission), in one line. */
+export class ListenError extends Error {}
+
+const LISTEN_REASONS: Record<string, string> = { EADDRINUSE: 'the address is already in use', EADDRNOTAVAIL: 'no such local address', EACCES: 'permission denied' };
+
+/** Runs `listen`; a failure becomes a ListenError naming the address and the setting. */
+async function listening<T>(what: string, address: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.syscall !== 'listen') throw e;
+    throw new ListenError(`cannot listen on ${address} (${what}): ${LISTEN_REASONS[err.code ?? ''] ?? err.code ?? err.message}`, { cause: e });
+  }
 }
 
 async function main(): Promise<void> {
@@ -190,7 +240,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const d = await runDaemon(config);
+  let d: { stop(): Promise<void> };
+  try {
+    d = await runDaemon(config);
+  } catch (e) {
+    if (!(e instanceof ListenError)) throw e;
+    process.stderr.write(`raftlockd: ${e.message}\n`);
+    process.exit(1);
+  }
   let signals = 0;
   const onSignal = (sig: string) => {
     signals++;

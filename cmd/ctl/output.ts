@@ -68,9 +68,17 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A table cell as text: a non-integer number is rounded to at most 3 decimals (16.216630859375
+ *  prints as 16.217); integers, strings and booleans print as they are. */
+export function cellText(c: string | number | boolean | null | undefined): string {
+  if (c === null || c === undefined) return '';
+  if (typeof c === 'number' && Number.isFinite(c) && !Number.isInteger(c)) return String(Math.round(c * 1000) / 1000);
+  return String(c);
+}
+
 /** Columns padded to their widest cell. */
 export function table(headers: string[], rows: (string | number | boolean | null | undefined)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map(cellText))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
     .map((r) =>
@@ -103,8 +111,14 @@ export function printer(format: OutputFormat, write: (s: string) => void = (s) =
   };
 }
 
-/** Printable value: newlines and control characters escaped so a row stays one line. */
+/** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Printable value: the text as it is (quotes and backslashes included), except that newlines,
+ *  tabs and other control characters are written as escapes (`\n`, `\u0007`) so a row stays one
+ *  line; cut to `max` characters with a trailing `…`. Use `-o json` for exact values. */
 export function cell(s: string, max = 80): string {
-  const escaped = JSON.stringify(s).slice(1, -1);
-  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+  const printable = s.replace(UNPRINTABLE, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return printable.length > max ? `${printable.slice(0, max - 1)}…` : printable;
 }

@@ -15,6 +15,7 @@ import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js'
 import { answer, answerOf } from './http-context.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { silentLogger, type ApiLogger } from './logger.js';
+import { registerMaintenanceRoutes, type MaintenancePort } from './routes-maintenance.js';
 import { registerMemberRoutes } from './routes-members.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
@@ -31,6 +32,8 @@ export interface CreateApiOptions {
   logger?: ApiLogger;
   /** Serves GET /metrics (owned by src/metrics). */
   metricsHandler?: (ctx: Koa.Context) => Promise<void>;
+  /** Serves /v1/maintenance/* (backups, defragmentation); absent: those routes answer 404. */
+  maintenance?: MaintenancePort;
 }
 
 export interface Api {
@@ -88,6 +91,7 @@ export function createApi(opts: CreateApiOptions): Api {
   registerLeaseRoutes(router, deps, schemas);
   registerLockRoutes(router, { ...deps, metrics, logger, waits }, schemas);
   registerMemberRoutes(router, deps);
+  registerMaintenanceRoutes(router, deps, opts.maintenance);
   app.use(router.routes());
   app.use(router.allowedMethods());
 

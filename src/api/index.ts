@@ -5,6 +5,7 @@ export { DEFAULT_API_LIMITS, resolveApiLimits, type ApiLimits } from './limits.j
 export { statusClassOf, type ApiMetrics, type LockWaitOutcome, type StatusClass } from './api-metrics.js';
 export type { ApiLogger } from './logger.js';
 export { WATCH_PATH } from './watch-socket.js';
+export { SNAPSHOT_CONTENT_TYPE, type MaintenancePort } from './routes-maintenance.js';
 export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './schemas.js';
 export * from './errors.js';
 export type * from './server-facade.js';

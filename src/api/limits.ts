@@ -1,4 +1,10 @@
-// Every queue, buffer and size the API accepts has a limit here. cmd/ may override any of them.
+// Every queue, buffer and size the API accepts has a limit here, with its default and the
+// largest value a member may be configured with. Where the state machine has a fixed limit of
+// its own (STATE_LIMITS), that is the largest value: a member may lower it, never raise it, so
+// the API never accepts what the state machine would then refuse. cmd/ may override any limit
+// (from the config, which takes its bounds from API_LIMIT_SPECS).
+
+import { STATE_LIMITS } from '../state/limits.js';
 
 export interface ApiLimits {
   /** Largest request body read, in bytes (counted while reading, not taken from Content-Length). */
@@ -13,7 +19,7 @@ export interface ApiLimits {
   maxRangeLimit: number;
   /** Longest a lock request may wait for the lock. */
   maxLockWaitMs: number;
-  /** Wait used when a lock request names no `waitMs` (capped at maxLockWaitMs). */
+  /** Wait used when a lock request names no `waitMs` (at most maxLockWaitMs). */
   defaultLockWaitMs: number;
   /** Most watches (including ones still being created) on one WebSocket. */
   maxWatchesPerSocket: number;
@@ -29,33 +35,76 @@ export interface ApiLimits {
   maxWatchSockets: number;
 }
 
-export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
-  maxBodyBytes: 1.5 * 1024 * 1024,
-  maxKeyBytes: 4 * 1024,
-  maxValueBytes: 1024 * 1024,
-  maxTxnOps: 128,
-  maxRangeLimit: 10_000,
-  maxLockWaitMs: 5 * 60 * 1000,
-  defaultLockWaitMs: 30 * 1000,
-  maxWatchesPerSocket: 1_000,
-  maxWatchBufferedBytes: 4 * 1024 * 1024,
-  maxWsMessageBytes: 64 * 1024,
-  progressIntervalMs: 10 * 1000,
-  maxPendingLockWaits: 10_000,
-  maxWatchSockets: 10_000,
+export interface ApiLimitSpec {
+  readonly default: number;
+  /** The largest value accepted (the state machine's own limit where it has one). */
+  readonly max: number;
+  /** Why `max` is the largest value, when it is not just a sanity bound. */
+  readonly maxReason?: string;
+  /** For `--help` and error messages. */
+  readonly description: string;
+}
+
+const MiB = 1024 * 1024;
+
+/** The one table of API limits: default and hard maximum of each. Every limit is a whole number >= 1. */
+export const API_LIMIT_SPECS: { readonly [K in keyof ApiLimits]: ApiLimitSpec } = Object.freeze({
+  maxBodyBytes: { default: 1.5 * MiB, max: 64 * MiB, description: 'largest HTTP request body in bytes; must hold a largest key plus a largest value' },
+  // A key of n UTF-8 bytes has at most n UTF-16 code units, the unit the state machine counts in.
+  maxKeyBytes: {
+    default: 4 * 1024,
+    max: STATE_LIMITS.maxKeyLength,
+    maxReason: `the state machine takes keys of at most ${STATE_LIMITS.maxKeyLength} characters`,
+    description: 'largest key, prefix or lock name in UTF-8 bytes',
+  },
+  maxValueBytes: {
+    default: MiB,
+    max: STATE_LIMITS.maxValueLength,
+    maxReason: `the state machine takes values of at most ${STATE_LIMITS.maxValueLength} characters`,
+    description: 'largest value in UTF-8 bytes',
+  },
+  // The state machine takes at most maxCompares compares and maxTxnOps ops per branch: a total
+  // within the smaller of the two always fits.
+  maxTxnOps: {
+    default: 128,
+    max: Math.min(STATE_LIMITS.maxCompares, STATE_LIMITS.maxTxnOps),
+    maxReason: `the state machine takes at most ${STATE_LIMITS.maxCompares} compares and ${STATE_LIMITS.maxTxnOps} ops per branch`,
+    description: 'most compares + ops in one transaction',
+  },
+  maxRangeLimit: { default: 10_000, max: 1_000_000, description: 'largest (and default) range limit' },
+  maxLockWaitMs: { default: 5 * 60 * 1000, max: 24 * 3600 * 1000, description: 'longest a lock request may wait, ms' },
+  defaultLockWaitMs: { default: 30 * 1000, max: 24 * 3600 * 1000, description: 'lock wait when a request names no waitMs, ms; at most maxLockWaitMs' },
+  maxWatchesPerSocket: { default: 1_000, max: 1_000_000, description: 'most watches on one WebSocket' },
+  maxWatchBufferedBytes: { default: 4 * MiB, max: 1024 * MiB, description: 'unsent bytes before a watch socket counts as a slow reader' },
+  maxWsMessageBytes: { default: 64 * 1024, max: 64 * MiB, description: 'largest WebSocket message a client may send, bytes' },
+  progressIntervalMs: { default: 10 * 1000, max: 3600 * 1000, description: 'idle time before a watch socket gets a progress message, ms' },
+  maxPendingLockWaits: { default: 10_000, max: 1_000_000, description: 'most lock requests waiting at once on this member' },
+  maxWatchSockets: { default: 10_000, max: 1_000_000, description: 'most open watch sockets on this member' },
 });
 
-/** Defaults overlaid with `overrides`; every limit must be a positive finite number. */
+export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze(
+  Object.fromEntries(Object.entries(API_LIMIT_SPECS).map(([name, spec]) => [name, spec.default])) as unknown as ApiLimits,
+);
+
+/** Defaults overlaid with `overrides`. Every limit must be a whole number from 1 to its maximum
+ *  in API_LIMIT_SPECS. defaultLockWaitMs is at most maxLockWaitMs: given larger, it is refused;
+ *  left at its default, it is lowered to maxLockWaitMs. */
 export function resolveApiLimits(overrides?: Partial<ApiLimits>): Readonly<ApiLimits> {
   const limits: ApiLimits = { ...DEFAULT_API_LIMITS };
   for (const [name, value] of Object.entries(overrides ?? {})) {
-    if (!(name in DEFAULT_API_LIMITS)) throw new Error(`api limits: unknown limit "${name}"`);
+    const spec = (API_LIMIT_SPECS as Record<string, ApiLimitSpec>)[name];
+    if (spec === undefined) throw new Error(`api limits: unknown limit "${name}"`);
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new Error(`api limits: ${name} must be a positive finite number, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > spec.max) {
+      throw new Error(`api limits: ${name} must be a whole number from 1 to ${spec.max}${spec.maxReason ? ` (${spec.maxReason})` : ''}, got ${String(value)}`);
     }
     (limits as unknown as Record<string, number>)[name] = value;
   }
-  if (limits.defaultLockWaitMs > limits.maxLockWaitMs) limits.defaultLockWaitMs = limits.maxLockWaitMs;
+  if (limits.defaultLockWaitMs > limits.maxLockWaitMs) {
+    if (overrides?.defaultLockWaitMs !== undefined) {
+      throw new Error(`api limits: defaultLockWaitMs must be at most maxLockWaitMs (${limits.maxLockWaitMs}), got ${limits.defaultLockWaitMs}`);
+    }
+    limits.defaultLockWaitMs = limits.maxLockWaitMs;
+  }
   return Object.freeze(limits);
 }

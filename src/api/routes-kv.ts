@@ -6,9 +6,24 @@ import { CodedError } from './errors.js';
 import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
 import { parseQuery, queryBool, queryInt } from './request-text.js';
 import { assertKey, assertWritableKey, type Schemas } from './schemas.js';
+import type { StateView } from './server-facade.js';
 import { expectResult, kvJson } from './wire.js';
 
 const KV_PREFIX = '/v1/kv/';
+
+/** `?revision=N` outside the history this member keeps: 410 COMPACTED below the compaction
+ *  point, 400 FUTURE_REVISION after the current revision. */
+function assertReadableRevision(view: StateView, revision: number): void {
+  const r = view.readableRevision(revision);
+  if (r === 'compacted') {
+    const compactRevision = view.compactRevision();
+    throw new CodedError('COMPACTED', `revision ${revision} is below the compaction point ${compactRevision}`, { details: { revision, compactRevision } });
+  }
+  if (r === 'future') {
+    const current = view.revision();
+    throw new CodedError('FUTURE_REVISION', `revision ${revision} is after the current revision ${current}`, { details: { revision, currentRevision: current } });
+  }
+}
 
 export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schemas): void {
   const { server, limits } = deps;
@@ -34,24 +49,37 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
   });
 
   router.get('/v1/kv/*key', async (ctx) => {
-    const q = parseQuery(ctx.querystring, ['consistency']);
+    const q = parseQuery(ctx.querystring, ['consistency', 'revision']);
     const key = pathTail(ctx, KV_PREFIX, 'key');
     assertKey(key, limits);
+    const revision = queryInt(q, 'revision', 1, Number.MAX_SAFE_INTEGER);
     await readConsistency(server, q.get('consistency'));
-    const kv = server.state().get(key);
+    const view = server.state();
+    if (revision !== undefined) assertReadableRevision(view, revision);
+    const kv = view.get(key, revision);
     if (!kv) throw new CodedError('KEY_NOT_FOUND', `key not found`, { details: { key } });
     answer(ctx, kvJson(kv));
   });
 
   router.get('/v1/kv', async (ctx) => {
-    const q = parseQuery(ctx.querystring, ['prefix', 'limit', 'consistency']);
+    const q = parseQuery(ctx.querystring, ['prefix', 'limit', 'consistency', 'start', 'revision']);
     const prefix = q.get('prefix') ?? '';
     assertKey(prefix, limits, 'prefix', true);
     const limit = queryInt(q, 'limit', 1, limits.maxRangeLimit) ?? limits.maxRangeLimit;
+    const start = q.get('start');
+    if (start !== undefined) assertKey(start, limits, 'start');
+    const revision = queryInt(q, 'revision', 1, Number.MAX_SAFE_INTEGER);
     await readConsistency(server, q.get('consistency'));
     const view = server.state();
-    const r = view.range(prefix, limit);
-    answer(ctx, { kvs: r.kvs.map(kvJson), more: r.more, count: r.count, revision: view.revision() });
+    if (revision !== undefined) assertReadableRevision(view, revision);
+    const r = view.range(prefix, limit, { ...(start !== undefined ? { start } : {}), ...(revision !== undefined ? { revision } : {}) });
+    answer(ctx, {
+      kvs: r.kvs.map(kvJson),
+      more: r.more,
+      ...(r.next !== undefined ? { next: r.next } : {}),
+      count: r.count,
+      revision: revision ?? view.revision(),
+    });
   });
 
   router.delete('/v1/kv/*key', async (ctx) => {

@@ -46,8 +46,13 @@ export interface LockInfo {
 export interface StateView {
   revision(): number;
   compactRevision(): number;
-  get(key: string): KeyValue | undefined;
-  range(prefix: string, limit: number): { kvs: KeyValue[]; more: boolean; count: number };
+  /** The key now, or as of `revision` (throws COMPACTED / FUTURE_REVISION outside history). */
+  get(key: string, revision?: number): KeyValue | undefined;
+  /** From `start` (inclusive) on; `next` is the first key not returned when `more`. As of
+   *  `revision` when given (throws COMPACTED / FUTURE_REVISION outside history). */
+  range(prefix: string, limit: number, opts?: { start?: string; revision?: number }): { kvs: KeyValue[]; more: boolean; count: number; next?: string };
+  /** Whether the state as of `revision` can be read here. */
+  readableRevision(revision: number): 'ok' | 'compacted' | 'future';
   /** Keys in [start, end) in key order (`end` undefined: every key from `start` on). */
   rangeBetween(start: string, end: string | undefined, limit: number): { kvs: KeyValue[]; more: boolean; count: number };
   /** The retained history at revisions >= startRevision for an exact key or a prefix (the etcd

@@ -39,6 +39,26 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+export interface KvReadOptions extends ReadOptions {
+  /** Read the state as of this revision (within the history the members keep): `COMPACTED`
+   *  below the compaction point, `FUTURE_REVISION` after the current revision. */
+  revision?: number;
+}
+
+export interface RangeOptions extends KvReadOptions {
+  /** At most this many keys (the server's default and cap: its maxRangeLimit). */
+  limit?: number;
+  /** Start at this key (inclusive): the `next` of the previous page. */
+  start?: string;
+}
+
+export interface RangeAllOptions extends KvReadOptions {
+  /** Keys per request (default: the server's maxRangeLimit). */
+  pageSize?: number;
+  /** Start at this key (inclusive) instead of the prefix's first key. */
+  start?: string;
+}
+
 export interface LockOptions {
   /** An existing lease to hold the lock with. */
   lease?: string;
@@ -101,14 +121,15 @@ export class Client {
 
   // ---------------------------------------------------------------------------------------- KV
 
-  /** The key, or undefined if it does not exist. */
-  async get(key: string, opts: ReadOptions = {}): Promise<KeyValue | undefined> {
+  /** The key (as of `opts.revision`, if given), or undefined if it does not exist (then). */
+  async get(key: string, opts: KvReadOptions = {}): Promise<KeyValue | undefined> {
     nonEmpty(key, 'key');
+    optionalRevision(opts.revision);
     try {
       return await this.transport.request<KeyValue>({
         method: 'GET',
         path: `/v1/kv/${encodeKey(key)}`,
-        query: { consistency: opts.consistency },
+        query: { consistency: opts.consistency, revision: opts.revision },
         retry: 'read',
         signal: opts.signal,
       });
@@ -138,15 +159,47 @@ export class Client {
     });
   }
 
-  /** Keys starting with `prefix` ("" = all), in key order. */
-  async range(prefix: string, opts: ReadOptions & { limit?: number } = {}): Promise<RangeResult> {
+  /** Keys starting with `prefix` ("" = all), in key order: one page, from `opts.start` on, as of
+   *  `opts.revision` if given. When `more` is true, `next` starts the next page. */
+  async range(prefix: string, opts: RangeOptions = {}): Promise<RangeResult> {
+    optionalRevision(opts.revision);
+    if (opts.start === '') throw new RaftlockError('INVALID_ARGUMENT', 'start must be a non-empty key');
     return this.transport.request<RangeResult>({
       method: 'GET',
       path: '/v1/kv',
-      query: { prefix: prefix === '' ? undefined : prefix, limit: opts.limit, consistency: opts.consistency },
+      query: { prefix: prefix === '' ? undefined : prefix, limit: opts.limit, start: opts.start, revision: opts.revision, consistency: opts.consistency },
       retry: 'read',
       signal: opts.signal,
     });
+  }
+
+  /**
+   * Every page of the keys starting with `prefix`, in key order. The pages after the first read
+   * the revision the first one saw, so together they are one consistent state however many
+   * writes happen meanwhile (`COMPACTED` if that revision leaves the history the members keep).
+   */
+  async *rangePages(prefix: string, opts: RangeAllOptions = {}): AsyncGenerator<RangeResult> {
+    let revision = opts.revision;
+    let start = opts.start;
+    for (;;) {
+      const page: RangeResult = await this.range(prefix, { limit: opts.pageSize, start, revision, consistency: opts.consistency, signal: opts.signal });
+      yield page;
+      if (!page.more) return;
+      if (typeof page.next !== 'string') throw new RaftlockError('BAD_RESPONSE', 'a range answered more: true without next (a member older than range paging?)');
+      revision = page.revision;
+      start = page.next;
+    }
+  }
+
+  /** All keys starting with `prefix` (every page of rangePages), as of one revision. */
+  async rangeAll(prefix: string, opts: RangeAllOptions = {}): Promise<{ kvs: KeyValue[]; count: number; revision: number }> {
+    const kvs: KeyValue[] = [];
+    let last: RangeResult | undefined;
+    for await (const page of this.rangePages(prefix, opts)) {
+      for (const kv of page.kvs) kvs.push(kv);
+      last = page;
+    }
+    return { kvs, count: last!.count, revision: last!.revision };
   }
 
   async txn(req: TxnRequest, opts: { signal?: AbortSignal } = {}): Promise<TxnResult> {
@@ -417,6 +470,12 @@ async function unsupportedIf404<T>(p: Promise<T>, what: string): Promise<T> {
 
 function nonEmpty(s: string, what: string): void {
   if (typeof s !== 'string' || s === '') throw new RaftlockError('INVALID_ARGUMENT', `${what} must be a non-empty string`);
+}
+
+function optionalRevision(revision: number | undefined): void {
+  if (revision !== undefined && (!Number.isSafeInteger(revision) || revision < 1)) {
+    throw new RaftlockError('INVALID_ARGUMENT', `revision must be a positive integer (got ${revision})`);
+  }
 }
 
 function wholeSeconds(ttl: number): number {

@@ -6,7 +6,8 @@
 //     including ones whose outcome is unknown (client timeout, connection reset, 504 TIMEOUT);
 //   - 'write' (puts, deletes, txns, grants, ...): retried only when the server or the network
 //     says nothing was applied: the connection was refused before the request left, or a
-//     503/429 whose code means "not applied" (NO_LEADER, PROPOSAL_LOST, NOT_READY, ...). A write
+//     503/429 whose code means "not applied" (NO_LEADER, PROPOSAL_LOST, NOT_READY, and
+//     PEER_UNREACHABLE: the member could not reach the leader and did not send it). A write
 //     that timed out, got 504 TIMEOUT or lost its connection after sending is NOT retried; the
 //     caller gets `outcomeUnknown: true`;
 //   - 'once'  (lock acquire): retried only when the request never left this process.
@@ -63,6 +64,9 @@ export const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
   'CONF_CHANGE_PENDING',
   'TOO_MANY_WATCHERS',
   'TOO_MANY_REQUESTS',
+  // A member answers a write with PEER_UNREACHABLE only when forwarding it to the leader failed
+  // before it was sent (a forward that broke after sending is 504 TIMEOUT): nothing was proposed.
+  'PEER_UNREACHABLE',
 ]);
 
 /** Transient codes whose outcome may be unknown for a write; retried for reads only. */
@@ -70,7 +74,6 @@ export const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   ...NOT_APPLIED_CODES,
   'TIMEOUT',
   'NO_QUORUM',
-  'PEER_UNREACHABLE',
   'REQUEST_TIMEOUT',
   'CONNECTION_LOST',
 ]);
@@ -308,7 +311,7 @@ function throwCoded(
     details,
     retryAfterMs: retryAfterMs ?? (status === 503 || status === 429 ? 1000 : undefined),
     endpoint,
-    outcomeUnknown: mayWrite && (code === 'TIMEOUT' || code === 'PEER_UNREACHABLE' || code === 'NO_QUORUM' || code === 'INTERNAL'),
+    outcomeUnknown: mayWrite && (code === 'TIMEOUT' || code === 'NO_QUORUM' || code === 'INTERNAL'),
   });
 }
 

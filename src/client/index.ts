@@ -1,7 +1,7 @@
 // raftlock client SDK: `import { Client } from 'raftlock'`.
 
 export { Client } from './client.js';
-export type { ClientOptions, LockContext, LockOptions, ReadOptions, WithLockOptions } from './client.js';
+export type { ClientOptions, KvReadOptions, LockContext, LockOptions, RangeAllOptions, RangeOptions, ReadOptions, WithLockOptions } from './client.js';
 export { CompactedError, LeaseLostError, RaftlockError, errorCode } from './errors.js';
 export type { ClientErrorCode, RaftlockErrorOptions } from './errors.js';
 export { HttpTransport, NOT_APPLIED_CODES, TRANSIENT_CODES, encodeKey, isRetryable, normalizeEndpoint, parseRetryAfter } from './http-transport.js';

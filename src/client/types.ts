@@ -14,8 +14,13 @@ export interface PutResult {
 
 export interface RangeResult {
   kvs: KeyValue[];
+  /** True when `limit` cut the list short: more keys follow, from `next` on. */
   more: boolean;
+  /** When `more`: the first key not returned. Pass it as `start` for the next page. */
+  next?: string;
+  /** Keys matching the prefix (all of them, not just this page). */
   count: number;
+  /** The revision of the state read (the `revision` asked for, if any). */
   revision: number;
 }
 

@@ -8,7 +8,10 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { CONFIG_FIELDS, LOG_LEVELS, META_OPTIONS, envNameFor, flagNameFor, parseConfigArgs, type FieldSpec } from './fields.js';
 import { discoverK8sPeers, k8sDiscoveryInputFromEnv } from './k8s-discovery.js';
+import { DEFAULT_LIMITS, LIMIT_NAMES, LIMIT_SPECS, type Limits } from './limits.js';
 import { memberIdFor } from './member-id.js';
+
+export { DEFAULT_LIMITS, type Limits };
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -23,17 +26,6 @@ export interface ClusterMember {
   readonly name: string;
   readonly peerUrl: string;
   readonly clientUrl: string;
-}
-
-export interface Limits {
-  readonly maxBodyBytes: number;
-  readonly maxKeyBytes: number;
-  readonly maxValueBytes: number;
-  readonly maxTxnOps: number;
-  readonly maxPendingProposals: number;
-  readonly maxWatchers: number;
-  readonly maxLockWaitMs: number;
-  readonly requestTimeoutMs: number;
 }
 
 export interface Config {
@@ -76,17 +68,6 @@ export interface Config {
   /** True when the name and initial cluster came from Kubernetes discovery. */
   readonly k8sDiscovery: boolean;
 }
-
-export const DEFAULT_LIMITS: Limits = Object.freeze({
-  maxBodyBytes: 1.5 * 1024 * 1024,
-  maxKeyBytes: 4 * 1024,
-  maxValueBytes: 1024 * 1024,
-  maxTxnOps: 128,
-  maxPendingProposals: 10_000,
-  maxWatchers: 100_000,
-  maxLockWaitMs: 300_000,
-  requestTimeoutMs: 10_000,
-});
 
 export const DEFAULTS = Object.freeze({
   name: 'default',
@@ -223,6 +204,18 @@ const memberName = z
   .string('must be a string')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** Each limit: a whole number from 1 to its maximum in LIMIT_SPECS (the state machine's limit
+ *  where it has one: config may lower it, never raise it). */
+function limitsShape(): { [K in keyof Limits]: z.ZodOptional<z.ZodInt> } {
+  return Object.fromEntries(
+    LIMIT_NAMES.map((name) => {
+      const { max, maxReason } = LIMIT_SPECS[name];
+      const schema = z.int('must be an integer').min(1, 'must be at least 1').max(max, `must be at most ${max}${maxReason ? ` (${maxReason})` : ''}`);
+      return [name, schema.optional()];
+    }),
+  ) as { [K in keyof Limits]: z.ZodOptional<z.ZodInt> };
+}
+
 const RawSchema = z.strictObject({
   name: memberName.optional(),
   dataDir: z.string('must be a string path').min(1, 'must not be empty').optional(),
@@ -244,18 +237,7 @@ const RawSchema = z.strictObject({
   snapshotThreshold: posInt(100_000_000).optional(),
   historyRevisions: posInt(100_000_000).optional(),
   logLevel: z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`).optional(),
-  limits: z
-    .strictObject({
-      maxBodyBytes: posInt(64 * 1024 * 1024).optional(),
-      maxKeyBytes: posInt(64 * 1024).optional(),
-      maxValueBytes: posInt(32 * 1024 * 1024).optional(),
-      maxTxnOps: posInt(10_000).optional(),
-      maxPendingProposals: posInt(1_000_000).optional(),
-      maxWatchers: posInt(10_000_000).optional(),
-      maxLockWaitMs: posInt(24 * 3600 * 1000).optional(),
-      requestTimeoutMs: posInt(3600 * 1000).optional(),
-    }, 'must be a mapping')
-    .optional(),
+  limits: z.strictObject(limitsShape(), 'must be a mapping').optional(),
   testing: z
     .strictObject(
       {
@@ -341,6 +323,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
       advertiseClientUrl: d.advertiseClientUrl,
       listenPeer: d.listenPeer,
       listenClient: d.listenClient,
+      ...(d.scaled ? { join: true } : {}),
     };
     for (const [k, v] of Object.entries(overrides)) {
       raw[k] = v;
@@ -420,9 +403,17 @@ function finishConfig(
   const { heartbeatTicks, electionTicks } = deriveTicks({ heartbeatIntervalMs, electionTimeoutMs, tickMs });
 
   // Limits
-  const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(r.limits ?? {}) };
+  const limits: { -readonly [K in keyof Limits]: number } = { ...DEFAULT_LIMITS, ...stripUndefined(r.limits ?? {}) };
   if (limits.maxKeyBytes + limits.maxValueBytes > limits.maxBodyBytes) {
     fail('limits.maxBodyBytes', `must hold a largest key plus a largest value (${limits.maxKeyBytes + limits.maxValueBytes} bytes) (got ${limits.maxBodyBytes})`);
+  }
+  if (limits.defaultLockWaitMs > limits.maxLockWaitMs) {
+    // Given explicitly, a default wait longer than the longest wait is a mistake; left at its
+    // default, it follows a lowered maxLockWaitMs.
+    if (r.limits?.defaultLockWaitMs !== undefined) {
+      fail('limits.defaultLockWaitMs', `must be at most limits.maxLockWaitMs (${limits.maxLockWaitMs}) (got ${limits.defaultLockWaitMs})`);
+    }
+    limits.defaultLockWaitMs = limits.maxLockWaitMs;
   }
 
   // Cluster membership

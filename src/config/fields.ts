@@ -3,6 +3,7 @@
 
 import { Command, Option } from 'commander';
 import { ConfigError } from './errors.js';
+import { LIMIT_NAMES, LIMIT_SPECS } from './limits.js';
 
 export type FieldKind = 'string' | 'int' | 'bool' | 'cluster';
 
@@ -33,18 +34,19 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['logLevel'], kind: 'string', description: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
   // etcd v3 gRPC API (src/etcd): off unless given.
   { path: ['listenEtcd'], kind: 'string', description: 'host:port for the etcd v3 gRPC API (default off)' },
-  { path: ['limits', 'maxBodyBytes'], kind: 'int', description: 'largest HTTP request body (default 1572864)' },
-  { path: ['limits', 'maxKeyBytes'], kind: 'int', description: 'largest key (default 4096)' },
-  { path: ['limits', 'maxValueBytes'], kind: 'int', description: 'largest value (default 1048576)' },
-  { path: ['limits', 'maxTxnOps'], kind: 'int', description: 'most operations in one transaction (default 128)' },
-  { path: ['limits', 'maxPendingProposals'], kind: 'int', description: 'most proposals waiting for commit (default 10000)' },
-  { path: ['limits', 'maxWatchers'], kind: 'int', description: 'most watchers on this member (default 100000)' },
-  { path: ['limits', 'maxLockWaitMs'], kind: 'int', description: 'longest a lock request may wait (default 300000)' },
-  { path: ['limits', 'requestTimeoutMs'], kind: 'int', description: 'default deadline of a request (default 10000)' },
+  ...limitFields(),
   { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
   { path: ['testing', 'unsafeLocalReads'], kind: 'bool', description: 'TEST HOOK, UNSAFE: serve linearizable reads from local state without ReadIndex (for the fault-injection suite)' },
   { path: ['testing', 'unsafeAckBeforeCommit'], kind: 'bool', description: 'TEST HOOK, UNSAFE: acknowledge puts/deletes once the leader persisted them, before they commit (for the fault-injection suite)' },
 ];
+
+/** `limits.<name>` for every limit in LIMIT_SPECS (the API's and the member's). */
+function limitFields(): FieldSpec[] {
+  return LIMIT_NAMES.map((name) => {
+    const spec = LIMIT_SPECS[name];
+    return { path: ['limits', name], kind: 'int', description: `${spec.description} (default ${spec.default}, at most ${spec.max})` };
+  });
+}
 
 function camelToSnake(s: string): string {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

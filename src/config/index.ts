@@ -17,6 +17,7 @@ export {
   type LoadConfigOptions,
 } from './config.js';
 export { ConfigError } from './errors.js';
+export { LIMIT_SPECS, NODE_LIMIT_SPECS, apiLimitsOf } from './limits.js';
 export { memberIdFor, fnv1a64 } from './member-id.js';
 export {
   discoverK8sPeers,

@@ -5,13 +5,19 @@
 // count and the service we can therefore write down the whole initial cluster without asking
 // the Kubernetes API. `discoverK8sPeers` is pure; `k8sDiscoveryInputFromEnv` reads the variables
 // the StatefulSet sets (see deploy/kubernetes/statefulset.yaml).
+//
+// Scaling: RAFTLOCK_REPLICAS is the number of FOUNDING members (the replicas the cluster was
+// created with) and stays as it is when the StatefulSet is scaled, so scaling restarts no pod. A
+// pod whose ordinal is at or beyond it is a scaled member: it starts with `join` and an initial
+// cluster of the founders plus itself, and its daemon adds itself as a learner, waits to catch up
+// and promotes itself, and removes itself again when it is stopped (src/node/scaling-controller.ts).
 
 import { ConfigError } from './errors.js';
 
 export interface K8sDiscoveryInput {
   /** This pod's name, `<set>-<ordinal>` (from the downward API: metadata.name). */
   readonly podName: string;
-  /** Number of members in the initial cluster (the StatefulSet's replicas). */
+  /** Number of founding members: the StatefulSet's replicas when the cluster was created. */
   readonly replicas: number;
   /** Name of the headless Service. */
   readonly service: string;
@@ -42,7 +48,10 @@ export interface DiscoveredMember {
 export interface K8sDiscoveryResult {
   readonly name: string;
   readonly ordinal: number;
+  /** The founders, plus this member when it is a scaled one. */
   readonly initialCluster: readonly DiscoveredMember[];
+  /** Ordinal at or beyond the founders: join the running cluster (and leave it when stopped). */
+  readonly scaled: boolean;
   readonly advertisePeerUrl: string;
   readonly advertiseClientUrl: string;
   readonly listenPeer: string;
@@ -85,8 +94,8 @@ export function discoverK8sPeers(input: K8sDiscoveryInput): K8sDiscoveryResult {
   if (!Number.isInteger(input.replicas) || input.replicas < 1 || input.replicas > MAX_K8S_REPLICAS) {
     throw new ConfigError('k8sDiscovery', `RAFTLOCK_REPLICAS must be an integer in 1..${MAX_K8S_REPLICAS} (got ${input.replicas})`);
   }
-  if (ordinal >= input.replicas) {
-    throw new ConfigError('k8sDiscovery', `pod ordinal ${ordinal} is outside the initial cluster of ${input.replicas} replicas; a member added by scaling up must join (--join)`);
+  if (ordinal >= MAX_K8S_REPLICAS) {
+    throw new ConfigError('k8sDiscovery', `pod ordinal ${ordinal} is beyond the ${MAX_K8S_REPLICAS} members a raftlock cluster may have`);
   }
   if (input.service === '') throw new ConfigError('k8sDiscovery', 'RAFTLOCK_SERVICE must name the headless service');
   if (input.namespace === '') throw new ConfigError('k8sDiscovery', 'POD_NAMESPACE must not be empty');
@@ -99,7 +108,8 @@ export function discoverK8sPeers(input: K8sDiscoveryInput): K8sDiscoveryResult {
 
   const members: DiscoveredMember[] = [];
   const hosts: string[] = [];
-  for (let i = 0; i < input.replicas; i++) {
+  const scaled = ordinal >= input.replicas;
+  for (let i = 0; i < input.replicas || (scaled && i <= ordinal); i++) {
     const name = `${set}-${i}`;
     const host = hostFor(template, { i, name, set, service: input.service, namespace: input.namespace, domain });
     const peerPort = input.peerPort + i * stride;
@@ -114,7 +124,9 @@ export function discoverK8sPeers(input: K8sDiscoveryInput): K8sDiscoveryResult {
   return {
     name: self.name,
     ordinal,
-    initialCluster: members,
+    // Scaled members between the founders and this one may or may not exist: leave them out.
+    initialCluster: scaled ? [...members.slice(0, input.replicas), self] : members,
+    scaled,
     advertisePeerUrl: self.peerUrl,
     advertiseClientUrl: self.clientUrl,
     listenPeer: `${bindHost}:${input.peerPort + ordinal * stride}`,

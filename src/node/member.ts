@@ -25,7 +25,7 @@ import {
   type Snapshot,
 } from '../raft/types.js';
 import type { Command, CommandResult, LockHolder, WatchEvent } from '../state/commands.js';
-import { StateMachine, WatchHub, encodeCommand, snapshotChunks } from '../state/index.js';
+import { StateMachine, WatchHub, encodeCommand, snapshotChunks, type SnapshotCut } from '../state/index.js';
 import {
   decodeForwardRequest,
   decodeForwardResponse,
@@ -1117,6 +1117,12 @@ export class Member implements ServerFacade {
 
   state(): StateView {
     return this.sm;
+  }
+
+  /** A consistent cut of the applied state and the index it was applied up to (for backups,
+   *  see snapshot-export.ts). Release `cut.kvs` once encoded. */
+  stateCut(): { cut: SnapshotCut; appliedIndex: number } {
+    return { cut: this.sm.cut(), appliedIndex: this.applied };
   }
 
   watch(opts: WatchOptions): WatchSubscription {

@@ -510,13 +510,41 @@ export class StateMachine {
     return this.history.compactRevision();
   }
 
-  get(key: string): KeyValue | undefined {
-    return this.kv.get(key);
+  /** The key now, or as of `revision` (see readableRevision). */
+  get(key: string, revision?: number): KeyValue | undefined {
+    if (revision === undefined || revision === this.rev) return this.kv.get(key);
+    this.assertReadable(revision);
+    const then = this.history.changedSince(revision, key, false);
+    return then.has(key) ? then.get(key) : this.kv.get(key);
   }
 
-  /** Keys starting with `prefix` in UTF-16 code unit order; `limit` <= 0 means all. */
-  range(prefix: string, limit: number): RangeResult {
-    return this.kv.range(prefix, limit);
+  /** Keys starting with `prefix` in UTF-16 code unit order, from `start` (inclusive) on; `limit`
+   *  <= 0 means all. With `revision`: the keys as of that revision (see readableRevision). */
+  range(prefix: string, limit: number, opts: { start?: string; revision?: number } = {}): RangeResult {
+    const { start, revision } = opts;
+    let asOf: Map<string, KeyValue | undefined> | undefined;
+    if (revision !== undefined && revision !== this.rev) {
+      this.assertReadable(revision);
+      asOf = this.history.changedSince(revision, prefix, true);
+    }
+    return this.kv.range(prefix, limit, { ...(start !== undefined ? { start } : {}), ...(asOf !== undefined ? { asOf } : {}) });
+  }
+
+  /**
+   * Whether the state as of `revision` can be read: `ok`, `compacted` (below the compaction
+   * point: the history that would rebuild it is gone) or `future` (after the current revision).
+   * The state at the compaction point itself is readable.
+   */
+  readableRevision(revision: number): 'ok' | 'compacted' | 'future' {
+    if (revision > this.rev) return 'future';
+    if (revision < this.history.compactRevision()) return 'compacted';
+    return 'ok';
+  }
+
+  private assertReadable(revision: number): void {
+    const r = this.readableRevision(revision);
+    if (r === 'future') throw new StateError('FUTURE_REVISION', `revision ${revision} is after the current revision ${this.rev}`);
+    if (r === 'compacted') throw new StateError('COMPACTED', `revision ${revision} is below the compaction point ${this.history.compactRevision()}`);
   }
 
   /** Keys in [start, end) (`end` undefined: to the last key); `limit` <= 0 means all. */

@@ -6,3 +6,5 @@ export { StorageError, StorageCorruptionError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
 export { crc32c } from './crc32c.js';
 export * from './codec.js';
+export * from './snapshot-file.js';
+export { directoryBytes } from './disk-usage.js';

@@ -59,6 +59,32 @@ describe('client retry and failover rules', () => {
     assert.equal(a!.seen.length, 2);
   });
 
+  test('a put refused with PEER_UNREACHABLE (never sent to the leader) is retried on another member', async () => {
+    const [a, b] = await fakes(2);
+    a!.handler = () => ({
+      status: 503,
+      headers: { 'retry-after': '0' },
+      body: { error: { code: 'PEER_UNREACHABLE', message: 'leader 42 unreachable; the request was not sent: not connected' } },
+    });
+    b!.handler = () => ok({ revision: 11 });
+    const r = await client([a!.url, b!.url]).put('k', 'v');
+    assert.equal(r.revision, 11);
+    assert.equal(a!.seen.length, 1);
+    assert.equal(b!.seen.length, 1);
+    assert.deepEqual(b!.seen[0]!.body, { value: 'v' });
+  });
+
+  test('a put refused with PEER_UNREACHABLE everywhere ends as not applied, not as outcome unknown', async () => {
+    const [a] = await fakes(1);
+    a!.handler = () => fail(503, 'PEER_UNREACHABLE', { 'retry-after': '0' });
+    const c = new Client({ endpoints: [a!.url], randomStart: false, deadlineMs: 400 });
+    clients.push(c);
+    const e = await rejection(c.put('k', 'v'));
+    assert.equal(e.code, 'PEER_UNREACHABLE');
+    assert.equal(e.outcomeUnknown, false);
+    assert.ok(a!.seen.length >= 2, 'retried with backoff');
+  });
+
   test('a put that got 504 TIMEOUT is not retried and reports an unknown outcome', async () => {
     const [a, b] = await fakes(2);
     a!.handler = () => fail(504, 'TIMEOUT');

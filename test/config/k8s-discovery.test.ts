@@ -40,10 +40,26 @@ describe('discoverK8sPeers (pure)', () => {
     assert.equal(d.listenClient, '127.0.0.1:20011');
   });
 
+  test('a pod beyond the founders is a scaled member: it joins the founders', () => {
+    const base = { replicas: 3, service: 'svc', namespace: 'ns', peerPort: 7380, clientPort: 7379 };
+    const founder = discoverK8sPeers({ ...base, podName: 'raftlock-2' });
+    assert.equal(founder.scaled, false);
+    const d = discoverK8sPeers({ ...base, podName: 'raftlock-4' });
+    assert.equal(d.scaled, true);
+    assert.equal(d.name, 'raftlock-4');
+    assert.deepEqual(d.initialCluster.map((m) => m.name), ['raftlock-0', 'raftlock-1', 'raftlock-2', 'raftlock-4']);
+    assert.equal(d.advertisePeerUrl, 'http://raftlock-4.svc.ns.svc.cluster.local:7380');
+    const env = { POD_NAME: 'raftlock-3', POD_NAMESPACE: 'ns', RAFTLOCK_REPLICAS: '3', RAFTLOCK_SERVICE: 'svc', RAFTLOCK_K8S_DISCOVERY: 'true' };
+    const cfg = loadConfig({ argv: [], env, cwd: '/tmp' });
+    assert.equal(cfg.join, true, 'a scaled member joins');
+    assert.equal(cfg.name, 'raftlock-3');
+    assert.equal(loadConfig({ argv: [], env: { ...env, POD_NAME: 'raftlock-1' }, cwd: '/tmp' }).join, false, 'a founder bootstraps');
+  });
+
   test('rejects bad input', () => {
     const base = { podName: 'raftlock-0', replicas: 3, service: 'svc', namespace: 'ns', peerPort: 7380, clientPort: 7379 };
     assert.throws(() => discoverK8sPeers({ ...base, podName: 'raftlock' }), /POD_NAME must look like <statefulset>-<ordinal>/);
-    assert.throws(() => discoverK8sPeers({ ...base, podName: 'raftlock-3' }), /ordinal 3 is outside the initial cluster of 3 replicas/);
+    assert.throws(() => discoverK8sPeers({ ...base, podName: 'raftlock-15' }), /ordinal 15 is beyond the 15 members/);
     assert.throws(() => discoverK8sPeers({ ...base, replicas: 0 }), /RAFTLOCK_REPLICAS must be an integer in 1\.\.15/);
     assert.throws(() => discoverK8sPeers({ ...base, hostTemplate: '{pod}.x' }), /unknown placeholder \{pod\}/);
     assert.throws(() => discoverK8sPeers({ ...base, hostTemplate: 'a b' }), /invalid host/);

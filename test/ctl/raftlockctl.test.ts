@@ -62,13 +62,22 @@ describe('raftlockctl', () => {
   });
 });
 
+describe('raftlockctl defaults', () => {
+  test('without --endpoints it talks to the quick start\'s three members', async () => {
+    const r = await ctl(['-o', 'json', 'endpoint', 'health', '--timeout', '300']);
+    const rows = JSON.parse(r.stdout) as { endpoint: string }[];
+    assert.deepEqual(rows.map((x) => x.endpoint), ['http://127.0.0.1:7379', 'http://127.0.0.1:7479', 'http://127.0.0.1:7579']);
+  });
+});
+
 describe('raftlockctl against a three-member cluster (real processes)', { timeout: 180_000 }, () => {
   let c: ProcessCluster;
   let endpoints: string;
   let dir: string;
 
   before(async () => {
-    c = await ProcessCluster.start({ size: 3, extraArgs: FAST });
+    // A small range limit (set through its config flag) makes `get --prefix` page.
+    c = await ProcessCluster.start({ size: 3, extraArgs: [...FAST, '--limits-max-range-limit', '3'] });
     endpoints = c.members.map((m) => m.url).join(',');
     dir = mkdtempSync(join(tmpdir(), 'raftlockctl-test-'));
     await waitForLeader(c);
@@ -207,6 +216,41 @@ describe('raftlockctl against a three-member cluster (real processes)', { timeou
   test('lock of a command that cannot start exits 127', async () => {
     const r = await ctl(['lock', 'nojob', '--', join(dir, 'does-not-exist')], { endpoints });
     assert.equal(r.code, 127, r.stderr);
+  });
+
+  test('get --prefix fetches every page past the range limit; --limit and --start page by hand', async () => {
+    for (let i = 0; i < 8; i++) assert.equal((await ctl(['put', `pg/${i}`, `"v${i}"`], { endpoints })).code, 0);
+    const all = await ctl(['-o', 'json', 'get', 'pg/', '--prefix'], { endpoints });
+    assert.equal(all.code, 0, all.stderr);
+    const doc = JSON.parse(all.stdout) as { kvs: { key: string; value: string }[]; more: boolean; count: number };
+    assert.deepEqual(doc.kvs.map((kv) => kv.key), Array.from({ length: 8 }, (_, i) => `pg/${i}`));
+    assert.equal(doc.more, false);
+    assert.equal(doc.count, 8);
+    const page = await ctl(['get', 'pg/', '--prefix', '--limit', '2'], { endpoints });
+    assert.equal(page.code, 0, page.stderr);
+    assert.match(page.stdout, /^pg\/0\s+"v0"/m, 'values print as they are, quotes included');
+    assert.match(page.stdout, /\(2 of 8 keys; more from "pg\/2": add --start pg\/2; revision \d+\)/);
+    const rest = await ctl(['-o', 'json', 'get', 'pg/', '--prefix', '--start', 'pg/6'], { endpoints });
+    assert.deepEqual((JSON.parse(rest.stdout).kvs as { key: string }[]).map((kv) => kv.key), ['pg/6', 'pg/7']);
+  });
+
+  test('get --rev reads an older revision; above the current one is a usage error, below the compaction point a conflict', async () => {
+    const first = JSON.parse((await ctl(['-o', 'json', 'put', 'rev/k', 'old'], { endpoints })).stdout).revision as number;
+    await ctl(['put', 'rev/k', 'new'], { endpoints });
+    await ctl(['put', 'rev/other', 'x'], { endpoints });
+    const old = await ctl(['get', 'rev/k', '--rev', String(first), '--print-value-only'], { endpoints });
+    assert.equal(old.stdout, 'old\n', old.stderr);
+    assert.equal((await ctl(['get', 'rev/k', '--print-value-only'], { endpoints })).stdout, 'new\n');
+    const range = await ctl(['-o', 'json', 'get', 'rev/', '--prefix', '--rev', String(first)], { endpoints });
+    assert.deepEqual((JSON.parse(range.stdout).kvs as { key: string; value: string }[]).map((kv) => [kv.key, kv.value]), [['rev/k', 'old']]);
+    assert.equal(JSON.parse(range.stdout).revision, first);
+    const future = await ctl(['get', 'rev/k', '--rev', String(first + 1_000_000)], { endpoints });
+    assert.equal(future.code, 2, future.stderr);
+    assert.match(future.stderr, /FUTURE_REVISION/);
+    assert.equal((await ctl(['compact', String(first + 1)], { endpoints })).code, 0);
+    const gone = await ctl(['get', 'rev/k', '--rev', String(first)], { endpoints });
+    assert.equal(gone.code, 4, gone.stderr);
+    assert.match(gone.stderr, /COMPACTED/);
   });
 
   test('member remove of an unknown member: not found (exit 3), with a clear message', async () => {

@@ -2,7 +2,7 @@
 // order. Every revision the state machine creates has at least one event (a revision is only
 // created by a change), so consecutive entries have consecutive revisions.
 
-import type { WatchEvent } from '../commands.js';
+import type { KeyValue, WatchEvent } from '../commands.js';
 import { invariant } from '../errors.js';
 
 export interface EventBatch {
@@ -98,6 +98,28 @@ export class History {
     const more = i < this.entries.length;
     const nextRevision = more ? this.entries[i]!.revision : Math.max(start, currentRevision + 1);
     return { compacted: false, batches, nextRevision, more };
+  }
+
+  /**
+   * The records as of `revision` of the keys matching (`key`, `prefix`) that changed after it:
+   * for each, the state before its first change after `revision` (undefined: it did not exist
+   * then). Keys absent from the map are as they are now. The caller checks that `revision` is
+   * within history: compactRevision() <= revision <= the current revision. Costs one pass over
+   * the events after `revision`.
+   */
+  changedSince(revision: number, key: string, prefix: boolean): Map<string, KeyValue | undefined> {
+    invariant(revision >= this.compactRev, () => `history read at ${revision}, below the compaction point ${this.compactRev}`);
+    const out = new Map<string, KeyValue | undefined>();
+    for (let i = this.seek(revision + 1); i < this.entries.length; i++) {
+      for (const ev of this.entries[i]!.events) {
+        const k = ev.kv.key;
+        if (!out.has(k) && keyMatches(k, key, prefix)) {
+          out.set(k, ev.prevKv);
+          if (!prefix) return out;
+        }
+      }
+    }
+    return out;
   }
 
   /** Live entries in revision order (for snapshots). */

@@ -8,13 +8,27 @@
 
 import type { KeyValue } from '../commands.js';
 import { invariant } from '../errors.js';
-import { prefixEnd } from './key-order.js';
+import { compareKeys, prefixEnd } from './key-order.js';
 import { SortedKeys } from './sorted-keys.js';
 
 export interface RangeResult {
   kvs: KeyValue[];
+  /** True when keys of the range follow the returned ones (`limit` cut the list short). */
   more: boolean;
+  /** Keys matching the prefix (all of them: before `start` too, not just the returned ones). */
   count: number;
+  /** When `more`: the first key not returned; the next page starts there. */
+  next?: string;
+}
+
+export interface RangeOptions {
+  /** Start at this key (inclusive) instead of at the prefix's first key. */
+  start?: string;
+  /**
+   * Read an older state: for every key of the prefix changed since, its record then (undefined:
+   * it did not exist then). History.changedSince builds it.
+   */
+  asOf?: ReadonlyMap<string, KeyValue | undefined>;
 }
 
 export function makeKeyValue(
@@ -62,9 +76,59 @@ export class KvStore {
     return this.byKey.get(key);
   }
 
-  /** Keys starting with `prefix`, in key order; `limit` <= 0 means no limit. */
-  range(prefix: string, limit: number): RangeResult {
-    return this.between(prefix, prefixEnd(prefix), limit);
+  /** Keys starting with `prefix`, from `opts.start` on, in key order; `limit` <= 0 means no
+   *  limit. With `opts.asOf`, the keys and records of that older state. */
+  range(prefix: string, limit: number, opts: RangeOptions = {}): RangeResult {
+    const [lo, hi] = this.bounds(prefix);
+    const from = opts.start !== undefined && opts.start > prefix ? this.sorted.seek(opts.start) : lo;
+    const asOf = opts.asOf;
+    if (asOf === undefined || asOf.size === 0) {
+      const keys = this.sorted.collect(from, hi, limit > 0 ? limit + 1 : -1);
+      return this.page(keys.map((k) => this.byKey.get(k)!), limit, this.sorted.countBetween(lo, hi));
+    }
+    // The older state differs from today's only in the keys of `asOf`: merge today's keys (each
+    // changed one dropped) with the changed keys' older records. Fetching limit + asOf.size + 1
+    // of today's keys leaves limit + 1 after the drops whenever the range goes on further.
+    const firstKey = opts.start !== undefined && opts.start > prefix ? opts.start : prefix;
+    let count = this.sorted.countBetween(lo, hi);
+    const older: KeyValue[] = [];
+    for (const [key, kv] of asOf) {
+      if (this.byKey.has(key)) count--;
+      if (kv !== undefined) {
+        count++;
+        if (key >= firstKey) older.push(kv);
+      }
+    }
+    older.sort((a, b) => compareKeys(a.key, b.key));
+    const today = this.sorted.collect(from, hi, limit > 0 ? limit + asOf.size + 1 : -1);
+    const want = limit > 0 ? limit + 1 : Number.POSITIVE_INFINITY;
+    const merged: KeyValue[] = [];
+    let i = 0;
+    let j = 0;
+    while (merged.length < want && (i < today.length || j < older.length)) {
+      const t = today[i];
+      if (t !== undefined && asOf.has(t)) {
+        i++;
+        continue;
+      }
+      if (t !== undefined && (j >= older.length || t < older[j]!.key)) {
+        merged.push(this.byKey.get(t)!);
+        i++;
+      } else {
+        merged.push(older[j++]!);
+      }
+    }
+    return this.page(merged, limit, count);
+  }
+
+  /** `kvs` holds up to limit + 1 records: the page and, when it goes on, the next one. */
+  private page(kvs: KeyValue[], limit: number, count: number): RangeResult {
+    if (limit > 0 && kvs.length > limit) {
+      const next = kvs[limit]!.key;
+      kvs.length = limit;
+      return { kvs, more: true, count, next };
+    }
+    return { kvs, more: false, count };
   }
 
   /** Keys in [start, end) in key order (`end` undefined: every key from `start` on); `limit` <= 0
