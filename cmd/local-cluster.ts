@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const members = localMembers(opts.basePort);
   const daemon = join(here, 'raftlockd.js');
 
-  const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort, m.peerPort]));
+  const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort - 1, m.clientPort, m.peerPort]));
   if (busy !== undefined) {
     process.stderr.write(`raftlock-local: port ${busy.port} on ${HOST} is ${busy.reason}; pick other ports with --base-port N (or RAFTLOCK_LOCAL_BASE_PORT)\n`);
     process.exit(1);
