@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm run bench`: load against a running cluster (raftlock by default, or etcd 3.4 through its
-// v3 JSON gateway with `--target etcd`), reporting ops/s and latency percentiles per
+// v3 JSON gateway with `--target etcd`, or either one's etcd v3 gRPC API with `--target
+// etcd-grpc`), reporting ops/s and latency percentiles per
 // concurrency level, as a table and as JSON.
 
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
+import { EtcdGrpcOps } from './lib/etcd-grpc-ops.js';
 import { startFloor } from './lib/start-floor.js';
 
 interface Endpoint {
@@ -354,7 +356,7 @@ function parsePids(s: string | undefined): number[] {
 }
 
 interface Target {
-  name: 'raftlock' | 'etcd' | 'floor';
+  name: 'raftlock' | 'etcd' | 'etcd-grpc' | 'floor';
   eps: Endpoint[];
   cpuPids: number[];
 }
@@ -362,13 +364,13 @@ interface Target {
 async function main(): Promise<void> {
   const program = new Command('raftlock-bench')
     .description('load a running raftlock (or etcd) cluster and report throughput and latency')
-    .option('--target <target>', 'raftlock | etcd', 'raftlock')
+    .option('--target <target>', 'raftlock | etcd | etcd-grpc (the etcd v3 gRPC API at --endpoints host:port, raftlock\'s --listen-etcd or etcd\'s own)', 'raftlock')
     .option('--endpoints <urls>', 'comma-separated client URLs', 'http://127.0.0.1:7379,http://127.0.0.1:7479,http://127.0.0.1:7579')
     .option('--compare-etcd <urls>', 'also run put and get against etcd at these client URLs, level by level, interleaved with raftlock')
     .option('--clients <list>', 'concurrency levels', '1,16,64,256')
     .option('--seconds <n>', 'seconds per level', '5')
     .option('--rounds <n>', 'run every level this many times (interleaved between targets) and report the medians', '1')
-    .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get)', 'put,get')
+    .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get; etcd-grpc: put,get,lock)', 'put,get')
     .option('--spread', 'spread clients over all endpoints instead of sending to the leader', false)
     .option('--value-bytes <n>', 'value size for puts', '64')
     .option('--warmup <seconds>', 'unmeasured load (16 clients) before each workload: JIT, connections, caches', '5')
@@ -409,14 +411,14 @@ async function main(): Promise<void> {
     security.tls = { ca: file(o.cacert, 'client-ca/ca.crt'), cert: file(o.cert, 'client-ca/client.crt'), key: file(o.key, 'client-ca/client.key') };
     if (o.endpoints === program.options.find((x) => x.long === '--endpoints')?.defaultValue) o.endpoints = o.endpoints.replaceAll('http://', 'https://');
   }
-  if (o.target !== 'raftlock' && o.target !== 'etcd') throw new Error(`--target must be raftlock or etcd (got ${o.target})`);
+  if (o.target !== 'raftlock' && o.target !== 'etcd' && o.target !== 'etcd-grpc') throw new Error(`--target must be raftlock, etcd or etcd-grpc (got ${o.target})`);
   if (o.compareEtcd !== undefined && o.target !== 'raftlock') throw new Error('--compare-etcd goes with --target raftlock');
   const rounds = Number(o.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer (got ${o.rounds})`);
-  const pick = async (name: 'raftlock' | 'etcd', urls: string): Promise<Endpoint[]> => {
+  const pick = async (name: 'raftlock' | 'etcd' | 'etcd-grpc', urls: string): Promise<Endpoint[]> => {
     const eps = parseEndpoints(urls);
     if (o.spread) return eps;
-    return name === 'raftlock' ? findLeader(eps) : findEtcdLeader(eps);
+    return name === 'raftlock' ? findLeader(eps) : name === 'etcd' ? findEtcdLeader(eps) : grpcOps.leader(eps);
   };
   if (o.user !== undefined) {
     // Tokens expire (default 300 s); a long run renews its token halfway through each lifetime.
@@ -428,7 +430,7 @@ async function main(): Promise<void> {
     };
     await renew();
   }
-  const targets: Target[] = [{ name: o.target, eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
+  const targets: Target[] = [{ name: o.target as Target['name'], eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
   if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
   const floor = o.floor ? await startFloor() : null;
   try {
@@ -442,7 +444,11 @@ async function main(): Promise<void> {
     await floor?.stop();
   }
   await Promise.all([...dispatchers.values()].map((d) => d.close()));
+  grpcOps.close();
 }
+
+/** gRPC channels of the etcd-grpc target (made on first use). */
+const grpcOps = new EtcdGrpcOps();
 
 async function runAll(
   o: { clients: string; seconds: string; rounds: string; workloads: string; valueBytes: string; warmup: string; json?: string },
@@ -462,9 +468,17 @@ async function runAll(
     }
     if (!['put', 'get', 'lease', 'lock', 'contended'].includes(wl)) throw new Error(`unknown workload ${wl}`);
     const opFor = (target: string): Op =>
-      wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp() : lockCycleOp(wl === 'contended');
-    // etcd runs puts and gets; the floor serves puts only.
-    const these = targets.filter((t) => t.name === 'raftlock' || (t.name === 'etcd' && (wl === 'put' || wl === 'get')) || (t.name === 'floor' && wl === 'put'));
+      target === 'etcd-grpc'
+        ? wl === 'put' ? grpcOps.put(value) : wl === 'get' ? grpcOps.get() : grpcOps.lock()
+        : wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp() : lockCycleOp(wl === 'contended');
+    // etcd runs puts and gets, etcd-grpc puts, gets and locks; the floor serves puts only.
+    const these = targets.filter(
+      (t) =>
+        t.name === 'raftlock' ||
+        (t.name === 'etcd' && (wl === 'put' || wl === 'get')) ||
+        (t.name === 'etcd-grpc' && (wl === 'put' || wl === 'get' || wl === 'lock')) ||
+        (t.name === 'floor' && wl === 'put'),
+    );
     const lv = wl === 'contended' ? [16] : levels;
     const warmup = Number(o.warmup);
     for (const t of these) if (warmup > 0) await runLevel(wl, t.name, t.eps, 16, warmup, opFor(t.name));

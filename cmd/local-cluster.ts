@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const scheme = tlsDir === undefined ? 'http' : 'https';
   const daemon = join(here, 'raftlockd.js');
 
-  const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort, m.peerPort]));
+  const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort - 1, m.clientPort, m.peerPort]));
   if (busy !== undefined) {
     process.stderr.write(`raftlock-local: port ${busy.port} on ${HOST} is ${busy.reason}; pick other ports with --base-port N (or RAFTLOCK_LOCAL_BASE_PORT)\n`);
     process.exit(1);
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
 
   for (const m of members) {
-    const argv = [process.execPath, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel], tlsDir)];
+    const argv = [process.execPath, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `${HOST}:${m.clientPort - 1}`], tlsDir)];
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: a terminal's Ctrl-C reaches only this launcher, which then stops each
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     'raftlock local cluster:\n' +
       members
-        .map((m) => `  ${m.name}  pid ${running.get(m.name)?.pid}  client ${scheme}://${HOST}:${m.clientPort}  peer ${scheme}://${HOST}:${m.peerPort}`)
+        .map((m) => `  ${m.name}  pid ${running.get(m.name)?.pid}  client ${scheme}://${HOST}:${m.clientPort}  peer ${scheme}://${HOST}:${m.peerPort}  etcd ${HOST}:${m.clientPort - 1}`)
         .join('\n') +
       `\n  data under ${dataRoot}\n` +
       (tlsDir === undefined

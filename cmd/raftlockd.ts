@@ -8,7 +8,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi, createHttpServer, operatorOnly } from '../src/api/index.js';
+import { createApi, createHttpServer, operatorOnly, refuseWhileAuthOn } from '../src/api/index.js';
+import { clusterIdFor, createEtcdServer, type EtcdServer } from '../src/etcd/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
 import { Member } from '../src/node/member.js';
@@ -164,6 +165,27 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   const reloadTls = (): void => {
     for (const r of reloaders) r.reload();
   };
+  let etcd: EtcdServer | null = null;
+  if (config.listenEtcdAddress) {
+    etcd = createEtcdServer({
+      // The etcd API has no users of its own yet: once auth is on it answers nothing.
+      server: refuseWhileAuthOn(theMember),
+      clusterId: clusterIdFor(config.clusterToken),
+      limits: {
+        maxKeyBytes: config.limits.maxKeyBytes,
+        maxValueBytes: config.limits.maxValueBytes,
+        maxRequestBytes: config.limits.maxBodyBytes,
+        maxTxnOps: config.limits.maxTxnOps,
+        // etcd grants no lease shorter than 1.5 election timeouts.
+        minLeaseTtlSeconds: Math.ceil((1.5 * config.electionTimeoutMs) / 1000),
+      },
+      logger: logger.child({ component: 'etcd' }),
+    });
+    const { host, port: wanted } = config.listenEtcdAddress;
+    const theEtcd = etcd;
+    const port = await listening('listenEtcd', config.listenEtcd ?? '', () => theEtcd.listen(host, wanted));
+    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}` }, 'etcd v3 API listening');
+  }
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
     'raftlock member started',
@@ -197,6 +219,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       logger.info('shutting down: handing over leadership, draining requests');
       // Hand leadership over first, while still serving, so in-flight writes can finish.
       await theMember.stop({ transferLeadership: true });
+      await etcd?.close();
       await api.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = 'dist/test';
-const SYSTEM = new Set(['cluster', 'coord', 'ops', 'client', 'ctl', 'bench', 'chaos', 'ui']);
+const SYSTEM = new Set(['cluster', 'coord', 'ops', 'client', 'ctl', 'bench', 'chaos', 'ui', 'etcd']);
 
 function find(dir) {
   const out = [];

@@ -199,6 +199,9 @@ export function guardFacade(server: ServerFacade, auth: () => AuthView): ServerF
       get: (key, revision) => (read(key), view.get(key, revision)),
       range: (prefix, limit, opts) => (read(prefix, true), view.range(prefix, limit, opts)),
       readableRevision: (revision) => view.readableRevision(revision),
+      // An arbitrary key interval: allowed only with read on everything (fail closed).
+      rangeBetween: (start, end, limit) => (read('', true), view.rangeBetween(start, end, limit)),
+      eventsSince: (startRevision, key, prefix, maxEvents) => (read(key, prefix), view.eventsSince(startRevision, key, prefix, maxEvents)),
       lease: (id) => view.lease(id),
       leases: () => view.leases(),
       lock: (name) => (read(LOCK_KEY_PREFIX + name), view.lock(name)),
@@ -240,4 +243,23 @@ export function guardFacade(server: ServerFacade, auth: () => AuthView): ServerF
     ...(server.publishedRevision !== undefined ? { publishedRevision: () => server.publishedRevision!() } : {}),
   };
   return guarded;
+}
+
+/**
+ * `server` for a front end that has no users of its own (the etcd v3 API): every call fails with
+ * UNAUTHENTICATED while auth is on, so enabling auth never leaves a side door open.
+ */
+export function refuseWhileAuthOn<T extends { state(): { auth(): AuthView } }>(server: T): T {
+  return new Proxy(server, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (target.state().auth().enabled()) {
+          throw new CodedError('UNAUTHENTICATED', 'auth is enabled; this API serves no requests then (use the REST API with a token)');
+        }
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

@@ -2,6 +2,7 @@
 // (src/node) implements it; api/ tests may implement it over a StateMachine directly.
 // api/ never sees raft internals or storage.
 
+import type { EventsSinceResult } from '../state/kv/history.js';
 import type { Command, CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
 import type { AuthView } from '../state/auth/index.js';
 
@@ -53,6 +54,11 @@ export interface StateView {
   range(prefix: string, limit: number, opts?: { start?: string; revision?: number }): { kvs: KeyValue[]; more: boolean; count: number; next?: string };
   /** Whether the state as of `revision` can be read here. */
   readableRevision(revision: number): 'ok' | 'compacted' | 'future';
+  /** Keys in [start, end) in key order (`end` undefined: every key from `start` on). */
+  rangeBetween(start: string, end: string | undefined, limit: number): { kvs: KeyValue[]; more: boolean; count: number };
+  /** The retained history at revisions >= startRevision for an exact key or a prefix (the etcd
+   *  API reads the key space at a past revision from it). */
+  eventsSince(startRevision: number, key: string, prefix: boolean, maxEvents: number): EventsSinceResult;
   lease(id: string): { id: string; ttlMs: number; keys: string[]; locks: string[] } | undefined;
   leases(): { id: string; ttlMs: number }[];
   lock(name: string): LockInfo | undefined;

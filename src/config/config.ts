@@ -39,6 +39,9 @@ export interface Config {
   readonly listenClientAddress: HostPort;
   readonly listenPeer: string;
   readonly listenPeerAddress: HostPort;
+  /** The etcd v3 gRPC listener ("host:port" and parsed), or null when off. */
+  readonly listenEtcd: string | null;
+  readonly listenEtcdAddress: HostPort | null;
   /** `http://host:port`, no trailing slash. */
   readonly advertiseClientUrl: string;
   readonly advertisePeerUrl: string;
@@ -251,6 +254,7 @@ const RawSchema = z.strictObject({
   dataDir: z.string('must be a string path').min(1, 'must not be empty').optional(),
   listenClient: hostPortStr.optional(),
   listenPeer: hostPortStr.optional(),
+  listenEtcd: hostPortStr.optional(),
   advertiseClientUrl: urlStr.optional(),
   advertisePeerUrl: urlStr.optional(),
   initialCluster: z
@@ -531,6 +535,8 @@ function finishConfig(
     listenClientAddress,
     listenPeer,
     listenPeerAddress,
+    listenEtcd: r.listenEtcd ?? null,
+    listenEtcdAddress: r.listenEtcd === undefined ? null : parseHostPort(r.listenEtcd),
     advertiseClientUrl,
     advertisePeerUrl,
     initialCluster: members,

@@ -32,6 +32,8 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['snapshotThreshold'], kind: 'int', description: 'applied entries between snapshots (default 100000, as etcd --snapshot-count)' },
   { path: ['historyRevisions'], kind: 'int', description: 'key revisions kept for watches and historical reads (default 10000)' },
   { path: ['logLevel'], kind: 'string', description: `log level: ${LOG_LEVELS.join(', ')} (default info)` },
+  // etcd v3 gRPC API (src/etcd): off unless given.
+  { path: ['listenEtcd'], kind: 'string', description: 'host:port for the etcd v3 gRPC API (default off)' },
   ...limitFields(),
   // Transport security (docs/security.md)
   { path: ['clientCert'], kind: 'string', description: 'PEM certificate chain for the client port: serve the API over https and watches over wss (with clientKey)' },

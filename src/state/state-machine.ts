@@ -601,6 +601,11 @@ export class StateMachine {
     if (r === 'compacted') throw new StateError('COMPACTED', `revision ${revision} is below the compaction point ${this.history.compactRevision()}`);
   }
 
+  /** Keys in [start, end) (`end` undefined: to the last key); `limit` <= 0 means all. */
+  rangeBetween(start: string, end: string | undefined, limit: number): RangeResult {
+    return this.kv.between(start, end, limit);
+  }
+
   lease(id: string): LeaseView | undefined {
     const rec = this.leaseTable.get(id);
     if (!rec) return undefined;

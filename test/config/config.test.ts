@@ -154,6 +154,20 @@ describe('sources and precedence', () => {
   });
 });
 
+describe('listenEtcd', () => {
+  test('off by default; set by flag, env or YAML; a bad address names the field', () => {
+    const off = loadConfig({ argv: [], env: {}, cwd: dir });
+    assert.equal(off.listenEtcd, null);
+    assert.equal(off.listenEtcdAddress, null);
+    const viaFlag = loadConfig({ argv: ['--listen-etcd', '127.0.0.1:7378'], env: {}, cwd: dir });
+    assert.deepEqual(viaFlag.listenEtcdAddress, { host: '127.0.0.1', port: 7378 });
+    const viaEnv = loadConfig({ argv: [], env: { RAFTLOCK_LISTEN_ETCD: '[::1]:2379' }, cwd: dir });
+    assert.deepEqual(viaEnv.listenEtcdAddress, { host: '::1', port: 2379 });
+    assert.equal(parseConfig({ listenEtcd: '0.0.0.0:2379' }).listenEtcd, '0.0.0.0:2379');
+    expectConfigError(() => loadConfig({ argv: ['--listen-etcd', 'nope'], env: {}, cwd: dir }), /^config: listenEtcd: /);
+  });
+});
+
 describe('validation names the bad field', () => {
   test('election timeout below 5 heartbeats', () => {
     const e = expectConfigError(

@@ -96,6 +96,8 @@ export interface ClusterOptions {
   /** `https` where the members serve TLS on that port (default http). */
   peerScheme?: 'http' | 'https';
   clientScheme?: 'http' | 'https';
+  /** Extra flags for the member at `index` (e.g. its own port of an extra listener). */
+  argsFor?: (index: number) => string[];
   env?: Record<string, string>;
 }
 
@@ -153,7 +155,7 @@ export class ProcessCluster {
   spawn(m: ProcMember, extraArgs: string[] = []): void {
     if (m.proc && m.proc.exitCode === null && m.proc.signalCode === null) throw new Error(`${m.name} is already running`);
     m.output = [];
-    const own = this.opts.memberArgs?.(m) ?? [];
+    const own = [...(this.opts.memberArgs?.(m) ?? []), ...(this.opts.argsFor?.(this.members.indexOf(m)) ?? [])];
     m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.extraArgs ?? []), ...own, ...extraArgs], m.output, 200, this.opts.env);
   }
 

@@ -131,6 +131,16 @@ export class KvStore {
     return { kvs, more: false, count };
   }
 
+  /** Keys in [start, end) in key order (`end` undefined: every key from `start` on); `limit` <= 0
+   *  means no limit. */
+  between(start: string, end: string | undefined, limit: number): RangeResult {
+    const from = this.sorted.seek(start);
+    const to = end === undefined ? this.sorted.end() : this.sorted.seek(end < start ? start : end);
+    const count = this.sorted.countBetween(from, to);
+    const keys = this.sorted.collect(from, to, limit > 0 ? limit : -1);
+    return { kvs: keys.map((k) => this.byKey.get(k)!), more: keys.length < count, count };
+  }
+
   /** The keys starting with `prefix`, in key order (a copy). */
   keysWithPrefix(prefix: string): string[] {
     const [start, end] = this.bounds(prefix);

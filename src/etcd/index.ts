@@ -1,0 +1,6 @@
+// etcd/: the etcd v3 gRPC API over the Server facade (a second client API beside api/).
+
+export { createEtcdServer, loadEtcdProtos, ETCD_API_VERSION, PROTO_DIR, PROTO_FILES, type EtcdServer, type EtcdServerOptions } from './etcd-server.js';
+export { DEFAULT_ETCD_LIMITS, type EtcdLimits } from './context.js';
+export { clusterIdFor, leaseIdFromEtcd, leaseIdToEtcd } from './codec.js';
+export { ETCD_ERRORS, EtcdError, toEtcdError } from './errors.js';
