@@ -2,7 +2,8 @@
 // against a three-member cluster of raftlockd processes. The page loads without script errors
 // or CSP violations, shows the three members and the leader, follows a lock taken over REST
 // (within a second, without a reload), a watch under a typed prefix, a token kept out of URLs,
-// and a failover (the leader is stopped; the page names the new one). With RAFTLOCK_UI_SCREENSHOT=path the test
+// a failover (the leader is stopped; the page names the new one), and a restart of the member
+// serving the page (it reconnects; the event stream misses nothing and repeats nothing). With RAFTLOCK_UI_SCREENSHOT=path the test
 // also saves a screenshot of the page (docs/ui.png is made this way).
 
 import assert from 'node:assert/strict';
