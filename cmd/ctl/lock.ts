@@ -3,7 +3,7 @@
 // the lock or is interrupted), the signals raftlockctl receives passed on to the command, and
 // the command's exit status as raftlockctl's own.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { Option, type Command } from 'commander';
 import { RaftlockError, type Client } from '../../src/client/index.js';
@@ -60,14 +60,21 @@ Example: raftlockctl lock --ttl 30 --wait 1m jobs/nightly -- ./run-nightly.sh --
             process.exitCode = await client.withLock(
               name,
               async ({ fencingToken, lease: leaseId, signal }) => {
-                stopListening();
-                if (interrupted.signal.aborted) return EXIT.INTERRUPTED;
+                // The next phase's signal handlers go in before the wait's come out, so that no
+                // signal finds none (and kills raftlockctl with the lock still held).
+                if (interrupted.signal.aborted) {
+                  stopListening();
+                  return EXIT.INTERRUPTED;
+                }
                 if (command.length === 0) {
+                  const held = holdUntilInterrupted(signal);
+                  stopListening();
                   out.print({ name, lease: leaseId, fencingToken }, () => `${name} lease=${leaseId} fencingToken=${fencingToken}`);
-                  await holdUntilInterrupted(signal);
+                  await held;
                   return EXIT.OK;
                 }
-                return runHolding(command, { RAFTLOCK_FENCING_TOKEN: String(fencingToken), RAFTLOCK_LOCK_LEASE: leaseId, RAFTLOCK_LOCK_NAME: name }, signal);
+                const env = { RAFTLOCK_FENCING_TOKEN: String(fencingToken), RAFTLOCK_LOCK_LEASE: leaseId, RAFTLOCK_LOCK_NAME: name };
+                return runHolding(command, env, signal, stopListening);
               },
               { ttl: o.ttl, waitMs: Math.min(left, REQUEST_WAIT_MS), signal: interrupted.signal },
             );
@@ -101,31 +108,41 @@ async function holdUntilInterrupted(leaseSignal: AbortSignal): Promise<void> {
   });
 }
 
-/** Run the command with the lock held; its exit status (128+N when killed by signal N). */
-async function runHolding(command: string[], env: Record<string, string>, leaseSignal: AbortSignal): Promise<number> {
+/**
+ * Run the command with the lock held; its exit status (128+N when killed by signal N). The
+ * forwarding handlers are installed first, then `installed()` is called, then the command is
+ * started: a signal that arrives while it starts is passed on once it runs.
+ */
+async function runHolding(command: string[], env: Record<string, string>, leaseSignal: AbortSignal, installed: () => void): Promise<number> {
   const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  let child: ChildProcess | undefined;
+  const early: NodeJS.Signals[] = [];
   const forwards = FORWARDED.map((sig) => {
     const fn = (): void => {
-      child.kill(sig);
+      if (child) child.kill(sig);
+      else early.push(sig);
     };
     process.on(sig, fn);
     return () => process.off(sig, fn);
   });
+  installed();
+  child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const started = child;
+  for (const sig of early) started.kill(sig);
   let killTimer: NodeJS.Timeout | undefined;
   const onLost = (): void => {
     process.stderr.write(`raftlockctl: ${describeError(leaseSignal.reason)}; stopping the command\n`);
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    started.kill('SIGTERM');
+    killTimer = setTimeout(() => started.kill('SIGKILL'), KILL_GRACE_MS);
   };
   leaseSignal.addEventListener('abort', onLost, { once: true });
   try {
     return await new Promise<number>((resolve, reject) => {
-      child.once('error', (err: NodeJS.ErrnoException) => {
+      started.once('error', (err: NodeJS.ErrnoException) => {
         const code = err.code === 'ENOENT' ? 127 : err.code === 'EACCES' ? 126 : EXIT.FAILURE;
         reject(new CtlExit(code, `cannot run ${file}: ${err.message}`));
       });
-      child.once('exit', (code, signal) => {
+      started.once('exit', (code, signal) => {
         if (code !== null) resolve(code);
         else resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
       });

@@ -279,6 +279,7 @@ class LeadershipImpl implements Leadership {
   revision = 0;
   readonly signal: AbortSignal;
   private readonly ctl = new AbortController();
+  private revoking: Promise<void> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -291,7 +292,8 @@ class LeadershipImpl implements Leadership {
     this.lease = kept.id;
     this.fencingToken = token;
     this.signal = this.ctl.signal;
-    kept.signal.addEventListener('abort', () => this.lose(kept.signal.reason as RaftlockError), { once: true });
+    if (kept.isLost) this.lose(kept.signal.reason as RaftlockError);
+    else kept.signal.addEventListener('abort', () => this.lose(kept.signal.reason as RaftlockError), { once: true });
     // The lock's holder key: a release, or a grant to anyone else, at or after our grant ends
     // this leadership. (Changes from before our grant may arrive after the lock request's
     // answer: they are on another connection.)
@@ -337,11 +339,13 @@ class LeadershipImpl implements Leadership {
     this.revision = r.revision;
   }
 
+  /** Resolves once the lease is revoked; if that fails, the lease (and with it the lock) ends
+   *  after its TTL. */
   async resign(): Promise<void> {
-    if (this.signal.aborted && this.kept.stopped) return;
     this.lose(new RaftlockError('LEADERSHIP_LOST', `resigned from election "${this.name}"`));
     // One revision: the value key is deleted and the lock passes to the next campaigner.
-    await this.kept.revoke();
+    this.revoking ??= revokeQuietly(this.kept);
+    await this.revoking;
   }
 
   private lose(reason: RaftlockError): void {

@@ -2,7 +2,8 @@
 // against a three-member cluster of raftlockd processes. The page loads without script errors
 // or CSP violations, shows the three members and the leader, follows a lock taken over REST
 // (within a second, without a reload), a watch under a typed prefix, a token kept out of URLs,
-// and a failover (the leader is stopped; the page names the new one). With RAFTLOCK_UI_SCREENSHOT=path the test
+// a failover (the leader is stopped; the page names the new one), and a restart of the member
+// serving the page (it reconnects; the event stream misses nothing and repeats nothing). With RAFTLOCK_UI_SCREENSHOT=path the test
 // also saves a screenshot of the page (docs/ui.png is made this way).
 
 import assert from 'node:assert/strict';
@@ -161,5 +162,23 @@ describe('status page in a browser (real processes)', { timeout: 120_000, skip }
     await page.locator(`#members tr[data-member="${next.name}"][data-role="leader"]`).waitFor({ timeout: 10_000 });
     assert.deepEqual(pageErrors, []);
     assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy/i.test(e)), []);
+  });
+
+  test('the member serving the page restarts: the page reconnects and the event stream misses nothing, repeats nothing', async () => {
+    for (const m of c.members) if (!c.isRunning(m)) c.spawn(m); // the leader stopped above
+    await waitForLeader(c, 20_000);
+    const writer = c.members.find((m) => m !== served)!;
+    await c.kill(served, 'SIGTERM');
+    await page.locator('#socket[data-state="closed"]').waitFor({ timeout: 10_000 });
+    assert.equal((await http('PUT', `${writer.url}/v1/kv/config/while-away`, { value: 'written while the page was cut off' })).status, 200);
+    c.spawn(served);
+    await page.locator('#socket[data-state="live"]').waitFor({ timeout: 20_000 });
+    await page.locator('#events li[data-key="config/while-away"]').waitFor({ timeout: 10_000 });
+    assert.equal((await http('PUT', `${writer.url}/v1/kv/config/after`, { value: 'back' })).status, 200);
+    await page.locator('#events li[data-key="config/after"]').waitFor({ timeout: 5_000 });
+    for (const key of ['config/db', 'config/while-away', 'config/after']) {
+      assert.equal(await page.locator(`#events li[data-key="${key}"]`).count(), 1, `${key} shown once`);
+    }
+    assert.deepEqual(pageErrors, []);
   });
 });

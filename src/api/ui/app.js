@@ -94,7 +94,7 @@ const refreshLocks = coalesced(async () => {
 let ws;
 let backoffMs = 200;
 /** The events watch: its id on the current socket, its prefix, the last revision shown. */
-const events = { id: 0, nextId: 2, prefix: null, lastRevision: 0 };
+const events = { id: 0, nextId: 2, prefix: null, lastRevision: 0, fromNow: true };
 
 function send(msg) {
   if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
@@ -109,7 +109,8 @@ function createEventsWatch() {
   if (events.prefix === null) return;
   events.id = events.nextId++;
   const msg = { type: 'create', key: events.prefix, prefix: true, watchId: events.id };
-  if (events.lastRevision > 0) msg.startRevision = events.lastRevision + 1;
+  events.fromNow = events.lastRevision === 0;
+  if (!events.fromNow) msg.startRevision = events.lastRevision + 1;
   send(msg);
 }
 
@@ -137,12 +138,16 @@ function connect() {
     else if (msg.type === 'canceled' && msg.watchId === LOCKS_WATCH) {
       send({ type: 'create', key: LOCKS_PREFIX, prefix: true, watchId: LOCKS_WATCH });
       refreshLocks();
-    }
-    else if (msg.type === 'events' && msg.watchId === events.id) {
+    } else if (msg.type === 'events' && msg.watchId === events.id) {
       events.lastRevision = msg.revision;
       prependEvents($('events'), msg.revision, msg.events, KEEP_EVENTS);
     } else if (msg.type === 'created' && msg.watchId === events.id) {
+      // A watch from now has seen everything up to its creation revision: a reconnect resumes
+      // after it even if no event came yet.
+      if (events.fromNow) events.lastRevision = Math.max(events.lastRevision, msg.revision);
       $('watching').textContent = `watching "${events.prefix}" from revision ${msg.revision}`;
+    } else if (msg.type === 'progress' && events.id !== 0) {
+      events.lastRevision = Math.max(events.lastRevision, msg.revision);
     } else if (msg.type === 'canceled' && msg.watchId === events.id) {
       // A slow reader is told where to resume; compacted history cannot be shown, so the watch
       // goes on from now. Either way it is created again at once.
