@@ -4,6 +4,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { authSetupSteps } from '../helpers/auth-setup.js';
 import { startHarness, type Harness, type Response } from './harness.js';
 
 let h: Harness;
@@ -32,20 +33,13 @@ async function login(name: string, password: string): Promise<string> {
 before(async () => {
   h = await startHarness({ authTokenTtlSeconds: 60 });
   // Set up while auth is off: anyone who reaches the port may.
-  for (const [m, p, b] of [
-    ['POST', '/v1/auth/users', { name: 'root', password: 'root-pw' }],
-    ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
-    ['POST', '/v1/auth/users', { name: 'app', password: 'app-pw' }],
-    ['POST', '/v1/auth/roles', { name: 'app-rw' }],
-    ['POST', '/v1/auth/roles/app-rw/permissions', { prefix: 'app/', access: 'readwrite' }],
-    ['POST', '/v1/auth/users/app/roles', { role: 'app-rw' }],
-    ['PUT', '/v1/kv/other/secret', { value: 'top secret' }],
-  ] as const) {
+  const steps = authSetupSteps({ rootPassword: 'root-pw', user: 'app', password: 'app-pw', role: 'app-rw', prefixes: ['app/'] });
+  // A key outside the user's prefix, written before auth goes on (the last step).
+  steps.splice(steps.length - 1, 0, ['PUT', '/v1/kv/other/secret', { value: 'top secret' }]);
+  for (const [m, p, b] of steps) {
     const r = await h.request(m, p, b);
     assert.equal(r.status, 200, `${m} ${p}: ${r.text}`);
   }
-  const en = await h.request('POST', '/v1/auth/enable');
-  assert.equal(en.status, 200, en.text);
   rootToken = await login('root', 'root-pw');
   appToken = await login('app', 'app-pw');
 });

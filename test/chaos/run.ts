@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, secureCalls } from './client.js';
+import { authSetupSteps } from '../helpers/auth-setup.js';
 import { makeChaosSecurity, type ChaosSecurity } from './security.js';
 import { ChaosCluster, type ChaosMember } from './cluster.js';
 import type { Anomaly, KvOp } from './history.js';
@@ -92,16 +93,7 @@ async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | u
  * exactly the workload's key and lock prefixes; then auth on, and the workload's token in use.
  */
 async function enableAuth(cluster: ChaosCluster, sec: ChaosSecurity, log: (line: string) => void): Promise<void> {
-  const steps: [string, string, unknown][] = [
-    ['POST', '/v1/auth/users', { name: 'root', password: 'chaos-root' }],
-    ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
-    ['POST', '/v1/auth/users', { name: 'chaos', password: 'chaos-pw' }],
-    ['POST', '/v1/auth/roles', { name: 'chaos' }],
-    ['POST', '/v1/auth/roles/chaos/permissions', { prefix: PREFIX, access: 'readwrite' }],
-    ['POST', '/v1/auth/roles/chaos/permissions', { prefix: LOCK_PREFIX, access: 'readwrite' }],
-    ['POST', '/v1/auth/users/chaos/roles', { role: 'chaos' }],
-    ['POST', '/v1/auth/enable', undefined],
-  ];
+  const steps = authSetupSteps({ rootPassword: 'chaos-root', user: 'chaos', password: 'chaos-pw', role: 'chaos', prefixes: [PREFIX, LOCK_PREFIX] });
   for (const [method, path, body] of steps) {
     // Before the faults start, but a retry after an unknown outcome finds the step done (409).
     await until(`${method} ${path}`, 20_000, async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { Client, RaftlockError } from '../../src/client/index.js';
+import { authSetupSteps } from '../helpers/auth-setup.js';
 import { makeCa, makeLeaf, type TestCa } from '../helpers/certs.js';
 import { ProcessCluster, eventually, type ProcMember } from '../helpers/process-cluster.js';
 
@@ -56,15 +57,7 @@ before(async () => {
   });
   urls = cluster.members.map((m) => m.url);
   await eventually('a leader', async () => ((await rootCall('GET', '/v1/cluster')).body?.leader ? true : undefined), 30_000);
-  for (const [m, p, b] of [
-    ['POST', '/v1/auth/users', { name: 'root', password: 'root-pw' }],
-    ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
-    ['POST', '/v1/auth/users', { name: 'svc', password: 'svc-pw' }],
-    ['POST', '/v1/auth/roles', { name: 'svc' }],
-    ['POST', '/v1/auth/roles/svc/permissions', { prefix: 'svc/', access: 'readwrite' }],
-    ['POST', '/v1/auth/users/svc/roles', { role: 'svc' }],
-    ['POST', '/v1/auth/enable', undefined],
-  ] as const) {
+  for (const [m, p, b] of authSetupSteps({ rootPassword: 'root-pw', user: 'svc', password: 'svc-pw', role: 'svc', prefixes: ['svc/'] })) {
     const r = await rootCall(m, p, b);
     assert.equal(r.status, 200, `${p}: ${JSON.stringify(r.body)}`);
   }

@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { authSetupSteps } from '../helpers/auth-setup.js';
 import { ProcessCluster, eventually, http, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
 
 let cluster: ProcessCluster;
@@ -18,15 +19,7 @@ before(async () => {
   cluster = await ProcessCluster.start({ size: 3 });
   leader = await waitForLeader(cluster);
   const u = leader.url;
-  for (const [m, p, b] of [
-    ['POST', '/v1/auth/users', { name: 'root', password: 'root-pw' }],
-    ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
-    ['POST', '/v1/auth/users', { name: 'app', password: 'app-pw' }],
-    ['POST', '/v1/auth/roles', { name: 'app-rw' }],
-    ['POST', '/v1/auth/roles/app-rw/permissions', { prefix: 'app/', access: 'readwrite' }],
-    ['POST', '/v1/auth/users/app/roles', { role: 'app-rw' }],
-    ['POST', '/v1/auth/enable', undefined],
-  ] as const) {
+  for (const [m, p, b] of authSetupSteps({ rootPassword: 'root-pw', user: 'app', password: 'app-pw', role: 'app-rw', prefixes: ['app/'] })) {
     const r = await http(m, `${u}${p}`, b);
     assert.equal(r.status, 200, `${m} ${p}: ${JSON.stringify(r.body)}`);
   }

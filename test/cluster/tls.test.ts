@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
+import { authSetupSteps } from '../helpers/auth-setup.js';
 import { makeCa, makeExpiredLeaf, makeLeaf, type TestCa, type TestLeaf } from '../helpers/certs.js';
 import { DAEMON, ProcessCluster, eventually, freePort, http, spawnDaemon, type ProcMember } from '../helpers/process-cluster.js';
 
@@ -220,15 +221,7 @@ describe('a TLS cluster', { timeout: 120_000 }, () => {
 
   it('with auth on, a client certificate whose CN names a user acts as that user (no token, no password)', async () => {
     // The agent's certificate says CN=app-user; make that a user limited to tls/ and turn auth on.
-    for (const [m, p, b] of [
-      ['POST', '/v1/auth/users', { name: 'root', password: 'root-pw' }],
-      ['POST', '/v1/auth/users/root/roles', { role: 'root' }],
-      ['POST', '/v1/auth/users', { name: 'app-user', password: 'unused-long-random' }],
-      ['POST', '/v1/auth/roles', { name: 'tls-rw' }],
-      ['POST', '/v1/auth/roles/tls-rw/permissions', { prefix: 'tls/', access: 'readwrite' }],
-      ['POST', '/v1/auth/users/app-user/roles', { role: 'tls-rw' }],
-      ['POST', '/v1/auth/enable', undefined],
-    ] as const) {
+    for (const [m, p, b] of authSetupSteps({ rootPassword: 'root-pw', user: 'app-user', password: 'unused-long-random', role: 'tls-rw', prefixes: ['tls/'] })) {
       const r = await call(m, `${cluster.members[0]!.url}${p}`, b);
       assert.equal(r.status, 200, `${p}: ${JSON.stringify(r.body)}`);
     }
