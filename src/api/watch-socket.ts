@@ -22,8 +22,9 @@ import { writeSocketError } from './socket-answers.js';
 import type { ServerFacade, WatchSubscription } from './server-facade.js';
 import { bearerToken, principalOf, principalOfToken, requireAccess, runAs, type Principal } from './auth.js';
 import { eventJsonText } from './wire.js';
+import { WATCH_PATH } from '../wire/watch-messages.js';
 
-export const WATCH_PATH = '/v1/watch';
+export { WATCH_PATH };
 
 const watchIdSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

@@ -1,29 +1,21 @@
 // JSON shapes sent to clients, built from state types. Copying field by field keeps internal
 // fields (e.g. a lock waiter's id) out of responses and fixes the public contract in one place.
 
+// The shapes themselves are the wire contract in src/wire, shared with the SDK.
+
 import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
+import type { KeyValue as KeyValueJson, LockHolderInfo as LockHolderJson, LockWaiterInfo as LockWaiterJson, WatchEvent as WatchEventJson } from '../wire/index.js';
 import { CodedError, type ErrorCode } from './errors.js';
 
-/** On the wire a KeyValue has exactly the state's fields. */
-export type KeyValueJson = KeyValue;
+export type { KeyValueJson, LockHolderJson, LockWaiterJson, WatchEventJson };
 
-export interface LockHolderJson {
-  name: string;
-  lease: string;
-  fencingToken: number;
-  revision: number;
-}
-
-export interface LockWaiterJson {
-  lease: string;
-  revision: number;
-}
-
-export interface WatchEventJson {
-  type: 'put' | 'delete';
-  kv: KeyValueJson;
-  prevKv?: KeyValueJson;
-}
+/** The state's KeyValue and the wire's have the same fields (a state field the wire lacks, or the
+ *  other way round, fails to compile here). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const kvShapesAgree: Same<KeyValue, KeyValueJson> = true;
+const eventShapesAgree: Same<WatchEvent, WatchEventJson> = true;
+void kvShapesAgree;
+void eventShapesAgree;
 
 export function kvJson(kv: KeyValue): KeyValueJson {
   return {

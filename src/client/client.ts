@@ -2,7 +2,7 @@
 // watches, and the cluster/member calls the CLI needs. It speaks only the public REST/WebSocket
 // API (docs/api.md); see http-transport.ts for which calls are retried and when.
 
-import type { KeyValue } from '../state/commands.js';
+import type { KeyValue } from '../wire/kv.js';
 import { Election } from './election.js';
 import { LeaseLostError, RaftlockError } from './errors.js';
 import { AuthAdmin } from './auth-admin.js';

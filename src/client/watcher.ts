@@ -8,7 +8,7 @@
 // which we follow).
 
 import { WebSocket, type RawData } from 'ws';
-import type { WatchEvent } from '../state/commands.js';
+import type { WatchEvent } from '../wire/kv.js';
 import { CompactedError, RaftlockError } from './errors.js';
 import { TRANSIENT_CODES, type HttpTransport } from './http-transport.js';
 import type { WatchBatch } from './types.js';
