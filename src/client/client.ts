@@ -8,6 +8,7 @@ import { LeaseLostError, RaftlockError } from './errors.js';
 import { AuthAdmin } from './auth-admin.js';
 import { HttpTransport, encodeKey, isRetryable, type HttpTransportOptions } from './http-transport.js';
 import { KeptLease, type KeptLeaseOptions } from './lease-keeper.js';
+import { SessionSocket } from './session-socket.js';
 import type {
   ClusterStatus,
   CompactResult,
@@ -34,6 +35,12 @@ import { Watcher, type WatchOptions } from './watcher.js';
 export interface ClientOptions extends HttpTransportOptions {
   /** Extra time on top of a lock's wait before the client gives up on the answer, ms (default 10 s). */
   lockResponseMarginMs?: number;
+  /** Ping period of the client's WebSocket (its watches and lease keepalives), used to detect a
+   *  dead connection, ms (default 5 s). */
+  pingIntervalMs?: number;
+  /** Keep leases alive over the client's WebSocket (default true); false: one HTTP request per
+   *  keepalive, as for a client that cannot open WebSockets. */
+  keepaliveOverSocket?: boolean;
 }
 
 export interface ReadOptions {
@@ -93,6 +100,9 @@ export interface LockContext {
 
 export class Client {
   readonly transport: HttpTransport;
+  /** The one WebSocket this client's watches and lease keepalives share. */
+  readonly socket: SessionSocket;
+  private readonly keepaliveOverSocket: boolean;
   private readonly lockMarginMs: number;
   private readonly kept = new Set<KeptLease>();
   private readonly watchers = new Set<Watcher>();
@@ -100,6 +110,8 @@ export class Client {
 
   constructor(opts: ClientOptions) {
     this.transport = new HttpTransport(opts);
+    this.socket = new SessionSocket(this.transport, opts.pingIntervalMs === undefined ? {} : { pingIntervalMs: opts.pingIntervalMs });
+    this.keepaliveOverSocket = opts.keepaliveOverSocket ?? true;
     this.lockMarginMs = opts.lockResponseMarginMs ?? 10_000;
   }
 
@@ -119,6 +131,7 @@ export class Client {
     this.isClosed = true;
     for (const w of this.watchers) w.close();
     await Promise.all([...this.kept].map((k) => k.stop()));
+    this.socket.close();
     this.transport.close();
   }
 
@@ -265,13 +278,13 @@ export class Client {
     return r.leases;
   }
 
-  /** Grant a lease and keep it alive (a keepalive every third of the TTL) until `revoke()` or
-   *  `stop()`. Its `signal` fires if it is lost. */
+  /** Grant a lease and keep it alive (a keepalive every third of the TTL, over the client's one
+   *  WebSocket) until `revoke()` or `stop()`. Its `signal` fires if it is lost. */
   async lease(ttl: number, opts: { id?: string; signal?: AbortSignal } & KeptLeaseOptions = {}): Promise<KeptLease> {
     this.assertOpen();
     const sentAt = Date.now();
     const grant = await this.leaseGrant(ttl, opts);
-    const kept = new KeptLease(this.transport, grant, sentAt, opts);
+    const kept = new KeptLease(this.transport, grant, sentAt, opts, this.keepaliveOverSocket ? this.socket : undefined);
     this.kept.add(kept);
     void kept.lost.then(() => this.kept.delete(kept));
     const stop = kept.stop.bind(kept);
@@ -392,7 +405,7 @@ export class Client {
   /** Watch `key` (or a prefix). Iterate the result: `for await (const { revision, events } of w)`. */
   watch(key: string, opts: WatchOptions = {}): Watcher {
     this.assertOpen();
-    const w = new Watcher(this.transport, key, opts);
+    const w = new Watcher(this.socket, key, opts);
     this.watchers.add(w);
     const close = w.close.bind(w);
     w.close = () => {

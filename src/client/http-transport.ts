@@ -189,6 +189,11 @@ export class HttpTransport {
     return { ...(this.tls ?? {}), ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}) };
   }
 
+  /** A new token (a member refused the one in hand); undefined when the client has no auth. */
+  async renewToken(): Promise<string | undefined> {
+    return this.tokens === undefined ? undefined : this.tokens.renew();
+  }
+
   get closed(): boolean {
     return this.closer.signal.aborted;
   }

@@ -1,4 +1,5 @@
-// raftlock client SDK: `import { Client } from 'raftlock'`.
+// raftlock client SDK: `import { Client } from '@raftlock/client'` (or from 'raftlock', the
+// server package, which carries the same SDK).
 
 export { Client } from './client.js';
 export type { ClientOptions, KvReadOptions, LockContext, LockOptions, RangeAllOptions, RangeOptions, ReadOptions, WithLockOptions } from './client.js';
@@ -12,6 +13,8 @@ export type { Access, AuthRole, AuthStatus, AuthUser } from './auth-admin.js';
 export { KeptLease } from './lease-keeper.js';
 export type { KeptLeaseOptions } from './lease-keeper.js';
 export { Watcher } from './watcher.js';
+export { SessionSocket } from './session-socket.js';
+export type { SessionSocketOptions } from './session-socket.js';
 export { ELECTION_PREFIX, Election } from './election.js';
 export type { CampaignOptions, ElectionErrorCode, ElectionLeader, Leadership } from './election.js';
 export type { WatchOptions } from './watcher.js';

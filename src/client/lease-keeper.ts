@@ -2,11 +2,17 @@
 // the lease can still be alive), and a signal that fires the moment the lease must be presumed
 // lost. "Presumed" errs on the early side: the TTL is counted from when the last successful
 // keepalive was SENT, so the server (which counts from when it received it) always expires the
-// lease later than we give up on it.
+// lease later than we give up on it (docs/api.md, the lease rule).
+//
+// Keepalives go over the client's one WebSocket (session-socket.ts), shared by all its leases
+// and watches. When that socket is down (being reopened after a loss) or its keepalive fails for
+// any reason but LEASE_NOT_FOUND, the same round falls back to POST /v1/leases/{id}/keepalive,
+// which fails over across members: a lease that can still be saved is not lost to a socket drop.
 
 import { LeaseLostError, RaftlockError } from './errors.js';
 import type { HttpTransport } from './http-transport.js';
-import { encodeKey, sleep } from './http-transport.js';
+import { TRANSIENT_CODES, encodeKey, sleep } from './http-transport.js';
+import type { SessionSocket } from './session-socket.js';
 
 export interface KeptLeaseOptions {
   /** Keepalive period, ms (default: a third of the TTL). */
@@ -32,13 +38,18 @@ export class KeptLease {
   private readonly intervalMs: number;
   private readonly now: () => number;
   private loop: Promise<void> = Promise.resolve();
+  private readonly releaseSocket: () => void;
+  private overSocket = 0;
+  private overHttp = 0;
 
-  /** `grantSentAt` is when the grant request was sent (the TTL is counted from there). */
+  /** `grantSentAt` is when the grant request was sent (the TTL is counted from there). Without
+   *  `socket`, every keepalive is an HTTP request. */
   constructor(
     private readonly transport: HttpTransport,
     grant: { id: string; ttl: number },
     grantSentAt: number,
     opts: KeptLeaseOptions = {},
+    private readonly socket?: SessionSocket,
   ) {
     if (!(grant.ttl > 0)) throw new Error(`invariant: a granted lease has a positive TTL (got ${grant.ttl})`);
     this.id = grant.id;
@@ -48,6 +59,7 @@ export class KeptLease {
     this.now = opts.now ?? Date.now;
     this.intervalMs = Math.max(50, opts.keepaliveIntervalMs ?? Math.floor((grant.ttl * 1000) / 3));
     this.expiresAt = grantSentAt + grant.ttl * 1000;
+    this.releaseSocket = socket?.holdForLease() ?? (() => undefined);
     this.armExpiry();
     this.loop = this.run();
   }
@@ -60,6 +72,11 @@ export class KeptLease {
     return this.stopCtl.signal.aborted;
   }
 
+  /** Keepalives acknowledged so far, by the way they went. */
+  get keepalives(): { socket: number; http: number } {
+    return { socket: this.overSocket, http: this.overHttp };
+  }
+
   /** Milliseconds until the lease must be presumed expired. */
   get remainingMs(): number {
     return Math.max(0, this.expiresAt - this.now());
@@ -70,6 +87,7 @@ export class KeptLease {
     this.stopCtl.abort();
     clearTimeout(this.expiryTimer);
     await this.loop;
+    this.releaseSocket();
   }
 
   /** Stop keeping it alive and revoke it (its keys are deleted, its locks released). */
@@ -89,6 +107,7 @@ export class KeptLease {
     const err = new LeaseLostError(this.id, message, { cause });
     this.lostCtl.abort(err);
     this.stopCtl.abort();
+    this.releaseSocket();
     this.resolveLost(err);
   }
 
@@ -109,38 +128,85 @@ export class KeptLease {
       } catch {
         return; // stopped
       }
-      const sentAt = this.now();
-      const budget = this.expiresAt - sentAt;
-      if (budget <= 0) {
-        this.markLost(`lease ${this.id} could not be renewed within its TTL of ${this.ttl} s`);
-        return;
+      const outcome = await this.renewOnce();
+      if (outcome === 'done') return;
+      // Transient: try again soon while the lease can still be alive.
+      delay = outcome === 'renewed' ? this.intervalMs : Math.max(50, Math.min(500, Math.floor(this.intervalMs / 4)));
+    }
+  }
+
+  /** One keepalive round: over the socket if it is (or soon is) open, else or on its failure
+   *  over HTTP. 'done' when the lease is lost or stopped. */
+  private async renewOnce(): Promise<'renewed' | 'retry' | 'done'> {
+    if (this.expiresAt - this.now() <= 0) return this.expired();
+    const socket = this.socket;
+    if (socket !== undefined) {
+      if (!socket.isOpen) {
+        // Being reopened after a loss: wait a little for it before going over HTTP.
+        await socket.whenOpen(Math.min(1_000, Math.floor((this.expiresAt - this.now()) / 4)), this.stopCtl.signal);
+        if (this.stopped) return 'done';
       }
-      try {
-        const r = await this.transport.request<{ ttl: number }>({
-          method: 'POST',
-          path: `/v1/leases/${encodeKey(this.id)}/keepalive`,
-          retry: 'read',
-          timeoutMs: Math.max(50, Math.min(this.intervalMs, budget)),
-          deadlineMs: budget,
-          signal: this.stopCtl.signal,
-        });
-        if (this.stopped) return;
-        if (!(typeof r.ttl === 'number' && r.ttl > 0)) {
-          this.markLost(`lease ${this.id}: keepalive answered ttl ${String(r.ttl)}`);
-          return;
+      if (socket.isOpen) {
+        const sentAt = this.now();
+        const budget = this.expiresAt - sentAt;
+        if (budget <= 0) return this.expired();
+        try {
+          const ttl = await socket.keepalive(this.id, Math.max(50, Math.min(this.intervalMs, budget)), this.stopCtl.signal);
+          if (this.stopped) return 'done';
+          this.overSocket++;
+          return this.renewed(sentAt, ttl);
+        } catch (e) {
+          if (this.stopped) return 'done';
+          if (e instanceof RaftlockError && e.code === 'LEASE_NOT_FOUND') {
+            this.markLost(`lease ${this.id} is gone (expired or revoked)`, e);
+            return 'done';
+          }
+          // A member-side refusal (NO_LEADER, ...): another member may do better for everyone.
+          if (e instanceof RaftlockError && TRANSIENT_CODES.has(e.code) && e.code !== 'REQUEST_TIMEOUT' && e.code !== 'CONNECTION_LOST') {
+            socket.moveElsewhere(`keepalive refused: ${e.code}`);
+          }
+          // Otherwise (socket lost, timed out, not open): this round goes over HTTP.
         }
-        this.expiresAt = Math.max(this.expiresAt, sentAt + r.ttl * 1000);
-        this.armExpiry();
-        delay = this.intervalMs;
-      } catch (e) {
-        if (this.stopped) return;
-        if (e instanceof RaftlockError && e.code === 'LEASE_NOT_FOUND') {
-          this.markLost(`lease ${this.id} is gone (expired or revoked)`, e);
-          return;
-        }
-        // Transient: try again soon while the lease can still be alive.
-        delay = Math.max(50, Math.min(500, Math.floor(this.intervalMs / 4)));
       }
     }
+    const sentAt = this.now();
+    const budget = this.expiresAt - sentAt;
+    if (budget <= 0) return this.expired();
+    try {
+      const r = await this.transport.request<{ ttl: number }>({
+        method: 'POST',
+        path: `/v1/leases/${encodeKey(this.id)}/keepalive`,
+        retry: 'read',
+        timeoutMs: Math.max(50, Math.min(this.intervalMs, budget)),
+        deadlineMs: budget,
+        signal: this.stopCtl.signal,
+      });
+      if (this.stopped) return 'done';
+      this.overHttp++;
+      return this.renewed(sentAt, r.ttl);
+    } catch (e) {
+      if (this.stopped) return 'done';
+      if (e instanceof RaftlockError && e.code === 'LEASE_NOT_FOUND') {
+        this.markLost(`lease ${this.id} is gone (expired or revoked)`, e);
+        return 'done';
+      }
+      return 'retry';
+    }
+  }
+
+  /** A keepalive sent at `sentAt` was acknowledged with `ttl` seconds. */
+  private renewed(sentAt: number, ttl: unknown): 'renewed' | 'done' {
+    if (!(typeof ttl === 'number' && ttl > 0)) {
+      this.markLost(`lease ${this.id}: keepalive answered ttl ${String(ttl)}`);
+      return 'done';
+    }
+    this.expiresAt = Math.max(this.expiresAt, sentAt + ttl * 1000);
+    this.armExpiry();
+    return 'renewed';
+  }
+
+  private expired(): 'done' {
+    this.markLost(`lease ${this.id} could not be renewed within its TTL of ${this.ttl} s`);
+    return 'done';
   }
 }

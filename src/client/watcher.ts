@@ -3,14 +3,20 @@
 // the next one, so every change arrives exactly once, in order. A compacted start surfaces as a
 // CompactedError; other server refusals as RaftlockError.
 //
-// Flow control: at most `maxBufferedBatches` batches wait for the consumer; past that the socket
-// is paused (TCP pushes back, and the server cancels us as a slow reader with a resume revision,
-// which we follow).
+// Every watch of a client rides the client's one WebSocket (session-socket.ts), with a watchId
+// of its own for each create. When that socket breaks, the watch is created again on the next
+// one, from the revision after the last it delivered.
+//
+// Flow control: at most `maxBufferedBatches` batches wait for the consumer. Past that the watch
+// cancels itself on the server (pausing the shared socket would also hold up the other watches
+// and the lease keepalives), and re-creates itself from the next undelivered revision once the
+// consumer has read half of them.
 
-import { WebSocket, type RawData } from 'ws';
 import type { WatchEvent } from '../wire/kv.js';
+import { SLOW_READER_REASON } from '../wire/watch-messages.js';
 import { CompactedError, RaftlockError } from './errors.js';
-import { TRANSIENT_CODES, type HttpTransport } from './http-transport.js';
+import { TRANSIENT_CODES } from './http-transport.js';
+import type { SessionSocket, SocketWatch } from './session-socket.js';
 import type { WatchBatch } from './types.js';
 
 export interface WatchOptions {
@@ -21,18 +27,13 @@ export interface WatchOptions {
   /** Ask for the previous value of each changed key. */
   prevKv?: boolean;
   signal?: AbortSignal;
-  /** Batches buffered for a slow consumer before the socket is paused (default 1024). */
+  /** Batches buffered for a slow consumer before the watch is suspended (default 1024). */
   maxBufferedBatches?: number;
   /** Give up after this long without managing to (re)create the watch, ms (default 60 s). */
   reconnectTimeoutMs?: number;
-  /** Ping period used to detect a dead connection, ms (default 5 s). */
-  pingIntervalMs?: number;
 }
 
-const WATCH_ID = 1;
-const SLOW_READER = /resume from revision (\d+)/;
-
-export class Watcher implements AsyncIterable<WatchBatch> {
+export class Watcher implements AsyncIterable<WatchBatch>, SocketWatch {
   readonly key: string;
   /** Resolves with the store revision when the watch is first created; rejects if it never is. */
   readonly ready: Promise<number>;
@@ -45,26 +46,27 @@ export class Watcher implements AsyncIterable<WatchBatch> {
   private failure: Error | undefined;
   private ended = false;
 
-  private ws: WebSocket | undefined;
-  private endpoint: string | undefined;
+  /** The watchId of the create in flight or in force on the socket; undefined when none. */
+  private watchId: number | undefined;
   private created = false;
-  private paused = false;
-  /** Next revision to ask for on (re)connect; 0 = "now". */
+  /** Canceled by us because the consumer fell behind; re-created once it catches up. */
+  private suspended = false;
+  /** Next revision to ask for on (re)create; 0 = "now". */
   private nextStart: number;
   private lastDelivered = 0;
   private reconnects = 0;
+  private everCreated = false;
   private failingSince: number | undefined;
   private backoffMs = 50;
   private retryTimer: NodeJS.Timeout | undefined;
-  private pingTimer: NodeJS.Timeout | undefined;
-  private alive = true;
+  private giveUpTimer: NodeJS.Timeout | undefined;
+  private unauthenticatedRetries = 0;
   private readonly maxBuffered: number;
   private readonly reconnectTimeoutMs: number;
-  private readonly pingIntervalMs: number;
   private readonly onAbort = (): void => this.close();
 
   constructor(
-    private readonly transport: HttpTransport,
+    private readonly session: SessionSocket,
     key: string,
     private readonly opts: WatchOptions = {},
   ) {
@@ -75,7 +77,6 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     this.nextStart = start;
     this.maxBuffered = Math.max(1, opts.maxBufferedBatches ?? 1024);
     this.reconnectTimeoutMs = opts.reconnectTimeoutMs ?? 60_000;
-    this.pingIntervalMs = opts.pingIntervalMs ?? 5_000;
     this.ready = new Promise<number>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -86,7 +87,8 @@ export class Watcher implements AsyncIterable<WatchBatch> {
       return;
     }
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.connect();
+    this.startFailing();
+    session.addWatch(this);
   }
 
   /** The last revision delivered to the consumer's queue (0 = none yet). */
@@ -101,7 +103,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
 
   /** The endpoint the watch is connected to now (undefined between connections). */
   get connectedTo(): string | undefined {
-    return this.created ? this.endpoint : undefined;
+    return this.created ? this.session.connectedTo : undefined;
   }
 
   /** Stop watching. Buffered batches are dropped; the iterator ends. */
@@ -109,8 +111,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     if (this.ended) return;
     this.ended = true;
     this.queue.length = 0;
-    this.teardownSocket();
-    clearTimeout(this.retryTimer);
+    this.leaveSocket();
     this.opts.signal?.removeEventListener('abort', this.onAbort);
     if (!this.readyDone) {
       this.readyDone = true;
@@ -133,9 +134,10 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     for (;;) {
       const batch = this.queue.shift();
       if (batch) {
-        if (this.paused && this.queue.length <= this.maxBuffered / 2) {
-          this.paused = false;
-          this.ws?.resume();
+        if (this.suspended && this.queue.length <= this.maxBuffered / 2) {
+          this.suspended = false;
+          this.startFailing();
+          this.create();
         }
         return { done: false, value: batch };
       }
@@ -154,8 +156,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
   private fail(err: Error): void {
     if (this.ended) return;
     this.failure = err;
-    this.teardownSocket();
-    clearTimeout(this.retryTimer);
+    this.leaveSocket();
     if (!this.readyDone) {
       this.readyDone = true;
       this.rejectReady(err);
@@ -165,111 +166,109 @@ export class Watcher implements AsyncIterable<WatchBatch> {
     this.wake?.();
   }
 
-  private connect(): void {
-    if (this.ended) return;
-    this.failingSince ??= Date.now();
-    // TLS options and a current token (renewed if it is near its end) for this socket.
-    this.transport.socketOptions().then(
-      (o) => this.open(o),
-      (err: unknown) => {
-        if (err instanceof RaftlockError && (err.code === 'CLIENT_CLOSED' || err.code === 'AUTH_FAILED')) return this.fail(err);
-        this.reconnect();
-      },
-    );
+  // ------------------------------------------------------------ life on the shared socket
+
+  socketOpened(): void {
+    if (this.ended || this.suspended) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.create();
   }
 
-  private open(socketOptions: Awaited<ReturnType<HttpTransport['socketOptions']>>): void {
-    if (this.ended) return;
-    const endpoint = this.transport.preferred;
-    this.endpoint = endpoint;
+  socketLost(): void {
+    this.watchId = undefined;
     this.created = false;
-    this.alive = true;
-    const url = endpoint.replace(/^http/, 'ws') + '/v1/watch';
-    const ws = new WebSocket(url, { handshakeTimeout: 5_000, perMessageDeflate: false, ...socketOptions });
-    this.ws = ws;
-    ws.on('open', () => {
-      if (ws !== this.ws) return;
-      const create: Record<string, unknown> = { type: 'create', key: this.key, watchId: WATCH_ID };
-      if (this.opts.prefix) create.prefix = true;
-      if (this.opts.prevKv) create.prevKv = true;
-      if (this.nextStart > 0) create.startRevision = this.nextStart;
-      ws.send(JSON.stringify(create));
-      this.pingTimer = setInterval(() => {
-        if (!this.alive) {
-          ws.terminate();
-          return;
-        }
-        this.alive = false;
-        ws.ping();
-      }, this.pingIntervalMs);
-    });
-    ws.on('pong', () => (this.alive = true));
-    ws.on('message', (data: RawData) => {
-      if (ws !== this.ws) return;
-      this.alive = true;
-      try {
-        this.onMessage(data);
-      } catch (e) {
-        this.fail(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
-    ws.on('error', () => undefined); // 'close' follows; we reconnect there
-    ws.on('close', () => {
-      if (ws !== this.ws) return;
-      this.reconnect();
-    });
+    if (this.ended || this.suspended) return;
+    this.startFailing();
   }
 
-  private teardownSocket(): void {
-    clearInterval(this.pingTimer);
-    this.pingTimer = undefined;
-    const ws = this.ws;
-    this.ws = undefined;
-    this.created = false;
-    this.paused = false;
-    if (ws) {
-      ws.removeAllListeners('message');
-      ws.on('error', () => undefined);
-      if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'client closed the watch');
-      else ws.terminate();
-    }
-  }
-
-  /** The connection broke (or the server asked us to go): create the watch again elsewhere. */
-  private reconnect(opts: { sameEndpoint?: boolean } = {}): void {
-    if (this.ended) return;
-    const from = this.endpoint;
-    this.teardownSocket();
-    if (!opts.sameEndpoint) this.transport.rotate(from);
-    this.failingSince ??= Date.now();
-    if (Date.now() - this.failingSince > this.reconnectTimeoutMs) {
-      this.fail(new RaftlockError('UNAVAILABLE', `watch on "${this.key}": no member accepted it for ${this.reconnectTimeoutMs} ms`));
+  /** Send a create for the next undelivered revision on the open socket (if it is open; else
+   *  socketOpened does it). */
+  private create(): void {
+    if (this.ended || this.suspended || this.watchId !== undefined || !this.session.isOpen) return;
+    const watchId = this.session.newWatchId(this);
+    const create: { type: 'create'; key: string; watchId: number; prefix?: boolean; prevKv?: boolean; startRevision?: number } = { type: 'create', key: this.key, watchId };
+    if (this.opts.prefix) create.prefix = true;
+    if (this.opts.prevKv) create.prevKv = true;
+    if (this.nextStart > 0) create.startRevision = this.nextStart;
+    if (!this.session.send(create)) {
+      this.session.dropWatchId(watchId);
       return;
     }
+    this.watchId = watchId;
+    this.created = false;
+    if (this.everCreated) this.reconnects++;
+  }
+
+  /** Forget the current create (canceled by either side, or refused). */
+  private dropCreate(): void {
+    if (this.watchId !== undefined) this.session.dropWatchId(this.watchId);
+    this.watchId = undefined;
+    this.created = false;
+  }
+
+  /** Cancel on the server (if the watch is there) and stop riding the socket. */
+  private leaveSocket(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.giveUpTimer);
+    if (this.watchId !== undefined) this.session.send({ type: 'cancel', watchId: this.watchId });
+    this.dropCreate();
+    this.session.removeWatch(this);
+  }
+
+  /** The watch is not created (yet, or any more): give up if that lasts reconnectTimeoutMs. */
+  private startFailing(): void {
+    if (this.failingSince !== undefined) return;
+    this.failingSince = Date.now();
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = setTimeout(() => {
+      if (!this.created && !this.suspended) this.fail(new RaftlockError('UNAVAILABLE', `watch on "${this.key}": no member accepted it for ${this.reconnectTimeoutMs} ms`));
+    }, this.reconnectTimeoutMs);
+  }
+
+  /** A transient refusal: create again after a backoff, and let the socket try another member. */
+  private retryLater(why: string): void {
+    this.dropCreate();
+    this.startFailing();
+    this.session.moveElsewhere(why);
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.backoffMs * 2, 1_000);
+    clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      this.reconnects++;
-      this.connect();
+      this.retryTimer = undefined;
+      this.create();
     }, delay);
   }
 
-  private onMessage(data: RawData): void {
-    let msg: Record<string, unknown>;
+  /** Consumer too slow: cancel on the server, keep what is buffered, resume from nextStart. */
+  private suspend(): void {
+    if (this.watchId !== undefined) this.session.send({ type: 'cancel', watchId: this.watchId });
+    this.dropCreate();
+    this.suspended = true;
+    clearTimeout(this.giveUpTimer);
+    this.failingSince = undefined;
+  }
+
+  onMessage(msg: Record<string, unknown>): void {
     try {
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-      msg = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      this.fail(new RaftlockError('BAD_RESPONSE', `watch on "${this.key}": the server sent a message that is not JSON`));
-      return;
+      this.handle(msg);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
     }
+  }
+
+  private handle(msg: Record<string, unknown>): void {
+    if (this.ended) return;
     switch (msg.type) {
       case 'created': {
-        if (msg.watchId !== WATCH_ID) return;
+        if (msg.watchId !== this.watchId) return;
         const rev = num(msg.revision);
         this.created = true;
+        this.everCreated = true;
         this.failingSince = undefined;
+        clearTimeout(this.giveUpTimer);
         this.backoffMs = 50;
+        this.unauthenticatedRetries = 0;
         // "From now": resume after the revision the watch started at.
         if (this.nextStart === 0) this.nextStart = rev + 1;
         if (!this.readyDone) {
@@ -279,7 +278,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
         return;
       }
       case 'events': {
-        if (msg.watchId !== WATCH_ID) return;
+        if (msg.watchId !== this.watchId) return;
         const revision = num(msg.revision);
         if (revision <= this.lastDelivered) {
           this.fail(new Error(`invariant: watch on "${this.key}" got revision ${revision} after ${this.lastDelivered} (repeat or out of order)`));
@@ -292,10 +291,7 @@ export class Watcher implements AsyncIterable<WatchBatch> {
         this.lastDelivered = revision;
         this.nextStart = revision + 1;
         this.queue.push({ revision, events: msg.events as WatchEvent[] });
-        if (this.queue.length >= this.maxBuffered && !this.paused && this.ws) {
-          this.paused = true;
-          this.ws.pause();
-        }
+        if (this.queue.length >= this.maxBuffered) this.suspend();
         this.wake?.();
         return;
       }
@@ -305,35 +301,46 @@ export class Watcher implements AsyncIterable<WatchBatch> {
         return;
       }
       case 'canceled': {
-        if (msg.watchId !== WATCH_ID) return;
+        if (msg.watchId !== this.watchId) return;
         const reason = typeof msg.reason === 'string' ? msg.reason : 'canceled';
         if (typeof msg.compactRevision === 'number') {
-          this.fail(new CompactedError(msg.compactRevision, `watch on "${this.key}" from revision ${this.nextStart}: history is compacted up to ${msg.compactRevision}`, { endpoint: this.endpoint }));
+          this.fail(new CompactedError(msg.compactRevision, `watch on "${this.key}" from revision ${this.nextStart}: history is compacted up to ${msg.compactRevision}`, { endpoint: this.session.connectedTo }));
           return;
         }
-        const slow = SLOW_READER.exec(reason);
+        const slow = SLOW_READER_REASON.exec(reason);
         if (slow) {
           const resume = Number(slow[1]);
-          if (resume !== this.nextStart && this.nextStart !== 0) {
+          // The server may resume below nextStart (a progress message already vouched for the
+          // revisions in between); above it, it would skip revisions this watch never got.
+          if (resume > this.nextStart && this.nextStart !== 0) {
             this.fail(new Error(`invariant: server says resume at ${resume}, client expects ${this.nextStart}`));
             return;
           }
-          this.reconnect({ sameEndpoint: true });
+          // The socket read too slowly for the server: create it again at once, on the same one.
+          this.dropCreate();
+          this.startFailing();
+          this.create();
           return;
         }
-        // Shutdown or a server-side hiccup: create it again, elsewhere.
-        this.reconnect();
+        // A server-side hiccup: create it again (on another member if this one keeps refusing).
+        this.retryLater(`watch canceled: ${reason}`);
         return;
       }
       case 'error': {
-        if (msg.watchId !== undefined && msg.watchId !== WATCH_ID) return;
+        if (msg.watchId !== this.watchId) return;
         const code = typeof msg.code === 'string' ? msg.code : 'INTERNAL';
         const message = typeof msg.message === 'string' ? msg.message : code;
         if (TRANSIENT_CODES.has(code)) {
-          this.reconnect();
+          this.retryLater(`watch refused: ${code}`);
           return;
         }
-        this.fail(new RaftlockError(code, `watch on "${this.key}": ${message}`, { endpoint: this.endpoint }));
+        if (code === 'UNAUTHENTICATED' && this.unauthenticatedRetries++ === 0) {
+          // The socket's token ended: it authenticates again (session-socket.ts), then we retry.
+          this.dropCreate();
+          void this.session.reauthenticate().then(() => this.create());
+          return;
+        }
+        this.fail(new RaftlockError(code, `watch on "${this.key}": ${message}`, { endpoint: this.session.connectedTo }));
         return;
       }
       default:

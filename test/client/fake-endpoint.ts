@@ -1,6 +1,8 @@
 // A tiny scripted HTTP(+WebSocket) member for client tests: every request is logged, and a
-// handler decides the answer (a status + JSON, a hang, or a dropped connection). Listens on a
-// free loopback port; close() stops it and every socket it accepted.
+// handler decides the answer (a status + JSON, a hang, or a dropped connection). A keepalive
+// that comes over the WebSocket is logged and answered by the same handler, as if it were
+// `POST /v1/leases/{id}/keepalive` (its Seen has method 'WS'). Listens on a free loopback port;
+// close() stops it and every socket it accepted.
 
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -27,6 +29,10 @@ export class FakeEndpoint {
   /** Called for each WebSocket connection to /v1/watch. */
   onWatchSocket: ((ws: WebSocket) => void) | undefined;
   readonly watchSockets = new Set<WebSocket>();
+  /** WebSocket connections accepted so far. */
+  socketsAccepted = 0;
+  /** Refuse WebSocket upgrades (503) while true. */
+  refuseUpgrades = false;
   private readonly sockets = new Set<Socket>();
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -56,9 +62,18 @@ export class FakeEndpoint {
       s.on('close', () => this.sockets.delete(s));
     });
     this.server.on('upgrade', (req, socket, head) => {
+      if (this.refuseUpgrades) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}');
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.socketsAccepted++;
         this.watchSockets.add(ws);
         ws.on('close', () => this.watchSockets.delete(ws));
+        ws.on('message', (d) => {
+          const msg = JSON.parse(String(d)) as Record<string, unknown>;
+          if (msg.type === 'keepalive' && typeof msg.lease === 'string') this.socketKeepalive(ws, msg.lease);
+        });
         this.onWatchSocket?.(ws);
       });
     });
@@ -69,6 +84,20 @@ export class FakeEndpoint {
     await new Promise<void>((resolve) => f.server.listen(0, '127.0.0.1', resolve));
     f.url = `http://127.0.0.1:${(f.server.address() as AddressInfo).port}`;
     return f;
+  }
+
+  private socketKeepalive(ws: WebSocket, lease: string): void {
+    const seen: Seen = { method: 'WS', path: `/v1/leases/${lease}/keepalive`, query: new URLSearchParams(), body: undefined, at: Date.now() };
+    this.seen.push(seen);
+    const a = this.handler(seen, this.seen.length);
+    if ('hang' in a) return;
+    if ('drop' in a) {
+      ws.terminate();
+      return;
+    }
+    const body = a.body as { ttl?: unknown; error?: { code: string; message: string } };
+    if (a.status === 200) ws.send(JSON.stringify({ type: 'keepalive', lease, ttl: body.ttl }));
+    else ws.send(JSON.stringify({ type: 'error', code: body.error?.code ?? 'INTERNAL', message: body.error?.message ?? 'scripted', lease }));
   }
 
   /** Drop every open watch socket abruptly (as a killed member would). */
