@@ -41,6 +41,8 @@ export interface ClientOptions extends HttpTransportOptions {
   /** Keep leases alive over the client's WebSocket (default true); false: one HTTP request per
    *  keepalive, as for a client that cannot open WebSockets. */
   keepaliveOverSocket?: boolean;
+  /** How long the WebSocket stays open once no watch or kept lease uses it, ms (default 5 s). */
+  socketIdleMs?: number;
 }
 
 export interface ReadOptions {
@@ -110,7 +112,10 @@ export class Client {
 
   constructor(opts: ClientOptions) {
     this.transport = new HttpTransport(opts);
-    this.socket = new SessionSocket(this.transport, opts.pingIntervalMs === undefined ? {} : { pingIntervalMs: opts.pingIntervalMs });
+    this.socket = new SessionSocket(this.transport, {
+      ...(opts.pingIntervalMs === undefined ? {} : { pingIntervalMs: opts.pingIntervalMs }),
+      ...(opts.socketIdleMs === undefined ? {} : { idleMs: opts.socketIdleMs }),
+    });
     this.keepaliveOverSocket = opts.keepaliveOverSocket ?? true;
     this.lockMarginMs = opts.lockResponseMarginMs ?? 10_000;
   }

@@ -2,7 +2,8 @@
 // lease it keeps go over it (docs/api.md, "Watch streams"), instead of one socket per watch and
 // one HTTP request per keepalive.
 //
-// It is opened when the first watch or kept lease needs it and closed when the last is gone.
+// It is opened when the first watch or kept lease needs it and closed `idleMs` after the last is
+// gone (Client.close() closes it at once).
 // When it breaks (member killed, network cut, no pong), it is opened again on the next endpoint
 // with a backoff; the watches re-create themselves on the new socket from the revision after the
 // last they delivered, and the keepalives in flight fail at once so their leases can try again
@@ -23,6 +24,9 @@ export interface SessionSocketOptions {
   pingIntervalMs?: number;
   /** WebSocket handshake timeout, ms (default 5 s). */
   handshakeTimeoutMs?: number;
+  /** How long the socket stays open once no watch or kept lease uses it, ms (default 5 s), so
+   *  that back-to-back withLock calls share one socket. */
+  idleMs?: number;
 }
 
 /** A watch riding the socket. */
@@ -61,11 +65,13 @@ export class SessionSocket {
   private backoffMs = 50;
   private openedAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private alive = true;
   private reauthInFlight: Promise<void> | undefined;
   private readonly pingIntervalMs: number;
   private readonly handshakeTimeoutMs: number;
+  private readonly idleMs: number;
   /** How many sockets this client has opened so far (the first plus every reconnect). */
   opens = 0;
 
@@ -75,6 +81,7 @@ export class SessionSocket {
   ) {
     this.pingIntervalMs = opts.pingIntervalMs ?? 5_000;
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 5_000;
+    this.idleMs = opts.idleMs ?? 5_000;
   }
 
   get isOpen(): boolean {
@@ -236,6 +243,7 @@ export class SessionSocket {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.idleTimer);
     this.teardown('client closed', 'CLIENT_CLOSED');
     for (const f of [...this.openWaiters]) f();
   }
@@ -250,10 +258,19 @@ export class SessionSocket {
     if (this.wanted) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.teardown('no watch or lease left', 'CONNECTION_LOST');
+    if (!this.ws || this.closed) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (!this.wanted) this.teardown('no watch or lease left', 'CONNECTION_LOST');
+    }, this.idleMs);
   }
 
   private ensureConnecting(): void {
+    if (this.wanted) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     if (!this.wanted || this.ws || this.connecting || this.retryTimer) return;
     this.connecting = true;
     // TLS options and a current token (renewed if it is near its end) for this socket.

@@ -17,7 +17,7 @@ export interface Seen {
 }
 
 export type Answer =
-  | { status: number; body: unknown; headers?: Record<string, string> }
+  | { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number }
   | { hang: true }
   | { drop: true };
 
@@ -53,8 +53,12 @@ export class FakeEndpoint {
           req.socket.destroy();
           return;
         }
-        res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
-        res.end(JSON.stringify(a.body));
+        const answer = (): void => {
+          res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
+          res.end(JSON.stringify(a.body));
+        };
+        if (a.delayMs) setTimeout(answer, a.delayMs);
+        else answer();
       });
     });
     this.server.on('connection', (s: Socket) => {
@@ -96,8 +100,13 @@ export class FakeEndpoint {
       return;
     }
     const body = a.body as { ttl?: unknown; error?: { code: string; message: string } };
-    if (a.status === 200) ws.send(JSON.stringify({ type: 'keepalive', lease, ttl: body.ttl }));
-    else ws.send(JSON.stringify({ type: 'error', code: body.error?.code ?? 'INTERNAL', message: body.error?.message ?? 'scripted', lease }));
+    const answer = (): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (a.status === 200) ws.send(JSON.stringify({ type: 'keepalive', lease, ttl: body.ttl }));
+      else ws.send(JSON.stringify({ type: 'error', code: body.error?.code ?? 'INTERNAL', message: body.error?.message ?? 'scripted', lease }));
+    };
+    if (a.delayMs) setTimeout(answer, a.delayMs);
+    else answer();
   }
 
   /** Drop every open watch socket abruptly (as a killed member would). */
