@@ -121,7 +121,7 @@ export class KeptLease {
   }
 
   private async run(): Promise<void> {
-    let delay = this.intervalMs;
+    let delay = this.nextDelay();
     while (!this.stopped) {
       try {
         await sleep(delay, this.stopCtl.signal);
@@ -131,8 +131,14 @@ export class KeptLease {
       const outcome = await this.renewOnce();
       if (outcome === 'done') return;
       // Transient: try again soon while the lease can still be alive.
-      delay = outcome === 'renewed' ? this.intervalMs : Math.max(50, Math.min(500, Math.floor(this.intervalMs / 4)));
+      delay = outcome === 'renewed' ? this.nextDelay() : Math.max(50, Math.min(500, Math.floor(this.intervalMs / 4)));
     }
+  }
+
+  /** The keepalive period, or sooner when less than two periods of the lease are left (a grant
+   *  or a renewal whose answer was slow). */
+  private nextDelay(): number {
+    return Math.max(0, Math.min(this.intervalMs, Math.floor((this.expiresAt - this.now()) / 2)));
   }
 
   /** One keepalive round: over the socket if it is (or soon is) open, else or on its failure

@@ -69,6 +69,7 @@ export class SessionSocket {
   private pingTimer: NodeJS.Timeout | undefined;
   private alive = true;
   private reauthInFlight: Promise<void> | undefined;
+  private renewBeforeConnect = false;
   private readonly pingIntervalMs: number;
   private readonly handshakeTimeoutMs: number;
   private readonly idleMs: number;
@@ -273,8 +274,11 @@ export class SessionSocket {
     }
     if (!this.wanted || this.ws || this.connecting || this.retryTimer) return;
     this.connecting = true;
-    // TLS options and a current token (renewed if it is near its end) for this socket.
-    this.transport.socketOptions().then(
+    // TLS options and a current token (renewed if it is near its end, or at once if the last
+    // upgrade was refused 401) for this socket.
+    const renew = this.renewBeforeConnect;
+    this.renewBeforeConnect = false;
+    (renew ? this.transport.renewToken().then(() => this.transport.socketOptions()) : this.transport.socketOptions()).then(
       (o) => {
         this.connecting = false;
         this.open(o);
@@ -309,6 +313,12 @@ export class SessionSocket {
       }, this.pingIntervalMs);
       for (const f of [...this.openWaiters]) f();
       for (const w of [...this.watches]) if (ws === this.ws) w.socketOpened();
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      // The upgrade was refused (the member's JSON error): a 401 means our token is no good.
+      if (res.statusCode === 401) this.renewBeforeConnect = true;
+      res.resume();
+      ws.terminate(); // 'close' follows: reopen elsewhere
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('message', (data: RawData) => {

@@ -330,7 +330,9 @@ export class Watcher implements AsyncIterable<WatchBatch>, SocketWatch {
         if (msg.watchId !== this.watchId) return;
         const code = typeof msg.code === 'string' ? msg.code : 'INTERNAL';
         const message = typeof msg.message === 'string' ? msg.message : code;
-        if (TRANSIENT_CODES.has(code)) {
+        // TOO_MANY_WATCHERS as a message is the member's per-socket limit (maxWatchesPerSocket):
+        // this client has more watches than one socket may carry, which no retry changes.
+        if (TRANSIENT_CODES.has(code) && code !== 'TOO_MANY_WATCHERS') {
           this.retryLater(`watch refused: ${code}`);
           return;
         }

@@ -10,10 +10,10 @@ import type { WebSocket } from 'ws';
 import { Client, type KeptLease, type WatchBatch } from '../../src/client/index.js';
 import { FakeEndpoint, fail, ok, type Seen } from './fake-endpoint.js';
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, cond: () => boolean, timeoutMs = 10_000, state?: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${state ? ` (${JSON.stringify(state())})` : ''}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -53,8 +53,8 @@ describe('one WebSocket per client', () => {
     let lease = 0;
     for (const f of fs) {
       f.handler = (r) => {
-        if (r.path === '/v1/leases' && r.method === 'POST') return ok({ id: `L${++lease}`, ttl: 1 });
-        if (r.path.endsWith('/keepalive')) return ok({ ttl: 1 });
+        if (r.path === '/v1/leases' && r.method === 'POST') return ok({ id: `L${++lease}`, ttl: 2 });
+        if (r.path.endsWith('/keepalive')) return ok({ ttl: 2 });
         if (r.method === 'DELETE') return ok({ revision: 1, deletedKeys: [], releasedLocks: [] });
         return fail(404, 'NOT_FOUND');
       };
@@ -69,10 +69,14 @@ describe('one WebSocket per client', () => {
     const f = fs[0]!;
     const creates = scriptWatches(f, 10);
     const leases: KeptLease[] = [];
-    for (let i = 0; i < 6; i++) leases.push(await c.lease(1));
+    for (let i = 0; i < 6; i++) leases.push(await c.lease(2));
     const watches = ['a', 'b', 'c'].map((k) => c.watch(k));
     await Promise.all(watches.map((w) => w.ready));
-    await until('three keepalives of every lease over the socket', () => leases.every((l) => socketKeepalives(f, l.id).length >= 3));
+    await until('three keepalives of every lease over the socket, acknowledged', () => leases.every((l) => l.keepalives.socket >= 3), 10_000, () => ({
+      leases: leases.map((l) => ({ id: l.id, lost: l.isLost, why: l.isLost ? String((l.signal.reason as Error).message) : undefined, ...l.keepalives, seen: socketKeepalives(f, l.id).length })),
+      opens: c.socket.opens,
+      accepted: f.socketsAccepted,
+    }));
     assert.equal(f.socketsAccepted, 1, 'one socket was ever opened');
     assert.equal(f.watchSockets.size, 1);
     assert.equal(c.socket.opens, 1);
@@ -96,7 +100,7 @@ describe('one WebSocket per client', () => {
     // The socket stays a moment after its last user is gone, then goes.
     for (const w of watches) w.close();
     await Promise.all(leases.map((l) => l.revoke()));
-    const again = await c.lease(1);
+    const again = await c.lease(2);
     await until('a keepalive of a lease made after the others', () => socketKeepalives(f, again.id).length >= 1);
     assert.equal(f.socketsAccepted, 1, 'the idle socket was reused');
     await again.revoke();
@@ -108,7 +112,7 @@ describe('one WebSocket per client', () => {
     const [a, b] = fs as [FakeEndpoint, FakeEndpoint];
     const createsA = scriptWatches(a, 10);
     const createsB = scriptWatches(b, 20);
-    const leases = [await c.lease(1), await c.lease(1)];
+    const leases = [await c.lease(2), await c.lease(2)];
     const w = c.watch('k');
     await w.ready;
     createsA[0]!.ws.send(JSON.stringify({ type: 'events', watchId: createsA[0]!.msg.watchId, revision: 11, events: [put('k', 11)] }));
@@ -131,7 +135,7 @@ describe('one WebSocket per client', () => {
     const { fs, c } = await setup();
     const f = fs[0]!;
     f.refuseUpgrades = true;
-    const lease = await c.lease(1);
+    const lease = await c.lease(2);
     await until('three keepalives over HTTP', () => httpKeepalives(f).length >= 3);
     assert.equal(lease.isLost, false);
     assert.equal(f.socketsAccepted, 0);
@@ -180,7 +184,7 @@ describe('one WebSocket per client', () => {
     const { fs, c } = await setup();
     const f = fs[0]!;
     const creates = scriptWatches(f, 10);
-    const lease = await c.lease(1);
+    const lease = await c.lease(2);
     const w = c.watch('k', { maxBufferedBatches: 4 });
     await w.ready;
     const first = creates[0]!;
