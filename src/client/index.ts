@@ -19,3 +19,4 @@ export { ELECTION_PREFIX, Election } from './election.js';
 export type { CampaignOptions, ElectionErrorCode, ElectionLeader, Leadership } from './election.js';
 export type { WatchOptions } from './watcher.js';
 export type * from './types.js';
+export { ERROR_CODES, isErrorCode } from '../wire/errors.js';
