@@ -12,7 +12,7 @@
 //   committed highest index known to be committed. Never decreases.
 //
 // Unstable tail: `u.entries` hold indexes u.offset .. u.offset+len-1; u.offset <= stable
-// lastIndex()+1, and for i >= u.offset the unstable entry wins over whatever the stable log holds
+// lastIndex()+1 (or, with an unstable snapshot, u.offset = its index+1), and for i >= u.offset the unstable entry wins over whatever the stable log holds
 // at i (it is newer and will overwrite it when persisted). `u.inProgress` is the first unstable
 // index not yet handed out in a Ready.
 
@@ -55,7 +55,13 @@ export class RaftLog {
     assert(this.applied <= this.applying, () => `applied ${this.applied} > applying ${this.applying}`);
     assert(this.applying <= this.committed, () => `applying ${this.applying} > committed ${this.committed}`);
     assert(this.committed <= this.lastIndex(), () => `committed ${this.committed} > lastIndex ${this.lastIndex()}`);
-    assert(this.u.offset <= this.storage.lastIndex() + 1, () => `unstable offset ${this.u.offset} leaves a gap after stable ${this.storage.lastIndex()}`);
+    // An unstable snapshot replaces the whole log: its entries follow it, whatever the stable log
+    // holds (a Ready handed out before the snapshot arrived may still be made durable under it).
+    if (this.u.snapshot) {
+      assert(this.u.offset === this.u.snapshot.metadata.index + 1, () => `unstable offset ${this.u.offset} does not follow the unstable snapshot at ${this.u.snapshot!.metadata.index}`);
+    } else {
+      assert(this.u.offset <= this.storage.lastIndex() + 1, () => `unstable offset ${this.u.offset} leaves a gap after stable ${this.storage.lastIndex()}`);
+    }
   }
 
   firstIndex(): LogIndex {

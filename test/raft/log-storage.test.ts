@@ -94,3 +94,38 @@ test('SplitMix32 is deterministic per seed, in range, and roughly uniform', () =
   for (const n of counts) assert.ok(n > 9_000 && n < 11_000, `bucket ${n}`);
   assert.throws(() => r.intn(0), RaftInvariantError);
 });
+
+test('RaftLog: a snapshot received while a Ready of entries is being persisted is a valid unstable base', async () => {
+  // A follower at stable index 8 hands out entry 9 in a Ready; before that Ready is advanced (the
+  // driver steps messages while its write is in flight) the leader's snapshot at 160 arrives.
+  const { RaftLog } = await import('../../src/raft/raft-log.js');
+  const storage = new MemoryLog();
+  storage.append([1, 2, 3, 4, 5, 6, 7, 8].map((i) => ent(i, 1)));
+  storage.setHardState({ term: 1, vote: 0, commit: 8 });
+  const log = new RaftLog(storage, 8);
+  log.append([ent(9, 1)]);
+  const handed = log.unstableEntriesToHandOut();
+  log.acceptReady(handed, undefined, []);
+  const snap = { metadata: { index: 160, term: 2, confState: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array() };
+  log.restore(snap);
+  log.append([ent(161, 2), ent(162, 2)]);
+  // The entries' Ready is now durable: the stable log is 1..9 while the unstable base is 160.
+  log.stableEntries(handed);
+  log.checkInvariants();
+  assert.equal(log.firstIndex(), 161);
+  assert.equal(log.lastIndex(), 162);
+  assert.equal(log.term(160), 2);
+  // The next Ready hands out the snapshot and the entries after it; once durable, the stable
+  // log starts after the snapshot.
+  const rdSnap = log.snapshotToHandOut();
+  assert.equal(rdSnap, snap);
+  const rdEnts = log.unstableEntriesToHandOut();
+  assert.deepEqual(rdEnts.map((e) => e.index), [161, 162]);
+  log.acceptReady(rdEnts, rdSnap, []);
+  log.stableSnapTo(snap);
+  log.stableEntries(rdEnts);
+  log.checkInvariants();
+  assert.equal(storage.firstIndex(), 161);
+  assert.equal(storage.lastIndex(), 162);
+  assert.equal(log.applied, 160);
+});
