@@ -318,10 +318,10 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
 /** A token for `user` ("name:password"), from POST /v1/auth/authenticate. */
 async function authenticate(ep: Endpoint, user: string): Promise<{ token: string; ttl: number }> {
   const i = user.indexOf(':');
-  if (i <= 0) throw new Error('--user takes name:password');
+  if (i <= 0) throw new UsageError('--user takes name:password');
   // Without the token being renewed: an expired one would get the authentication refused.
   const r = await request({ ...ep, sec: { ...(secOf(ep).tls !== undefined ? { tls: secOf(ep).tls } : {}) } }, 0, 'POST', '/v1/auth/authenticate', JSON.stringify({ name: user.slice(0, i), password: user.slice(i + 1) }));
-  if (r.status !== 200) throw new Error(`authentication as ${user.slice(0, i)} failed: ${r.status} ${r.text}`);
+  if (r.status !== 200) throw new UsageError(`authentication as ${user.slice(0, i)} failed: ${r.status} ${r.text}`);
   return JSON.parse(r.text) as { token: string; ttl: number };
 }
 
