@@ -12,6 +12,7 @@ import { checkServerIdentity } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { discoverK8sPeers, loadConfig, MAX_K8S_REPLICAS, type Config } from '../../src/config/index.js';
 import { certificateNames, nameAllowed } from '../../src/tls/index.js';
+import { validateManifest } from './k8s-schema.js';
 import { kustomizeBuild, type Doc } from './kustomize.js';
 import { expandK8sValue, podEnvironment, type EnvVar } from './pod-env.js';
 
@@ -188,3 +189,20 @@ for (const overlay of OVERLAYS) {
     });
   });
 }
+
+test('cert-manager resources are checked strictly (negative)', async () => {
+  const docs = kustomizeBuild(join(ROOT, 'deploy', 'overlays', 'tls'));
+  const cert = structuredClone(one(docs, 'Certificate', 'raftlock-peer'));
+  cert['spec']['dnsName'] = cert['spec']['dnsNames'];
+  delete cert['spec']['dnsNames'];
+  cert['spec']['usages'] = ['server auth', 'client-auth'];
+  cert['spec']['duration'] = '90d';
+  const errors = await validateManifest(cert);
+  assert.equal(errors.length, 3, errors.join('\n'));
+  assert.ok(errors.includes('spec.dnsName: unknown field'), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('spec.usages[1]:')), errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('spec.duration: must be a Go duration')), errors.join('\n'));
+  const issuer = structuredClone(one(docs, 'Issuer', 'raftlock-ca'));
+  issuer['spec']['selfSigned'] = {};
+  assert.deepEqual(await validateManifest(issuer), ['spec: exactly one of selfSigned, ca']);
+});
