@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
+import { SECURITY_MODES, startBenchCluster, type BenchCluster } from './lib/bench-clusters.js';
 import { EtcdGrpcOps } from './lib/etcd-grpc-ops.js';
 import { startFloor } from './lib/start-floor.js';
 
@@ -16,10 +17,22 @@ interface Endpoint {
   port: number;
   /** https (and wss for watches). */
   tls?: boolean;
+  /** Client TLS material and token of the target this endpoint belongs to (default: `security`). */
+  sec?: Security;
 }
 
-/** Client TLS material and a bearer token for a secured target (--tls, --cacert/--cert/--key, --user). */
-const security: { tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }; token?: string } = {};
+/** Client TLS material and a bearer token for a secured target. */
+interface Security {
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  token?: string;
+}
+
+/** A mistake in the command line: printed as one line, without a stack. */
+class UsageError extends Error {}
+
+/** The security of the --endpoints target (--tls, --cacert/--cert/--key, --user). */
+const security: Security = {};
+const secOf = (ep: Endpoint): Security => ep.sec ?? security;
 
 const originOf = (ep: Endpoint): string => `${ep.tls ? 'https' : 'http'}://${ep.host}:${ep.port}`;
 
@@ -49,14 +62,15 @@ const dispatchers = new Map<string, Dispatcher>();
 function dispatcherFor(ep: Endpoint, slot: number): Dispatcher {
   const key = `${ep.host}:${ep.port}/${slot}`;
   let d = dispatchers.get(key);
-  if (!d) dispatchers.set(key, (d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...security.tls } } : {}) })));
+  if (!d) dispatchers.set(key, (d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...secOf(ep).tls } } : {}) })));
   return d;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
-function headersFor(hasBody: boolean): Record<string, string> {
-  if (security.token === undefined) return hasBody ? JSON_HEADERS : {};
-  return hasBody ? { ...JSON_HEADERS, authorization: `Bearer ${security.token}` } : { authorization: `Bearer ${security.token}` };
+function headersFor(ep: Endpoint, hasBody: boolean): Record<string, string> {
+  const token = secOf(ep).token;
+  if (token === undefined) return hasBody ? JSON_HEADERS : {};
+  return hasBody ? { ...JSON_HEADERS, authorization: `Bearer ${token}` } : { authorization: `Bearer ${token}` };
 }
 
 function request(ep: Endpoint, slot: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -64,7 +78,7 @@ function request(ep: Endpoint, slot: number, method: string, path: string, body?
     let status = 0;
     const chunks: Buffer[] = [];
     dispatcherFor(ep, slot).dispatch(
-      { origin: originOf(ep), method: method as Dispatcher.HttpMethod, path, headers: headersFor(body !== undefined), body },
+      { origin: originOf(ep), method: method as Dispatcher.HttpMethod, path, headers: headersFor(ep, body !== undefined), body },
       {
         onRequestStart: () => {},
         onResponseStart: (_c, statusCode) => {
@@ -230,8 +244,8 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
   await Promise.all(
     Array.from({ length: nSockets }, (_, s) => new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`${ep.tls ? 'wss' : 'ws'}://${ep.host}:${ep.port}/v1/watch`, {
-        ...(ep.tls ? security.tls : {}),
-        ...(security.token !== undefined ? { headers: { authorization: `Bearer ${security.token}` } } : {}),
+        ...(ep.tls ? secOf(ep).tls : {}),
+        ...(secOf(ep).token !== undefined ? { headers: { authorization: `Bearer ${secOf(ep).token}` } } : {}),
       });
       sockets.push(ws);
       const mine = Math.min(perSocket, watchers - s * perSocket);
@@ -304,17 +318,18 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
 /** A token for `user` ("name:password"), from POST /v1/auth/authenticate. */
 async function authenticate(ep: Endpoint, user: string): Promise<{ token: string; ttl: number }> {
   const i = user.indexOf(':');
-  if (i <= 0) throw new Error('--user takes name:password');
-  const r = await request(ep, 0, 'POST', '/v1/auth/authenticate', JSON.stringify({ name: user.slice(0, i), password: user.slice(i + 1) }));
-  if (r.status !== 200) throw new Error(`authentication as ${user.slice(0, i)} failed: ${r.status} ${r.text}`);
+  if (i <= 0) throw new UsageError('--user takes name:password');
+  // Without the token being renewed: an expired one would get the authentication refused.
+  const r = await request({ ...ep, sec: { ...(secOf(ep).tls !== undefined ? { tls: secOf(ep).tls } : {}) } }, 0, 'POST', '/v1/auth/authenticate', JSON.stringify({ name: user.slice(0, i), password: user.slice(i + 1) }));
+  if (r.status !== 200) throw new UsageError(`authentication as ${user.slice(0, i)} failed: ${r.status} ${r.text}`);
   return JSON.parse(r.text) as { token: string; ttl: number };
 }
 
-function parseEndpoints(s: string): Endpoint[] {
+function parseEndpoints(s: string, sec?: Security): Endpoint[] {
   return s.split(',').map((u) => {
     const url = new URL(u.includes('://') ? u : `http://${u}`);
     const tls = url.protocol === 'https:';
-    return { host: url.hostname, port: Number(url.port || (tls ? 443 : 80)), ...(tls ? { tls } : {}) };
+    return { host: url.hostname, port: Number(url.port || (tls ? 443 : 80)), ...(tls ? { tls } : {}), ...(sec !== undefined ? { sec } : {}) };
   });
 }
 
@@ -323,7 +338,7 @@ async function findLeader(eps: Endpoint[]): Promise<Endpoint[]> {
     try {
       const r = await request(ep, 0, 'GET', '/v1/cluster');
       const leader = (JSON.parse(r.text) as { leader: { clientUrl: string } | null }).leader;
-      if (leader) return parseEndpoints(leader.clientUrl);
+      if (leader) return parseEndpoints(leader.clientUrl, ep.sec);
     } catch {
       // try the next one
     }
@@ -356,7 +371,8 @@ function parsePids(s: string | undefined): number[] {
 }
 
 interface Target {
-  name: 'raftlock' | 'etcd' | 'etcd-grpc' | 'floor';
+  /** raftlock, etcd, etcd-grpc, floor, or with --compare-security raftlock-<mode>. */
+  name: string;
   eps: Endpoint[];
   cpuPids: number[];
 }
@@ -383,6 +399,11 @@ async function main(): Promise<void> {
     .option('--cert <file>', 'PEM client certificate (for members that require one)')
     .option('--key <file>', 'PEM key of --cert')
     .option('--user <name:password>', 'authenticate as this user first and send its token with every request')
+    .option(
+      '--compare-security',
+      'start three local 3-member clusters (plain; TLS on every port; TLS and auth, as a user with readwrite on "bench" only) and run every workload against each, interleaved round by round (--endpoints is not used)',
+      false,
+    )
     .parse(process.argv);
   const o = program.opts<{
     target: string;
@@ -404,12 +425,34 @@ async function main(): Promise<void> {
     cert?: string;
     key?: string;
     user?: string;
+    compareSecurity: boolean;
   }>();
-  if (o.tls) {
-    const { readFileSync } = await import('node:fs');
-    const file = (given: string | undefined, dflt: string): Buffer => readFileSync(given ?? `data/tls/${dflt}`);
-    security.tls = { ca: file(o.cacert, 'client-ca/ca.crt'), cert: file(o.cert, 'client-ca/client.crt'), key: file(o.key, 'client-ca/client.key') };
-    if (o.endpoints === program.options.find((x) => x.long === '--endpoints')?.defaultValue) o.endpoints = o.endpoints.replaceAll('http://', 'https://');
+  if (o.compareSecurity) {
+    for (const [given, flag] of [[o.tls, '--tls'], [o.user, '--user'], [o.cacert, '--cacert'], [o.cert, '--cert'], [o.key, '--key'], [o.compareEtcd, '--compare-etcd']] as const) {
+      if (given !== undefined && given !== false) throw new UsageError(`--compare-security starts and secures its own clusters: leave out ${flag}`);
+    }
+    if (o.target !== 'raftlock') throw new UsageError('--compare-security goes with --target raftlock');
+  }
+  const defaultEndpoints = o.endpoints === program.options.find((x) => x.long === '--endpoints')?.defaultValue;
+  if (o.tls || o.cacert !== undefined || o.cert !== undefined || o.key !== undefined) {
+    // --tls alone: the files `npm start -- --tls` made (relative to the working directory, as
+    // `npm run` sets it: the repository); any of them can be given instead.
+    const file = (given: string | undefined, dflt: string, flag: string): Buffer | undefined => {
+      const path = given ?? (o.tls ? `data/tls/${dflt}` : undefined);
+      if (path === undefined) return undefined;
+      try {
+        return readFileSync(path);
+      } catch (err) {
+        const hint = given === undefined ? ' (made by `npm start -- --tls`; start that cluster first, or pass ' + flag + ')' : '';
+        throw new UsageError(`cannot read ${flag.slice(2)} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}${hint}`);
+      }
+    };
+    const ca = file(o.cacert, 'client-ca/ca.crt', '--cacert');
+    const cert = file(o.cert, 'client-ca/client.crt', '--cert');
+    const key = file(o.key, 'client-ca/client.key', '--key');
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together');
+    security.tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+    if (o.tls && defaultEndpoints) o.endpoints = o.endpoints.replaceAll('http://', 'https://');
   }
   if (o.target !== 'raftlock' && o.target !== 'etcd' && o.target !== 'etcd-grpc') throw new Error(`--target must be raftlock, etcd or etcd-grpc (got ${o.target})`);
   if (o.compareEtcd !== undefined && o.target !== 'raftlock') throw new Error('--compare-etcd goes with --target raftlock');
@@ -420,17 +463,35 @@ async function main(): Promise<void> {
     if (o.spread) return eps;
     return name === 'raftlock' ? findLeader(eps) : name === 'etcd' ? findEtcdLeader(eps) : grpcOps.leader(eps);
   };
-  if (o.user !== undefined) {
-    // Tokens expire (default 300 s); a long run renews its token halfway through each lifetime.
-    const ep = parseEndpoints(o.endpoints)[0]!;
-    const renew = async (): Promise<void> => {
-      const t = await authenticate(ep, o.user!);
-      security.token = t.token;
-      setTimeout(() => void renew().catch((e) => process.stderr.write(`bench: token renewal failed: ${String(e)}\n`)), (t.ttl * 1000) / 2).unref();
-    };
-    await renew();
+  // Tokens expire (default 300 s); a long run renews its token halfway through each lifetime.
+  const keepToken = async (ep: Endpoint, sec: Security, user: string): Promise<void> => {
+    const t = await authenticate(ep, user);
+    sec.token = t.token;
+    setTimeout(() => void keepToken(ep, sec, user).catch((e) => process.stderr.write(`bench: token renewal failed: ${String(e)}\n`)), (t.ttl * 1000) / 2).unref();
+  };
+  const clusters: BenchCluster[] = [];
+  const targets: Target[] = [];
+  const stopClusters = () => Promise.all(clusters.map((c) => c.stop()));
+  if (o.compareSecurity) {
+    try {
+      for (const mode of SECURITY_MODES) {
+        const c = await startBenchCluster(mode);
+        clusters.push(c);
+        const sec: Security = c.tls === undefined ? {} : { tls: c.tls };
+        const eps = parseEndpoints(c.urls.join(','), sec);
+        if (c.user !== undefined) await keepToken(eps[0]!, sec, `${c.user.name}:${c.user.password}`);
+        const name = `raftlock-${mode}`;
+        process.stderr.write(`${name}: ${c.urls.join(',')} (pids ${c.pids.join(',')}, data ${c.dir})${c.user ? `, as user ${c.user.name}` : ''}\n`);
+        targets.push({ name, eps: o.spread ? eps : await findLeader(eps), cpuPids: c.pids });
+      }
+    } catch (err) {
+      await stopClusters();
+      throw err;
+    }
+  } else {
+    if (o.user !== undefined) await keepToken(parseEndpoints(o.endpoints)[0]!, security, o.user);
+    targets.push({ name: o.target, eps: await pick(o.target as 'raftlock' | 'etcd' | 'etcd-grpc', o.endpoints), cpuPids: parsePids(o.cpuPids) });
   }
-  const targets: Target[] = [{ name: o.target as Target['name'], eps: await pick(o.target, o.endpoints), cpuPids: parsePids(o.cpuPids) }];
   if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
   const floor = o.floor ? await startFloor() : null;
   try {
@@ -442,6 +503,7 @@ async function main(): Promise<void> {
     await runAll(o, targets);
   } finally {
     await floor?.stop();
+    await stopClusters();
   }
   await Promise.all([...dispatchers.values()].map((d) => d.close()));
   grpcOps.close();
@@ -462,8 +524,9 @@ async function runAll(
   const comparisons: string[] = [];
   for (const wl of o.workloads.split(',')) {
     if (wl === 'watch') {
-      if (targets[0].name !== 'raftlock') continue;
-      for (const n of [1, 100, 1000]) results.push(await watchLatency(targets[0].eps[0], n, 200));
+      for (const t of targets.filter((x) => x.name.startsWith('raftlock'))) {
+        for (const n of [1, 100, 1000]) results.push({ ...(await watchLatency(t.eps[0], n, 200)), target: t.name });
+      }
       continue;
     }
     if (!['put', 'get', 'lease', 'lock', 'contended'].includes(wl)) throw new Error(`unknown workload ${wl}`);
@@ -474,7 +537,7 @@ async function runAll(
     // etcd runs puts and gets, etcd-grpc puts, gets and locks; the floor serves puts only.
     const these = targets.filter(
       (t) =>
-        t.name === 'raftlock' ||
+        t.name.startsWith('raftlock') ||
         (t.name === 'etcd' && (wl === 'put' || wl === 'get')) ||
         (t.name === 'etcd-grpc' && (wl === 'put' || wl === 'get' || wl === 'lock')) ||
         (t.name === 'floor' && wl === 'put'),
@@ -485,7 +548,8 @@ async function runAll(
     for (const n of lv) {
       const runs = new Map<string, Result[]>(these.map((t) => [t.name, []]));
       for (let round = 0; round < rounds; round++) {
-        for (const t of these) {
+        // Each round starts with the next target, so none always runs first (or right after another).
+        for (const t of these.map((_, j) => these[(j + round) % these.length]!)) {
           const r = await runLevel(wl, t.name, t.eps, n, seconds, opFor(t.name), t.cpuPids);
           runs.get(t.name)!.push(r);
           const cpu = r.cpuUsPerOp === undefined ? '' : `, ${r.cpuUsPerOp} us CPU/op`;
@@ -532,6 +596,6 @@ async function runAll(
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: ${err?.stack ?? err}\n`);
+  process.stderr.write(`bench: ${err instanceof UsageError ? err.message : (err?.stack ?? err)}\n`);
   process.exit(1);
 });

@@ -355,6 +355,23 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     for (const f of CONFIG_FIELDS) sources.set(f.path.join('.'), `config file ${configFile}`);
   }
 
+  // Environment and CLI values, parsed; applied after discovery (step 3), which overrides only the
+  // file. Discovery must know already whether TLS is on anywhere: it writes https:// URLs then.
+  const later: { key: string; path: readonly string[]; value: unknown; source: string }[] = [];
+  for (const f of CONFIG_FIELDS) {
+    const name = envNameFor(f.path);
+    const v = env[name];
+    if (v !== undefined) later.push({ key: f.path.join('.'), path: f.path, value: fromString(f, v), source: `env ${name}` });
+  }
+  for (const f of CONFIG_FIELDS) {
+    const v = args.values.get(f.path.join('.'));
+    if (v !== undefined) later.push({ key: f.path.join('.'), path: f.path, value: fromString(f, v), source: `flag --${flagNameFor(f.path)}` });
+  }
+  const finalValue = (key: string): unknown => {
+    for (let i = later.length - 1; i >= 0; i--) if (later[i]!.key === key) return later[i]!.value;
+    return raw[key];
+  };
+
   // 2. Kubernetes discovery
   const k8sEnv = (env[META_OPTIONS.k8sDiscovery.env] ?? '').toLowerCase();
   const k8s = args.k8sDiscovery === true || k8sEnv === 'true' || k8sEnv === '1';
@@ -368,7 +385,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
         throw new ConfigError(field, (err as Error).message);
       }
     };
-    const d = discoverK8sPeers(k8sDiscoveryInputFromEnv(env, { peerPort: portOf('listenPeer'), clientPort: portOf('listenClient') }));
+    const set = (key: string): boolean => finalValue(key) !== undefined;
+    const schemes = {
+      peerScheme: set('peerCert') || set('peerKey') || set('peerCa') ? ('https' as const) : ('http' as const),
+      clientScheme: set('clientCert') || set('clientKey') ? ('https' as const) : ('http' as const),
+    };
+    const d = discoverK8sPeers(k8sDiscoveryInputFromEnv(env, { peerPort: portOf('listenPeer'), clientPort: portOf('listenClient') }, schemes));
     const overrides: Record<string, unknown> = {
       name: d.name,
       initialCluster: d.initialCluster.map((m) => ({ ...m })),
@@ -385,22 +407,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   }
 
   // 3. environment, 4. CLI
-  for (const f of CONFIG_FIELDS) {
-    const key = f.path.join('.');
-    const name = envNameFor(f.path);
-    const v = env[name];
-    if (v !== undefined) {
-      setPath(raw, f.path, fromString(f, v));
-      sources.set(key, `env ${name}`);
-    }
-  }
-  for (const f of CONFIG_FIELDS) {
-    const key = f.path.join('.');
-    const v = args.values.get(key);
-    if (v !== undefined) {
-      setPath(raw, f.path, fromString(f, v));
-      sources.set(key, `flag --${flagNameFor(f.path)}`);
-    }
+  for (const l of later) {
+    setPath(raw, l.path, l.value);
+    sources.set(l.key, l.source);
   }
 
   return finishConfig(raw, { cwd, configFile, k8sDiscovery: k8s, sources });

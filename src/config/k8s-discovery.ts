@@ -12,6 +12,11 @@
 // cluster of the founders plus itself, and its daemon adds itself as a learner, waits to catch up
 // and promotes itself, and removes itself again when it is stopped (src/node/scaling-controller.ts).
 
+//
+// TLS: with peer TLS on (peerCert/peerKey/peerCa set anywhere: file, environment or flags) every
+// peer URL is https://, and with client TLS on every client URL is; the caller says which
+// (src/config/config.ts looks at the merged settings before it asks for discovery).
+
 import { ConfigError } from './errors.js';
 
 export interface K8sDiscoveryInput {
@@ -37,6 +42,10 @@ export interface K8sDiscoveryInput {
   readonly portStride?: number;
   /** Cluster DNS domain (default `cluster.local`). */
   readonly clusterDomain?: string;
+  /** `https` when the peer port speaks (mutual) TLS, so every peer URL says so (default `http`). */
+  readonly peerScheme?: 'http' | 'https';
+  /** `https` when the client port speaks TLS (default `http`). */
+  readonly clientScheme?: 'http' | 'https';
 }
 
 export interface DiscoveredMember {
@@ -105,6 +114,8 @@ export function discoverK8sPeers(input: K8sDiscoveryInput): K8sDiscoveryResult {
   checkPort('listenClient', input.clientPort);
   const template = input.hostTemplate ?? DEFAULT_K8S_HOST_TEMPLATE;
   const domain = input.clusterDomain ?? 'cluster.local';
+  const peerScheme = input.peerScheme ?? 'http';
+  const clientScheme = input.clientScheme ?? 'http';
 
   const members: DiscoveredMember[] = [];
   const hosts: string[] = [];
@@ -117,7 +128,7 @@ export function discoverK8sPeers(input: K8sDiscoveryInput): K8sDiscoveryResult {
     checkPort('listenPeer', peerPort);
     checkPort('listenClient', clientPort);
     hosts.push(host);
-    members.push({ name, peerUrl: `http://${host}:${peerPort}`, clientUrl: `http://${host}:${clientPort}` });
+    members.push({ name, peerUrl: `${peerScheme}://${host}:${peerPort}`, clientUrl: `${clientScheme}://${host}:${clientPort}` });
   }
   const self = members[ordinal]!;
   const bindHost = input.hostTemplate === undefined ? '0.0.0.0' : hosts[ordinal]!;
@@ -145,7 +156,11 @@ function intFromEnv(env: Record<string, string | undefined>, key: string): numbe
  * Reads POD_NAME, POD_NAMESPACE, RAFTLOCK_REPLICAS, RAFTLOCK_SERVICE and the optional
  * RAFTLOCK_K8S_HOST_TEMPLATE, RAFTLOCK_K8S_PORT_STRIDE, RAFTLOCK_K8S_CLUSTER_DOMAIN.
  */
-export function k8sDiscoveryInputFromEnv(env: Record<string, string | undefined>, ports: { peerPort: number; clientPort: number }): K8sDiscoveryInput {
+export function k8sDiscoveryInputFromEnv(
+  env: Record<string, string | undefined>,
+  ports: { peerPort: number; clientPort: number },
+  schemes: { peerScheme?: 'http' | 'https'; clientScheme?: 'http' | 'https' } = {},
+): K8sDiscoveryInput {
   const need = (key: string): string => {
     const v = env[key];
     if (v === undefined || v === '') throw new ConfigError('k8sDiscovery', `${key} must be set when Kubernetes discovery is on`);
@@ -163,6 +178,7 @@ export function k8sDiscoveryInputFromEnv(env: Record<string, string | undefined>
     replicas: replicas!,
     peerPort: ports.peerPort,
     clientPort: ports.clientPort,
+    ...schemes,
     ...(tmpl !== undefined && tmpl !== '' ? { hostTemplate: tmpl } : {}),
     ...(stride !== undefined ? { portStride: stride } : {}),
     ...(domain !== undefined && domain !== '' ? { clusterDomain: domain } : {}),

@@ -31,9 +31,9 @@ interface BenchResult {
   rounds?: number;
 }
 
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BENCH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd !== undefined ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -174,6 +174,57 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
     const r3 = await runBench(['--target', 'etcd', '--endpoints', etcdUrl, '--compare-etcd', etcdUrl]);
     assert.notEqual(r3.code, 0);
     assert.match(r3.stderr, /--compare-etcd goes with --target raftlock/);
+  });
+});
+
+describe('npm run bench -- --compare-security (its own plain, TLS and TLS+auth clusters)', { timeout: 180_000 }, () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'raftlock-bench-sec-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  test('put and lock on all three in one run, interleaved: medians, ratios, CPU per op; then every process and directory is gone', async () => {
+    const out = join(tmp, 'security.json');
+    const r = await runBench(['--compare-security', '--clients', '2', '--seconds', '0.5', '--warmup', '0', '--rounds', '2', '--workloads', 'put,lock', '--json', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResult[];
+    assert.deepEqual(
+      results.map((x) => `${x.target} ${x.workload} ${x.clients}`),
+      ['raftlock-plain put 2', 'raftlock-tls put 2', 'raftlock-tls+auth put 2', 'raftlock-plain lock 2', 'raftlock-tls lock 2', 'raftlock-tls+auth lock 2'],
+    );
+    for (const x of results) {
+      const what = `${x.target} ${x.workload}`;
+      // No errors on the TLS+auth cluster means the scoped user's token and its one permission
+      // (readwrite on "bench") covered every key, lease and lock the bench touched.
+      assert.equal(x.errors, 0, `${what}: no errors`);
+      assert.ok(x.ops > 0 && x.p50Ms > 0 && x.p99Ms >= x.p50Ms, `${what}: operations were measured`);
+      assert.equal(x.rounds, 2);
+      assert.ok(x.cpuUsPerOp !== undefined && x.cpuUsPerOp > 0, `${what}: CPU per op of its own members`);
+    }
+    assert.equal((r.stdout.match(/(put|lock) x2: raftlock-plain\/raftlock-tls(\+auth)? throughput [0-9.]+x/g) ?? []).length, 4, r.stdout);
+    // Each cluster announced itself: https for the secured ones, the scoped user for the last.
+    const started = [...r.stderr.matchAll(/^raftlock-(plain|tls|tls\+auth): (\S+) \(pids (\d+),(\d+),(\d+), data (\S+)\)(, as user bench)?$/gm)];
+    assert.deepEqual(started.map((m) => [m[1], m[2]!.split(',').every((u) => u.startsWith(m[1] === 'plain' ? 'http://' : 'https://')), m[7] !== undefined]), [
+      ['plain', true, false],
+      ['tls', true, false],
+      ['tls+auth', true, true],
+    ], r.stderr);
+    for (const m of started) {
+      for (const pid of m.slice(3, 6).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `member process ${pid} is gone`);
+      assert.equal(existsSync(m[6]!), false, `${m[6]} is removed`);
+    }
+  });
+
+  test('options that describe one secured target are refused with it, and --tls says where its files come from', async () => {
+    const r1 = await runBench(['--compare-security', '--tls']);
+    assert.notEqual(r1.code, 0);
+    assert.match(r1.stderr, /--compare-security starts and secures its own clusters: leave out --tls/);
+    const r2 = await runBench(['--compare-security', '--user', 'a:b']);
+    assert.match(r2.stderr, /leave out --user/);
+    // In a directory without `npm start -- --tls`'s certificates.
+    const r3 = await runBench(['--tls', '--endpoints', 'https://127.0.0.1:1'], tmp);
+    assert.notEqual(r3.code, 0);
+    assert.match(r3.stderr, /bench: cannot read cacert file data\/tls\/client-ca\/ca\.crt: ENOENT \(made by `npm start -- --tls`; start that cluster first, or pass --cacert\)/);
+    const r4 = await runBench(['--cert', join(tmp, 'nope.crt'), '--endpoints', 'https://127.0.0.1:1'], tmp);
+    assert.match(r4.stderr, /cannot read cert file .*nope\.crt: ENOENT/);
   });
 });
 

@@ -106,6 +106,25 @@ describe('discovery from the environment', () => {
     assert.deepEqual(c.initialCluster.map((m) => m.peerUrl), ['http://127.0.0.1:7380', 'http://127.0.0.1:7390', 'http://127.0.0.1:7400']);
   });
 
+  test('with TLS on (file, environment or flag), every discovered URL of that port says https://', () => {
+    const host = (i: number) => `raftlock-${i}.raftlock-headless.default.svc.cluster.local`;
+    const peerTls = { RAFTLOCK_PEER_CERT: '/tls/peer/tls.crt', RAFTLOCK_PEER_KEY: '/tls/peer/tls.key', RAFTLOCK_PEER_CA: '/tls/peer/ca.crt' };
+    const peerOnly = loadConfig({ argv: [], env: { ...env, ...peerTls }, cwd: '/data' });
+    assert.deepEqual(peerOnly.initialCluster.map((m) => m.peerUrl), [0, 1, 2].map((i) => `https://${host(i)}:7380`));
+    assert.deepEqual(peerOnly.initialCluster.map((m) => m.clientUrl), [0, 1, 2].map((i) => `http://${host(i)}:7379`));
+    assert.equal(peerOnly.advertisePeerUrl, `https://${host(1)}:7380`);
+    const both = loadConfig({ argv: ['--client-cert', '/tls/c.crt', '--client-key', '/tls/c.key'], env: { ...env, ...peerTls, RAFTLOCK_PEER_ALLOWED_NAMES: '*.raftlock-headless.default.svc.cluster.local' }, cwd: '/data' });
+    assert.ok(both.initialCluster.every((m) => m.peerUrl.startsWith('https://') && m.clientUrl.startsWith('https://')));
+    assert.equal(both.advertiseClientUrl, `https://${host(1)}:7379`);
+    assert.deepEqual(both.tls.peer?.allowedNames, ['*.raftlock-headless.default.svc.cluster.local']);
+    // A scaled member joins with https URLs too.
+    const scaled = loadConfig({ argv: [], env: { ...env, ...peerTls, POD_NAME: 'raftlock-4' }, cwd: '/data' });
+    assert.equal(scaled.join, true);
+    assert.deepEqual(scaled.initialCluster.map((m) => m.peerUrl), [0, 1, 2, 4].map((i) => `https://${host(i)}:7380`));
+    // Without TLS nothing changes.
+    assert.ok(loadConfig({ argv: [], env, cwd: '/data' }).initialCluster.every((m) => m.peerUrl.startsWith('http://')));
+  });
+
   test('the --k8s-discovery flag turns it on too, and missing variables are config errors', () => {
     const { RAFTLOCK_K8S_DISCOVERY: _ignored, ...rest } = env;
     assert.equal(loadConfig({ argv: ['--k8s-discovery'], env: rest, cwd: '/data' }).name, 'raftlock-1');

@@ -5,9 +5,10 @@
 // type, so we can reject unknown (misspelled) fields and wrong types without a cluster. We import
 // the model files directly; the package's entry point needs Node 22.
 //
-// Prometheus Operator kinds (ServiceMonitor, PrometheusRule) and kustomize's Kustomization are
-// not in those models: they are checked against strict zod schemas of the subset of their
-// published schemas (monitoring.coreos.com/v1, kustomize.config.k8s.io/v1beta1) that we use.
+// Prometheus Operator kinds (ServiceMonitor, PrometheusRule), cert-manager's (Issuer, Certificate)
+// and kustomize's Kustomization are not in those models: they are checked against strict zod
+// schemas of the subset of their published schemas (monitoring.coreos.com/v1, cert-manager.io/v1,
+// kustomize.config.k8s.io/v1beta1) that we use.
 // A field outside that subset is reported as unknown, which errs on the safe side.
 
 import { z } from 'zod';
@@ -193,7 +194,52 @@ const KustomizationSchema = z.strictObject({
   patches: z.array(z.strictObject({ path: z.string().optional(), patch: z.string().optional(), target: z.record(z.string(), z.string()).optional() })).optional(),
 });
 
+// cert-manager.io/v1 (the subset of its published CRD schemas the TLS overlay uses).
+const issuerRef = z.strictObject({ name: z.string().min(1), kind: z.enum(['Issuer', 'ClusterIssuer']).optional(), group: z.literal('cert-manager.io').optional() });
+const KEY_USAGES = [
+  'signing', 'digital signature', 'content commitment', 'key encipherment', 'key agreement', 'data encipherment', 'cert sign', 'crl sign',
+  'encipher only', 'decipher only', 'any', 'server auth', 'client auth', 'code signing', 'email protection', 's/mime', 'ipsec end system',
+  'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc',
+] as const;
+const goDuration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$/, 'must be a Go duration such as 2160h');
+const CertificateSchema = z.strictObject({
+  apiVersion: z.literal('cert-manager.io/v1'),
+  kind: z.literal('Certificate'),
+  metadata: objectMeta,
+  spec: z.strictObject({
+    secretName: z.string().min(1),
+    issuerRef,
+    commonName: z.string().max(64).optional(),
+    dnsNames: z.array(z.string().min(1)).optional(),
+    ipAddresses: z.array(z.string()).optional(),
+    uris: z.array(z.string()).optional(),
+    isCA: z.boolean().optional(),
+    duration: goDuration.optional(),
+    renewBefore: goDuration.optional(),
+    usages: z.array(z.enum(KEY_USAGES)).optional(),
+    privateKey: z
+      .strictObject({
+        algorithm: z.enum(['RSA', 'ECDSA', 'Ed25519']).optional(),
+        encoding: z.enum(['PKCS1', 'PKCS8']).optional(),
+        size: z.int().optional(),
+        rotationPolicy: z.enum(['Never', 'Always']).optional(),
+      })
+      .optional(),
+    subject: z.record(z.string(), z.array(z.string())).optional(),
+    secretTemplate: z.strictObject({ labels: labelMap.optional(), annotations: labelMap.optional() }).optional(),
+  }),
+});
+const issuerSpec = z
+  .strictObject({
+    selfSigned: z.strictObject({ crlDistributionPoints: z.array(z.string()).optional() }).optional(),
+    ca: z.strictObject({ secretName: z.string().min(1), crlDistributionPoints: z.array(z.string()).optional() }).optional(),
+  })
+  .refine((s) => (s.selfSigned === undefined) !== (s.ca === undefined), 'exactly one of selfSigned, ca');
+const IssuerSchema = z.strictObject({ apiVersion: z.literal('cert-manager.io/v1'), kind: z.literal('Issuer'), metadata: objectMeta, spec: issuerSpec });
+
 const CUSTOM: Record<string, z.ZodType> = {
+  'cert-manager.io/v1/Certificate': CertificateSchema,
+  'cert-manager.io/v1/Issuer': IssuerSchema,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitorSchema,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRuleSchema,
   'kustomize.config.k8s.io/v1beta1/Kustomization': KustomizationSchema,

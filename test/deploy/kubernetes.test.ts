@@ -107,9 +107,12 @@ describe('what the base promises', () => {
     assert.equal(spec['podManagementPolicy'], 'Parallel');
     assert.equal(spec['serviceName'], 'raftlock');
     const ports = Object.fromEntries((c['ports'] as Doc[]).map((p) => [p['name'], p['containerPort']]));
-    assert.deepEqual(ports, { client: 7379, peer: 7380 });
-    assert.deepEqual(c['readinessProbe']['httpGet'], { path: '/readyz', port: 'client' });
-    assert.deepEqual(c['livenessProbe']['httpGet'], { path: '/livez', port: 'client' });
+    assert.deepEqual(ports, { client: 7379, peer: 7380, metrics: 7381 });
+    // Probes on the plain metrics listener, which keeps answering when an overlay puts TLS and
+    // client certificates on the client port.
+    assert.deepEqual(c['readinessProbe']['httpGet'], { path: '/readyz', port: 'metrics' });
+    assert.deepEqual(c['livenessProbe']['httpGet'], { path: '/livez', port: 'metrics' });
+    assert.deepEqual(c['startupProbe']['httpGet'], { path: '/livez', port: 'metrics' });
     const env = Object.fromEntries((c['env'] as Doc[]).map((e) => [e['name'], e['value'] ?? e['valueFrom']['fieldRef']['fieldPath']]));
     assert.deepEqual(env, {
       RAFTLOCK_K8S_DISCOVERY: 'true',
@@ -147,7 +150,8 @@ describe('what the base promises', () => {
     for (const [k, v] of Object.entries(sm['spec']['selector']['matchLabels'] as Record<string, string>)) {
       assert.equal(headless['metadata']['labels'][k], v, `ServiceMonitor selects the headless Service by ${k}`);
     }
-    assert.ok((headless['spec']['ports'] as Doc[]).some((p) => p['name'] === sm['spec']['endpoints'][0]['port']));
+    assert.equal(sm['spec']['endpoints'][0]['port'], 'metrics', 'Prometheus scrapes the plain metrics port');
+    assert.ok((headless['spec']['ports'] as Doc[]).some((p) => p['name'] === 'metrics' && p['targetPort'] === 'metrics'));
   });
 
   test('the ConfigMap plus the StatefulSet environment make a valid config for every member', () => {
@@ -169,6 +173,7 @@ describe('what the base promises', () => {
       assert.equal(cfg.dataDir, '/var/lib/raftlock');
       assert.equal(cfg.listenClientAddress.port, 7379);
       assert.equal(cfg.listenPeerAddress.port, 7380);
+      assert.equal(cfg.listenMetrics, '0.0.0.0:7381', 'the probes\' port is the metrics listener');
       assert.equal(cfg.initialCluster.length, replicas);
       assert.equal(cfg.advertisePeerUrl, `http://raftlock-${i}.raftlock.prod.svc.cluster.local:7380`);
     }
@@ -206,7 +211,7 @@ describe('overlays (deploy/overlays/dev, deploy/overlays/prod)', () => {
   };
 
   test('dev and prod exist; each kustomization and every manifest it builds validate against the schemas', async () => {
-    assert.deepEqual(overlays(), ['dev', 'prod']);
+    assert.deepEqual(overlays(), ['dev', 'prod', 'tls']);
     const base = kustomizeBuild(K8S_DIR);
     assert.deepEqual(base.map((d) => `${d['kind']}/${d['metadata']['name']}`).sort(), allResources().map((d) => `${d['kind']}/${d['metadata']['name']}`).sort(), 'the base builds every manifest');
     for (const o of overlays()) {
@@ -244,6 +249,10 @@ describe('overlays (deploy/overlays/dev, deploy/overlays/prod)', () => {
     assert.equal(sts['spec']['volumeClaimTemplates'][0]['spec']['resources']['requests']['storage'], '50Gi');
     one(docs, 'NetworkPolicy', 'raftlock');
     one(docs, 'PrometheusRule', 'raftlock');
+    // built on the TLS overlay
+    one(docs, 'Certificate', 'raftlock-peer');
+    const env = (pod['containers'][0]['env'] as Doc[]).map((e) => e['name']);
+    for (const v of ['RAFTLOCK_PEER_CERT', 'RAFTLOCK_PEER_ALLOWED_NAMES', 'RAFTLOCK_CLIENT_CERT', 'RAFTLOCK_CLIENT_CA']) assert.ok(env.includes(v), `prod sets ${v}`);
   });
 
   test('a patch that misses its path or target is an error, as in kustomize (negative)', () => {

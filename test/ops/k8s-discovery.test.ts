@@ -20,8 +20,8 @@ import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
 const NAMESPACE = 'raftlock-test';
-/** Client and peer ports of one member sit next to each other (7379/7380 in the ConfigMap). */
-const STRIDE = 2;
+/** Client, peer and metrics ports of one member sit next to each other (7379/7380/7381 in the ConfigMap). */
+const STRIDE = 3;
 /** Pods the scaling test runs at most (3 -> 5). */
 const MAX_PODS = 5;
 /** Most stored output chunks per member (for failure messages). */
@@ -98,7 +98,7 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
   const root = mkdtempSync(join(tmpdir(), 'raftlock-k8s-'));
   const pods: Pod[] = [];
 
-  /** Pods 0..MAX_PODS-1 each get two ports (client, peer) starting at `base`. */
+  /** Pods 0..MAX_PODS-1 each get STRIDE ports (client, peer, metrics) starting at `base`. */
   let base = 0;
   let startPod: (i: number) => Pod;
 
@@ -123,7 +123,7 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
       const dataDir = join(root, `pod-${i}`, 'data');
       mkdirSync(dataDir, { recursive: true });
       // Same file for every pod but the volume path; listen ports moved to the free range.
-      const podCfg = { ...cfg, dataDir, listenClient: `0.0.0.0:${base}`, listenPeer: `0.0.0.0:${base + 1}` };
+      const podCfg = { ...cfg, dataDir, listenClient: `0.0.0.0:${base}`, listenPeer: `0.0.0.0:${base + 1}`, listenMetrics: `127.0.0.1:${base + i * STRIDE + 2}` };
       const cfgPath = join(root, `pod-${i}`, mountedName);
       writeFileSync(cfgPath, dump(podCfg));
       const podArgs = [...args];
@@ -178,6 +178,10 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
           const r = await http('GET', `${p.url}/readyz`);
           return r.status === 200 ? true : undefined;
         }, 45_000, 100);
+        // The kubelet's probes hit the metrics listener (listenMetrics), which answers the same.
+        const metricsUrl = `http://127.0.0.1:${Number(new URL(p.url).port) + 2}`;
+        assert.equal((await http('GET', `${metricsUrl}/readyz`)).status, 200, `${p.name} readiness probe on the metrics port`);
+        assert.equal((await http('GET', `${metricsUrl}/livez`)).status, 200, `${p.name} liveness probe on the metrics port`);
       }
       const views = await eventually('one leader every pod agrees on', async () => {
         const vs = await Promise.all(pods.map(async (p) => (await http('GET', `${p.url}/v1/cluster`)).body));
