@@ -14,7 +14,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import { FrameKind, parseFrame } from '../../src/transport/codec.js';
+import { FrameKind, parseFrame } from '../../../src/transport/codec.js';
 
 export interface ProxyMember {
   name: string;
