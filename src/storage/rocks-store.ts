@@ -39,8 +39,8 @@ import {
   writeEntry,
   writeHardState,
   writeSnapshotMetadata,
-} from './codec.js';
-import { crc32c } from './crc32c.js';
+  crc32c,
+} from '../codec/index.js';
 import { StorageCorruptionError, StorageError } from './errors.js';
 import { LogTracker } from './log-tracker.js';
 import type { LoadResult, RaftStore, RaftStoreOptions, SaveBatch, StoreStats } from './raft-store.js';

@@ -2,7 +2,7 @@
 //     [u32be length][u8 kind][payload]
 // where `length` counts the kind byte and the payload (so it is >= 1) and is bounded by the
 // receiver's maxFrameBytes. Raft messages travel as compact binary (varints, raw entry bytes; see
-// src/storage/codec.ts for the shared Entry/ConfState encoding); there is no JSON on the wire.
+// src/codec/ for the Entry/ConfState encoding the store shares); there is no JSON on the wire.
 //
 // A connection is opened by the dialer with HELLO; the acceptor answers HELLO_ACK (or ERROR and
 // closes). After that the dialer sends MSG / REQUEST / PING / SNAP_BEGIN / SNAP_CHUNK, and the
@@ -17,7 +17,7 @@ import {
   writeEntry,
   writeSnapshotMetadata,
   entrySizeBound,
-} from '../storage/codec.js';
+} from '../codec/index.js';
 import { MessageType } from '../raft/types.js';
 import type { Message } from '../raft/types.js';
 

@@ -16,7 +16,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Message, NodeId } from '../raft/types.js';
-import { crc32c } from '../storage/crc32c.js';
+import { crc32c } from '../codec/index.js';
 import { certificateNames, nameAllowed } from '../tls/index.js';
 import {
   FrameDecoder,

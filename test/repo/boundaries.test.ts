@@ -1,6 +1,6 @@
 // The house rules of docs/architecture.md that a scan of the sources can check: nothing in src/
-// or cmd/ imports test/ (the tools carry their own libraries in cmd/lib/), and the published
-// package holds no tests.
+// or cmd/ imports test/ (the tools carry their own libraries in cmd/lib/), the transport does not
+// reach into storage (both build on src/codec), and the published package holds no tests.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -73,6 +73,10 @@ test('nothing in src/ or cmd/ imports test/', () => {
   const bad = importers(['src', 'cmd'], (imp) => imp === 'test' || imp.startsWith('test/'))
     .filter((line) => !IMPORTS_TEST_ALLOWED.has(line.split(' ')[0]!));
   assert.deepEqual(bad, []);
+});
+
+test('the transport imports nothing from storage', () => {
+  assert.deepEqual(importers(['src/transport'], (imp) => imp.startsWith('src/storage/')), []);
 });
 
 test('the published package holds no tests', () => {

@@ -1,6 +1,6 @@
 // Compact binary encoding of the Raft vocabulary (Entry, HardState, ConfState, SnapshotMetadata)
-// shared by the durable store and the peer transport (src/transport/codec.ts builds the Message
-// codec on top of this one). No JSON on the hot path: integers are unsigned LEB128 varints
+// shared by the durable store (src/storage) and the peer transport (src/transport/codec.ts
+// builds the Message codec on top of this one). No JSON on the hot path: integers are unsigned LEB128 varints
 // (every id, term and index is a safe integer < 2^53), byte strings are length-prefixed.
 //
 // Decoding never trusts its input: every read is bounds-checked, counts are checked against the
