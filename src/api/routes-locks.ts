@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { LockHolder } from '../state/commands.js';
-import { STATE_LIMITS } from '../state/limits.js';
+import { HARD_LIMITS } from '../state/limits.js';
 import type { ApiMetrics, LockWaitOutcome } from './api-metrics.js';
 import { CodedError } from './errors.js';
 import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
@@ -75,8 +75,8 @@ export function registerLockRoutes(
   const lockName = (ctx: Koa.Context): string => {
     const name = pathTail(ctx, LOCK_PREFIX, 'lock name');
     assertKey(name, limits, 'lock name');
-    if (name.length > STATE_LIMITS.maxLockNameLength) {
-      throw new CodedError('INVALID_ARGUMENT', `lock name must be at most ${STATE_LIMITS.maxLockNameLength} characters`);
+    if (name.length > HARD_LIMITS.maxLockNameLength) {
+      throw new CodedError('INVALID_ARGUMENT', `lock name must be at most ${HARD_LIMITS.maxLockNameLength} characters`);
     }
     return name;
   };
