@@ -15,6 +15,7 @@ import { CodedError } from './errors.js';
 import { answer, type RouteDeps } from './http-context.js';
 import { parseQuery } from './request-text.js';
 import type { ClusterInfo } from './server-facade.js';
+import { invariant } from '../invariant/index.js';
 
 export const UI_PATH = '/ui';
 
@@ -85,7 +86,7 @@ export function registerUiRoutes(router: Router, deps: RouteDeps): void {
   const file = (name: string): Buffer => {
     files ??= loadAssets();
     const f = files.get(name);
-    if (!f) throw new Error(`invariant: UI asset ${name} is not loaded`);
+    invariant(f, () => `UI asset ${name} is not loaded`);
     return f;
   };
   const probe = new MemberProbe();

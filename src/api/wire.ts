@@ -3,6 +3,7 @@
 
 import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
 import { CodedError, type ErrorCode } from './errors.js';
+import { invariant } from '../invariant/index.js';
 
 /** On the wire a KeyValue has exactly the state's fields. */
 export type KeyValueJson = KeyValue;
@@ -80,8 +81,6 @@ export function expectResult<K extends CommandResult['op']>(
   if (result.op === 'error') {
     throw new CodedError(result.code, result.message, { details: { revision: result.revision, ...(details?.[result.code] ?? {}) } });
   }
-  if (result.op !== op) {
-    throw new Error(`invariant: proposed a "${op}" command but its result is for "${result.op}"`);
-  }
+  invariant(result.op === op, () => `proposed a "${op}" command but its result is for "${result.op}"`);
   return result as Extract<CommandResult, { op: K }>;
 }

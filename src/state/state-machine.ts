@@ -23,7 +23,8 @@ import type {
   TxnOpResult,
   WatchEvent,
 } from './commands.js';
-import { StateError, invariant } from './errors.js';
+import { invariant } from '../invariant/index.js';
+import { StateError } from './errors.js';
 import { History, type EventBatch, type EventsSinceResult } from './kv/history.js';
 import { KvStore, makeKeyValue, type KvCut, type RangeResult } from './kv/kv-store.js';
 import { LeaseTable } from './lease/lease-table.js';

@@ -20,6 +20,7 @@ import {
 } from '../codec/index.js';
 import { MessageType } from '../raft/types.js';
 import type { Message } from '../raft/types.js';
+import { invariant } from '../invariant/index.js';
 
 export const PROTOCOL_VERSION = 1;
 export const FRAME_HEADER_BYTES = 5;
@@ -193,7 +194,7 @@ export function pongFrame(nonce: number): Uint8Array {
 
 /** Starts a snapshot transfer: the message with its snapshot data left out, plus size and crc. */
 export function snapBeginFrame(id: number, m: Message, totalBytes: number, crc: number, maxFrameBytes: number): Uint8Array {
-  if (m.snapshot === undefined) throw new Error('snapBeginFrame: message has no snapshot');
+  invariant(m.snapshot !== undefined, 'snapBeginFrame: message has no snapshot');
   return build(FrameKind.SnapBegin, 64 + messageSizeBound({ ...m, snapshot: { ...m.snapshot, data: new Uint8Array(0) } }), maxFrameBytes, (w) => {
     w.uvarint(id).uvarint(totalBytes).u32(crc);
     writeMessage(w, m, { omitSnapshotData: true });

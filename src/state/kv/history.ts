@@ -3,7 +3,7 @@
 // created by a change), so consecutive entries have consecutive revisions.
 
 import type { KeyValue, WatchEvent } from '../commands.js';
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 
 export interface EventBatch {
   revision: number;

@@ -8,7 +8,7 @@
 // - a holder's fencingToken is the revision of its grant, so tokens of one lock strictly increase.
 
 import type { LockHolder, LockWaiter } from '../commands.js';
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 
 export interface LockRecord {
   readonly name: string;

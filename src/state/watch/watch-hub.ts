@@ -17,7 +17,8 @@
 // are grouped by prefix and the distinct prefixes are scanned.
 
 import type { WatchEvent } from '../commands.js';
-import { StateError, invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
+import { StateError } from '../errors.js';
 import type { EventsSinceResult } from '../kv/history.js';
 
 /** What the hub needs from the state machine (StateMachine satisfies it). */
