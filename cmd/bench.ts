@@ -49,7 +49,10 @@ const dispatchers = new Map<string, Dispatcher>();
 function dispatcherFor(ep: Endpoint, slot: number): Dispatcher {
   const key = `${ep.host}:${ep.port}/${slot}`;
   let d = dispatchers.get(key);
-  if (!d) dispatchers.set(key, (d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...security.tls } } : {}) })));
+  if (!d) {
+    d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...security.tls } } : {}) });
+    dispatchers.set(key, d);
+  }
   return d;
 }
 
@@ -224,7 +227,10 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
   let created = 0;
   const entry = (rev: number) => {
     let e = seen.get(rev);
-    if (!e) seen.set(rev, (e = { n: 0, lastAt: 0, need: watchers }));
+    if (!e) {
+      e = { n: 0, lastAt: 0, need: watchers };
+      seen.set(rev, e);
+    }
     return e;
   };
   await Promise.all(

@@ -84,7 +84,7 @@ export class CodedError extends Error {
 }
 
 export function isErrorCode(x: string): x is ErrorCode {
-  return Object.prototype.hasOwnProperty.call(ERROR_CODES, x);
+  return Object.hasOwn(ERROR_CODES, x);
 }
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -120,7 +120,7 @@ export function registerUiRoutes(router: Router, deps: RouteDeps): void {
   router.get(`${UI_PATH}/:file`, async (ctx) => {
     parseQuery(ctx.querystring, []);
     const name = ctx.params.file ?? '';
-    const type = Object.prototype.hasOwnProperty.call(ASSETS, name) ? ASSETS[name] : undefined;
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (type === undefined) throw new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
     setPageHeaders(ctx, type);
     ctx.body = file(name);

@@ -50,7 +50,6 @@
 import { invariant } from '../invariant/index.js';
 import type { PeerProgress, ProposeErrorCode, ProposeResult, RaftNodeApi, Status } from './api.js';
 import { applyConfChangeToState, decodeConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
-import type { MemoryLog } from './log-storage.js';
 import { Progress, ProgressTracker } from './progress.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnlyQueue, type ReadIndexRequest } from './read-only.js';

@@ -171,7 +171,9 @@ export class FaultProxy {
   /** Cut every link between members of different groups, both ways. */
   partition(groups: readonly (readonly string[])[]): void {
     const groupOf = new Map<string, number>();
-    groups.forEach((g, i) => g.forEach((n) => groupOf.set(n, i)));
+    groups.forEach((g, i) => {
+      for (const n of g) groupOf.set(n, i);
+    });
     for (const a of this.members) {
       for (const b of this.members) {
         if (a === b) continue;

@@ -88,7 +88,9 @@ export class History {
       const entry = this.entries[i]!;
       let matched: WatchEvent[] | undefined;
       for (const ev of entry.events) {
-        if (keyMatches(ev.kv.key, key, prefix)) (matched ??= []).push(ev);
+        if (!keyMatches(ev.kv.key, key, prefix)) continue;
+        matched ??= [];
+        matched.push(ev);
       }
       if (matched) {
         batches.push({ revision: entry.revision, events: matched });

@@ -177,7 +177,10 @@ export class LockTable {
 
   private index(m: Map<string, Set<string>>, lease: string, name: string): void {
     let s = m.get(lease);
-    if (!s) m.set(lease, (s = new Set()));
+    if (!s) {
+      s = new Set();
+      m.set(lease, s);
+    }
     s.add(name);
   }
 

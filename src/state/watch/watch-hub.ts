@@ -136,7 +136,10 @@ export class WatchHub {
     this.all.add(w);
     const index = w.prefix ? this.prefixes : this.exact;
     let set = index.get(w.key);
-    if (!set) index.set(w.key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      index.set(w.key, set);
+    }
     set.add(w);
     if (w.catchingUp) this.schedule(w);
     return { cancel: () => this.remove(w) };
