@@ -62,7 +62,10 @@ const dispatchers = new Map<string, Dispatcher>();
 function dispatcherFor(ep: Endpoint, slot: number): Dispatcher {
   const key = `${ep.host}:${ep.port}/${slot}`;
   let d = dispatchers.get(key);
-  if (!d) dispatchers.set(key, (d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...secOf(ep).tls } } : {}) })));
+  if (!d) {
+    d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...secOf(ep).tls } } : {}) });
+    dispatchers.set(key, d);
+  }
   return d;
 }
 
@@ -87,7 +90,7 @@ function request(ep: Endpoint, slot: number, method: string, path: string, body?
         onResponseData: (_c, chunk) => {
           chunks.push(chunk);
         },
-        onResponseEnd: () => resolve({ status, text: chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString() }),
+        onResponseEnd: () => resolve({ status, text: chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString() }),
         onResponseError: (_c, err) => reject(err),
       },
     );
@@ -96,7 +99,7 @@ function request(ep: Endpoint, slot: number, method: string, path: string, body?
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -162,7 +165,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   // Every simulated client first opens its connection with one unmeasured operation, so the
   // level measures steady state rather than 256 connections being set up at once (the first
   // ~0.4 s otherwise held most of a level's slowest 1%, on both targets).
-  await Promise.all(Array.from({ length: clients }, (_, w) => op(eps[w % eps.length], w, 0).catch(() => false)));
+  await Promise.all(Array.from({ length: clients }, (_, w) => op(eps[w % eps.length]!, w, 0).catch(() => false)));
   const cpu0 = cpuPids.map(cpuTicks);
   const lat: number[] = [];
   let errors = 0;
@@ -170,7 +173,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, w) => {
-      const ep = eps[w % eps.length];
+      const ep = eps[w % eps.length]!;
       for (let i = 0; performance.now() < stopAt; i++) {
         const s = performance.now();
         let ok = false;
@@ -185,7 +188,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  const cpuTicksUsed = cpuPids.reduce((sum, pid, i) => sum + cpuTicks(pid) - cpu0[i], 0);
+  const cpuTicksUsed = cpuPids.reduce((sum, pid, i) => sum + cpuTicks(pid) - cpu0[i]!, 0);
   lat.sort((a, b) => a - b);
   const r: Result = {
     workload,
@@ -204,12 +207,12 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
 
 /** The median of several runs of one level, metric by metric. */
 function medianOf(runs: Result[]): Result {
-  const med = (xs: number[]) => {
+  const med = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor((s.length - 1) / 2)];
+    return s[Math.floor((s.length - 1) / 2)]!;
   };
   const r: Result = {
-    ...runs[0],
+    ...runs[0]!,
     ops: med(runs.map((x) => x.ops)),
     errors: runs.reduce((n, x) => n + x.errors, 0),
     seconds: med(runs.map((x) => x.seconds)),
@@ -238,7 +241,10 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
   let created = 0;
   const entry = (rev: number) => {
     let e = seen.get(rev);
-    if (!e) seen.set(rev, (e = { n: 0, lastAt: 0, need: watchers }));
+    if (!e) {
+      e = { n: 0, lastAt: 0, need: watchers };
+      seen.set(rev, e);
+    }
     return e;
   };
   await Promise.all(
@@ -525,7 +531,7 @@ async function runAll(
   for (const wl of o.workloads.split(',')) {
     if (wl === 'watch') {
       for (const t of targets.filter((x) => x.name.startsWith('raftlock'))) {
-        for (const n of [1, 100, 1000]) results.push({ ...(await watchLatency(t.eps[0], n, 200)), target: t.name });
+        for (const n of [1, 100, 1000]) results.push({ ...(await watchLatency(t.eps[0]!, n, 200)), target: t.name });
       }
       continue;
     }
@@ -558,10 +564,10 @@ async function runAll(
       }
       const med = these.map((t) => {
         const rs = runs.get(t.name)!;
-        return rs.length === 1 ? rs[0] : medianOf(rs);
+        return rs.length === 1 ? rs[0]! : medianOf(rs);
       });
       results.push(...med);
-      const a = med[0];
+      const a = med[0]!;
       for (const b of med.slice(1)) {
         if (b.opsPerSec === 0) continue;
         comparisons.push(
@@ -583,8 +589,8 @@ async function runAll(
     String(r.errors),
   ]);
   const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'cpu us/op', 'errors'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   if (rounds > 1) process.stdout.write(`medians of ${rounds} interleaved rounds per level\n`);
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
   for (const c of comparisons) process.stdout.write(`${c}\n`);

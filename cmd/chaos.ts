@@ -6,8 +6,8 @@
 
 import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { FAULT_KINDS, type FaultKind } from '../test/chaos/nemesis.js';
-import { formatReport, runChaos } from '../test/chaos/run.js';
+import { FAULT_KINDS, type FaultKind } from './lib/chaos/nemesis.js';
+import { formatReport, runChaos } from './lib/chaos/run.js';
 
 function int(name: string, lo: number, hi: number) {
   return (v: string): number => {

@@ -131,7 +131,10 @@ Exit codes:
             o.limit !== undefined
               ? await client.range(key, { limit: o.limit, start: o.start, revision: o.rev, consistency })
               : { ...(await client.rangeAll(key, { start: o.start, revision: o.rev, consistency })), more: false, next: undefined };
-          if (o.printValueOnly) return r.kvs.forEach((kv) => out.line(kv.value));
+          if (o.printValueOnly) {
+            for (const kv of r.kvs) out.line(kv.value);
+            return;
+          }
           out.print(r, () => {
             const more = r.more && r.next !== undefined ? `; more from ${JSON.stringify(r.next)}: add --start ${shellCommand([r.next])}` : '';
             return `${table(KV_HEADERS, kvRows(r.kvs))}\n(${r.kvs.length} of ${r.count} keys${more}; revision ${r.revision})`;

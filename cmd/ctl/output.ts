@@ -116,6 +116,7 @@ export function printer(format: OutputFormat, write: (s: string) => void = (s) =
 }
 
 /** Control characters (C0, DEL, C1) and the Unicode line/paragraph separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are escaped before printing.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

@@ -79,7 +79,7 @@ async function follower(dir: string): Promise<void> {
     const writeQueued = (): void => {
       if (writing || queued.length === 0) return;
       writing = true;
-      const value = queued.length === 1 ? queued[0] : Buffer.concat(queued);
+      const value = queued.length === 1 ? queued[0]! : Buffer.concat(queued);
       queued.length = 0;
       const group = lastGroup;
       syncedWrite(db, u32(group), value).then(() => {
@@ -136,10 +136,11 @@ async function leader(dir: string, followerPorts: number[]): Promise<void> {
   let writing = false;
 
   const answerCommitted = (): void => {
-    const committed = [...durable].sort((a, b) => a - b)[1];
+    // The median of three: what a majority holds durably.
+    const committed = [...durable].sort((a, b) => a - b)[1]!;
     let n = 0;
-    while (n < waiting.length && waiting[n].group <= committed) {
-      const w = waiting[n++];
+    while (n < waiting.length && waiting[n]!.group <= committed) {
+      const w = waiting[n++]!;
       const text = `{"revision":${w.revision}}`;
       w.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': text.length });
       w.res.end(text);

@@ -7,6 +7,7 @@ import type { ApiLimits } from './limits.js';
 import { parseJsonBytes, percentDecode, readRawBody } from './request-text.js';
 import { parseWith } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
+import { invariant } from '../invariant/index.js';
 
 /** Where answer() leaves a route's JSON answer for the outermost middleware (create-api.ts). */
 export const JSON_ANSWER = Symbol('raftlock.jsonAnswer');
@@ -74,7 +75,7 @@ function parseIsJson(header: string): boolean {
 /** The raw (still percent-encoded) path after `prefix`, decoded exactly once. */
 export function pathTail(ctx: Koa.Context, prefix: string, what: string): string {
   const path = ctx.path;
-  if (!path.startsWith(prefix)) throw new Error(`invariant: route for "${prefix}" matched path "${path}"`);
+  invariant(path.startsWith(prefix), () => `route for "${prefix}" matched path "${path}"`);
   return percentDecode(path.slice(prefix.length), what);
 }
 

@@ -1,10 +1,10 @@
 // Every queue, buffer and size the API accepts has a limit here, with its default and the
 // largest value a member may be configured with. Where the state machine has a fixed limit of
-// its own (STATE_LIMITS), that is the largest value: a member may lower it, never raise it, so
-// the API never accepts what the state machine would then refuse. cmd/ may override any limit
+// its own (HARD_LIMITS, the one table of hard limits), that is the largest value: a member may
+// lower it, never raise it, so the API never accepts what the state machine would then refuse. cmd/ may override any limit
 // (from the config, which takes its bounds from API_LIMIT_SPECS).
 
-import { STATE_LIMITS } from '../state/limits.js';
+import { HARD_LIMITS } from '../state/limits.js';
 
 export interface ApiLimits {
   /** Largest request body read, in bytes (counted while reading, not taken from Content-Length). */
@@ -49,29 +49,41 @@ const MiB = 1024 * 1024;
 
 /** The one table of API limits: default and hard maximum of each. Every limit is a whole number >= 1. */
 export const API_LIMIT_SPECS: { readonly [K in keyof ApiLimits]: ApiLimitSpec } = Object.freeze({
-  maxBodyBytes: { default: 1.5 * MiB, max: 64 * MiB, description: 'largest HTTP request body in bytes; must hold a largest key plus a largest value' },
+  // A body within this leaves room for what its command adds (HARD_LIMITS.commandOverheadBytes),
+  // so its command fits in HARD_LIMITS.maxCommandBytes, the largest the log takes.
+  maxBodyBytes: {
+    default: 1.5 * MiB,
+    max: HARD_LIMITS.maxCommandBytes - HARD_LIMITS.commandOverheadBytes,
+    maxReason: `a command is at most ${HARD_LIMITS.maxCommandBytes} bytes in the log`,
+    description: 'largest HTTP request body in bytes; must hold a largest key plus a largest value',
+  },
   // A key of n UTF-8 bytes has at most n UTF-16 code units, the unit the state machine counts in.
   maxKeyBytes: {
     default: 4 * 1024,
-    max: STATE_LIMITS.maxKeyLength,
-    maxReason: `the state machine takes keys of at most ${STATE_LIMITS.maxKeyLength} characters`,
+    max: HARD_LIMITS.maxKeyLength,
+    maxReason: `the state machine takes keys of at most ${HARD_LIMITS.maxKeyLength} characters`,
     description: 'largest key, prefix or lock name in UTF-8 bytes',
   },
   maxValueBytes: {
     default: MiB,
-    max: STATE_LIMITS.maxValueLength,
-    maxReason: `the state machine takes values of at most ${STATE_LIMITS.maxValueLength} characters`,
+    max: HARD_LIMITS.maxValueLength,
+    maxReason: `the state machine takes values of at most ${HARD_LIMITS.maxValueLength} characters`,
     description: 'largest value in UTF-8 bytes',
   },
   // The state machine takes at most maxCompares compares and maxTxnOps ops per branch: a total
   // within the smaller of the two always fits.
   maxTxnOps: {
     default: 128,
-    max: Math.min(STATE_LIMITS.maxCompares, STATE_LIMITS.maxTxnOps),
-    maxReason: `the state machine takes at most ${STATE_LIMITS.maxCompares} compares and ${STATE_LIMITS.maxTxnOps} ops per branch`,
+    max: Math.min(HARD_LIMITS.maxCompares, HARD_LIMITS.maxTxnOps),
+    maxReason: `the state machine takes at most ${HARD_LIMITS.maxCompares} compares and ${HARD_LIMITS.maxTxnOps} ops per branch`,
     description: 'most compares + ops in one transaction',
   },
-  maxRangeLimit: { default: 10_000, max: 1_000_000, description: 'largest (and default) range limit' },
+  maxRangeLimit: {
+    default: 10_000,
+    max: HARD_LIMITS.maxRangeLimit,
+    maxReason: `the state machine takes range limits of at most ${HARD_LIMITS.maxRangeLimit}`,
+    description: 'largest (and default) range limit',
+  },
   maxLockWaitMs: { default: 5 * 60 * 1000, max: 24 * 3600 * 1000, description: 'longest a lock request may wait, ms' },
   defaultLockWaitMs: { default: 30 * 1000, max: 24 * 3600 * 1000, description: 'lock wait when a request names no waitMs, ms; at most maxLockWaitMs' },
   maxWatchesPerSocket: { default: 1_000, max: 1_000_000, description: 'most watches on one WebSocket' },

@@ -8,6 +8,7 @@ import { answer, readConsistency, readJson, type RouteDeps } from './http-contex
 import { parseQuery, percentDecode } from './request-text.js';
 import { LEASE_ID_PATTERN, type Schemas } from './schemas.js';
 import { expectResult } from './wire.js';
+import { invariant } from '../invariant/index.js';
 
 /** A fresh lease id: 16 hex chars from the OS CSPRNG (the api layer may use randomness; apply may
  *  not, so ids are chosen before proposing). */
@@ -19,7 +20,7 @@ const LEASE_PATH = /^\/v1\/leases\/([^/]+)(?:\/keepalive)?\/?$/;
 
 function leaseIdFrom(ctx: Koa.Context): string {
   const m = LEASE_PATH.exec(ctx.path);
-  if (!m || m[1] === undefined) throw new Error(`invariant: lease route matched path "${ctx.path}"`);
+  invariant(m && m[1] !== undefined, () => `lease route matched path "${ctx.path}"`);
   const id = percentDecode(m[1], 'lease id');
   if (!LEASE_ID_PATTERN.test(id)) throw new CodedError('INVALID_ARGUMENT', 'lease id must be 1-64 characters of A-Z a-z 0-9 _ . -');
   return id;

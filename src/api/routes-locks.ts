@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { LockHolder } from '../state/commands.js';
-import { STATE_LIMITS } from '../state/limits.js';
+import { HARD_LIMITS } from '../state/limits.js';
 import type { ApiMetrics, LockWaitOutcome } from './api-metrics.js';
 import { CodedError } from './errors.js';
 import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
@@ -25,6 +25,7 @@ import { newLeaseId } from './routes-leases.js';
 /** Prefix of the ids of leases that a lock request with `"ttl"` makes for itself. */
 export const LOCK_LEASE_PREFIX = 'lock.';
 import { assertKey, LEASE_ID_PATTERN, type Schemas } from './schemas.js';
+import { invariant } from '../invariant/index.js';
 import { expectResult, holderJson, waiterJson } from './wire.js';
 
 const LOCK_PREFIX = '/v1/locks/';
@@ -75,8 +76,8 @@ export function registerLockRoutes(
   const lockName = (ctx: Koa.Context): string => {
     const name = pathTail(ctx, LOCK_PREFIX, 'lock name');
     assertKey(name, limits, 'lock name');
-    if (name.length > STATE_LIMITS.maxLockNameLength) {
-      throw new CodedError('INVALID_ARGUMENT', `lock name must be at most ${STATE_LIMITS.maxLockNameLength} characters`);
+    if (name.length > HARD_LIMITS.maxLockNameLength) {
+      throw new CodedError('INVALID_ARGUMENT', `lock name must be at most ${HARD_LIMITS.maxLockNameLength} characters`);
     }
     return name;
   };
@@ -111,10 +112,9 @@ export function registerLockRoutes(
       lease = `${LOCK_LEASE_PREFIX}${newLeaseId()}`;
       expectResult(await server.propose({ op: 'leaseGrant', id: lease, ttlMs: body.ttl * 1000 }), 'leaseGrant');
       ownLease = true;
-    } else if (body.lease !== undefined) {
-      lease = body.lease;
     } else {
-      throw new Error('invariant: lock schema admitted a body with neither ttl nor lease');
+      invariant(body.lease !== undefined, 'lock schema admitted a body with neither ttl nor lease');
+      lease = body.lease;
     }
 
     let holdsLock = false;
@@ -123,9 +123,10 @@ export function registerLockRoutes(
       const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire', { LEASE_NOT_FOUND: { lease } });
       let holder: LockHolder | null = acq.granted ? acq.holder : null;
       // Granted to this request, or already held by the same lease (re-entrant by lease).
-      if (acq.granted && holder?.waiterId !== waiterId && holder?.lease !== lease) {
-        throw new Error(`invariant: lockAcquire reported granted but the holder is waiter ${holder?.waiterId ?? 'none'}, not ${waiterId}`);
-      }
+      invariant(
+        !acq.granted || holder?.waiterId === waiterId || holder?.lease === lease,
+        () => `lockAcquire reported granted but the holder is waiter ${holder?.waiterId ?? 'none'}, not ${waiterId}`,
+      );
       let end: WaitEnd = acq.granted ? 'granted' : 'timeout';
       let waited = false;
       if (!acq.granted && waitMs > 0) {
@@ -150,7 +151,7 @@ export function registerLockRoutes(
       }
 
       if (end === 'granted') {
-        if (!holder) throw new Error('invariant: lock granted without a holder');
+        invariant(holder, 'lock granted without a holder');
         // The request lease ran while it waited; renew it so the grant starts with its full TTL.
         // If the lease is gone (it expired as the grant happened), so is the lock: LEASE_NOT_FOUND;
         // any other failure gives the lock back (the lease is revoked in `finally`).

@@ -15,6 +15,7 @@ import { CodedError } from './errors.js';
 import { answer, type RouteDeps } from './http-context.js';
 import { parseQuery } from './request-text.js';
 import type { ClusterInfo } from './server-facade.js';
+import { invariant } from '../invariant/index.js';
 
 export const UI_PATH = '/ui';
 
@@ -85,7 +86,7 @@ export function registerUiRoutes(router: Router, deps: RouteDeps): void {
   const file = (name: string): Buffer => {
     files ??= loadAssets();
     const f = files.get(name);
-    if (!f) throw new Error(`invariant: UI asset ${name} is not loaded`);
+    invariant(f, () => `UI asset ${name} is not loaded`);
     return f;
   };
   const probe = new MemberProbe();
@@ -119,7 +120,7 @@ export function registerUiRoutes(router: Router, deps: RouteDeps): void {
   router.get(`${UI_PATH}/:file`, async (ctx) => {
     parseQuery(ctx.querystring, []);
     const name = ctx.params.file ?? '';
-    const type = Object.prototype.hasOwnProperty.call(ASSETS, name) ? ASSETS[name] : undefined;
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (type === undefined) throw new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
     setPageHeaders(ctx, type);
     ctx.body = file(name);

@@ -6,6 +6,7 @@
 import type { CommandResult, KeyValue, LockHolder, LockWaiter, WatchEvent } from '../state/commands.js';
 import type { KeyValue as KeyValueJson, LockHolderInfo as LockHolderJson, LockWaiterInfo as LockWaiterJson, WatchEvent as WatchEventJson } from '../wire/index.js';
 import { CodedError, type ErrorCode } from './errors.js';
+import { invariant } from '../invariant/index.js';
 
 export type { KeyValueJson, LockHolderJson, LockWaiterJson, WatchEventJson };
 
@@ -72,8 +73,6 @@ export function expectResult<K extends CommandResult['op']>(
   if (result.op === 'error') {
     throw new CodedError(result.code, result.message, { details: { revision: result.revision, ...(details?.[result.code] ?? {}) } });
   }
-  if (result.op !== op) {
-    throw new Error(`invariant: proposed a "${op}" command but its result is for "${result.op}"`);
-  }
+  invariant(result.op === op, () => `proposed a "${op}" command but its result is for "${result.op}"`);
   return result as Extract<CommandResult, { op: K }>;
 }

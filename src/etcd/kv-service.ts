@@ -4,7 +4,7 @@
 import { expectResult } from '../api/wire.js';
 import type { StateView } from '../api/server-facade.js';
 import type { Command, Compare, KeyValue, TxnOp, TxnOpResult } from '../state/commands.js';
-import { RESERVED_PREFIX } from '../state/limits.js';
+import { HARD_LIMITS, RESERVED_PREFIX } from '../state/limits.js';
 import { int64, kvToPb, leaseIdFromEtcd, textOf, type PbKeyValue } from './codec.js';
 import { unary, type EtcdContext, type PbHeader } from './context.js';
 import { ETCD_ERRORS, EtcdError } from './errors.js';
@@ -269,6 +269,11 @@ function txnStep(ctx: EtcdContext, req: RequestOp): TxnStep {
     const s = shapeOf(rr);
     const sel = coveringSelection(r);
     const exact = r.kind !== 'span' && !needsAll(s);
+    // The state machine takes a txn get's limit up to HARD_LIMITS.maxRangeLimit: refuse a larger
+    // one here, before it is proposed, rather than have apply refuse it after replication.
+    if (exact && s.limit > HARD_LIMITS.maxRangeLimit) {
+      throw new EtcdError('INVALID_ARGUMENT', `etcdserver: raftlock takes a range limit of at most ${HARD_LIMITS.maxRangeLimit} inside a txn`);
+    }
     const limit = exact && s.limit > 0 ? s.limit : ctx.limits.maxRangeScan;
     const get: { key: string; prefix?: boolean; limit?: number } = sel.prefix ? { key: sel.key, prefix: true, limit } : { key: sel.key };
     return {

@@ -4,7 +4,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { msToTtlSeconds } from '../api/routes-leases.js';
 import { expectResult } from '../api/wire.js';
-import { STATE_LIMITS } from '../state/limits.js';
+import { HARD_LIMITS } from '../state/limits.js';
 import { bytesOf, int64, leaseIdFromEtcd, leaseIdToEtcd, newEtcdLeaseId } from './codec.js';
 import { unary, type EtcdContext, type PbHeader } from './context.js';
 import { ETCD_ERRORS, toServiceError } from './errors.js';
@@ -17,7 +17,7 @@ interface LeaseKeepAliveResponse {
 
 export function leaseService(ctx: EtcdContext) {
   const { server, limits } = ctx;
-  const maxTtlSeconds = STATE_LIMITS.maxTtlMs / 1000;
+  const maxTtlSeconds = HARD_LIMITS.maxTtlMs / 1000;
 
   const idOf = (id: string | undefined): string => {
     const lease = leaseIdFromEtcd(id);

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { expectResult } from '../api/wire.js';
 import type { LockHolder } from '../state/commands.js';
-import { STATE_LIMITS } from '../state/limits.js';
+import { HARD_LIMITS } from '../state/limits.js';
 import { bytesOf, leaseIdFromEtcd, textOf } from './codec.js';
 import { unary, type EtcdContext, type WaitCounter } from './context.js';
 import { ETCD_ERRORS, EtcdError } from './errors.js';
@@ -45,7 +45,7 @@ export function lockService(ctx: EtcdContext, waits: WaitCounter) {
   async function lock(req: { name?: Buffer; lease?: string }, call: ServerUnaryCall<unknown, unknown>) {
     const name = textOf(req.name, 'lock name');
     if (name === '') throw new EtcdError('INVALID_ARGUMENT', 'etcdserver: lock name is not provided');
-    if (name.length > STATE_LIMITS.maxLockNameLength) throw ETCD_ERRORS.requestTooLarge;
+    if (name.length > HARD_LIMITS.maxLockNameLength) throw ETCD_ERRORS.requestTooLarge;
     const lease = leaseIdFromEtcd(req.lease);
     if (lease === '') throw new EtcdError('INVALID_ARGUMENT', 'etcdserver: raftlock locks are held by a lease; give one');
     const leave = waits.enter();

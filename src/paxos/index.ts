@@ -6,4 +6,3 @@ export { Acceptor } from './acceptor.js';
 export { Learner } from './learner.js';
 export { Quorum, valueFromPromises } from './proposer.js';
 export { ZERO_BALLOT, ballotEquals, compareBallots, formatBallot, maxBallot, nextBallot } from './ballot.js';
-export { PaxosInvariantError } from './assert.js';

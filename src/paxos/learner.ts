@@ -2,7 +2,7 @@
 // Values may be learned in any order; they are handed to the state machine in slot order, with
 // no gaps (a gap waits until its value, perhaps a no-op, is learned).
 
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import type { ChosenEntry, Slot, Value } from './types.js';
 
 export class Learner {
@@ -38,10 +38,10 @@ export class Learner {
 
   /** Record that `value` is chosen in `slot`. Returns false when it was already known. */
   learn(slot: Slot, value: Value): boolean {
-    assert(Number.isSafeInteger(slot) && slot >= 1, () => `learn: bad slot ${slot}`);
+    invariant(Number.isSafeInteger(slot) && slot >= 1, () => `learn: bad slot ${slot}`);
     if (this.chosenBySlot.has(slot)) {
       const known = this.chosenBySlot.get(slot);
-      assert(known === value, () => `slot ${slot} learned as ${String(value)} but ${String(known)} was chosen`);
+      invariant(known === value, () => `slot ${slot} learned as ${String(value)} but ${String(known)} was chosen`);
       return false;
     }
     this.chosenBySlot.set(slot, value);

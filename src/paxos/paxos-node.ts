@@ -12,7 +12,7 @@
 //    random time (the classic cure for duelling proposers) and tries again.
 
 import { Acceptor } from './acceptor.js';
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import { ballotEquals, compareBallots, formatBallot, maxBallot, nextBallot, ZERO_BALLOT } from './ballot.js';
 import { Learner } from './learner.js';
 import { Quorum, valueFromPromises } from './proposer.js';
@@ -133,10 +133,10 @@ export class PaxosNode {
   private highestSlotSeen: Slot = 0;
 
   constructor(cfg: PaxosConfig) {
-    assert(Number.isSafeInteger(cfg.id) && cfg.id > 0, 'id must be a positive integer');
-    assert(cfg.members.includes(cfg.id), () => `member ${cfg.id} is not in members [${cfg.members.join(',')}]`);
-    assert(new Set(cfg.members).size === cfg.members.length, 'members must be distinct');
-    assert(cfg.heartbeatTicks >= 1 && cfg.heartbeatTicks < cfg.electionTicks, 'need 1 <= heartbeatTicks < electionTicks');
+    invariant(Number.isSafeInteger(cfg.id) && cfg.id > 0, 'id must be a positive integer');
+    invariant(cfg.members.includes(cfg.id), () => `member ${cfg.id} is not in members [${cfg.members.join(',')}]`);
+    invariant(new Set(cfg.members).size === cfg.members.length, 'members must be distinct');
+    invariant(cfg.heartbeatTicks >= 1 && cfg.heartbeatTicks < cfg.electionTicks, 'need 1 <= heartbeatTicks < electionTicks');
     this.id = cfg.id;
     this.mode = cfg.mode;
     this.members = [...cfg.members];
@@ -182,8 +182,8 @@ export class PaxosNode {
 
   /** A message from a peer. */
   step(m: PaxosMessage): void {
-    assert(m.to === this.id, () => `message for ${m.to} stepped on ${this.id}`);
-    assert(m.from !== this.id && this.members.includes(m.from), () => `message from unknown member ${m.from}`);
+    invariant(m.to === this.id, () => `message for ${m.to} stepped on ${this.id}`);
+    invariant(m.from !== this.id && this.members.includes(m.from), () => `message from unknown member ${m.from}`);
     switch (m.type) {
       case 'prepare':
         return this.onPrepare(m);
@@ -400,7 +400,7 @@ export class PaxosNode {
   /** Phase 1 with this member's own acceptor counted first. */
   private preparePromises(ballot: Ballot, fromSlot: Slot, single: boolean): Promises {
     const promised = this.acceptor.prepare(ballot);
-    assert(promised, () => `own acceptor refused ballot ${formatBallot(ballot)} (promised ${formatBallot(this.acceptor.promised)})`);
+    invariant(promised, () => `own acceptor refused ballot ${formatBallot(ballot)} (promised ${formatBallot(this.acceptor.promised)})`);
     const p: Promises = { fromSlot, reports: new Map(), quorum: new Quorum(this.members.length) };
     p.reports.set(this.id, this.acceptor.acceptedFrom(fromSlot, single));
     p.quorum.add(this.id);
@@ -451,7 +451,7 @@ export class PaxosNode {
   /** Phase 2 for `slot` under the leader's ballot, this member's own acceptor first. */
   private startSlot(slot: Slot, value: Value): void {
     const ok = this.acceptor.accept(this.ballot, slot, value);
-    assert(ok, () => `leader ${this.id}: own acceptor refused ballot ${formatBallot(this.ballot)} in slot ${slot}`);
+    invariant(ok, () => `leader ${this.id}: own acceptor refused ballot ${formatBallot(this.ballot)} in slot ${slot}`);
     const quorum = new Quorum(this.members.length);
     quorum.add(this.id);
     this.pending.set(slot, { value, quorum, sentAt: this.now });
@@ -620,7 +620,7 @@ export class PaxosNode {
     this.counters.phase1Won++;
     const forced = this.mutations.ignorePromisedValue === true ? undefined : valueFromPromises(a.promises.reports.values(), a.slot);
     const head = this.queue[0];
-    assert(head !== undefined, 'basic proposer runs an attempt with nothing queued');
+    invariant(head !== undefined, 'basic proposer runs an attempt with nothing queued');
     a.phase = 2;
     a.value = forced === undefined ? head : forced.value;
     // This member's own acceptor may since have promised a rival's higher ballot.

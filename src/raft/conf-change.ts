@@ -3,7 +3,7 @@
 // Layout (big-endian): u8 version (=1) | u8 type | u32 nodeId high | u32 nodeId low |
 //                      u32 context length | context bytes.
 
-import { assert, RaftInvariantError } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import { ConfChangeType, type ConfChange, type ConfState } from './types.js';
 
 const VERSION = 1;
@@ -12,8 +12,8 @@ const HEADER_BYTES = 1 + 1 + 4 + 4 + 4;
 export const MAX_CONF_CHANGE_CONTEXT_BYTES = 64 * 1024;
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  assert(Number.isSafeInteger(cc.nodeId) && cc.nodeId >= 0, () => `encodeConfChange: bad node id ${cc.nodeId}`);
-  assert(cc.context.byteLength <= MAX_CONF_CHANGE_CONTEXT_BYTES, 'encodeConfChange: context too large');
+  invariant(Number.isSafeInteger(cc.nodeId) && cc.nodeId >= 0, () => `encodeConfChange: bad node id ${cc.nodeId}`);
+  invariant(cc.context.byteLength <= MAX_CONF_CHANGE_CONTEXT_BYTES, 'encodeConfChange: context too large');
   const out = new Uint8Array(HEADER_BYTES + cc.context.byteLength);
   const dv = new DataView(out.buffer);
   dv.setUint8(0, VERSION);
@@ -25,20 +25,21 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
   return out;
 }
 
-/** Decodes `encodeConfChange` output; throws RaftInvariantError on malformed input (a committed
+/** Decodes `encodeConfChange` output; throws InvariantError on malformed input (a committed
  *  conf change that cannot be decoded means the log is corrupt). */
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  if (data.byteLength < HEADER_BYTES) throw new RaftInvariantError(`decodeConfChange: ${data.byteLength} bytes is too short`);
+  invariant(data.byteLength >= HEADER_BYTES, () => `decodeConfChange: ${data.byteLength} bytes is too short`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const version = dv.getUint8(0);
-  if (version !== VERSION) throw new RaftInvariantError(`decodeConfChange: unknown version ${version}`);
+  invariant(version === VERSION, () => `decodeConfChange: unknown version ${version}`);
   const type = dv.getUint8(1);
-  if (type !== ConfChangeType.AddVoter && type !== ConfChangeType.AddLearner && type !== ConfChangeType.RemoveNode) {
-    throw new RaftInvariantError(`decodeConfChange: unknown type ${type}`);
-  }
+  invariant(
+    type === ConfChangeType.AddVoter || type === ConfChangeType.AddLearner || type === ConfChangeType.RemoveNode,
+    () => `decodeConfChange: unknown type ${type}`,
+  );
   const nodeId = dv.getUint32(2) * 0x1_0000_0000 + dv.getUint32(6);
   const len = dv.getUint32(10);
-  if (HEADER_BYTES + len !== data.byteLength) throw new RaftInvariantError('decodeConfChange: length mismatch');
+  invariant(HEADER_BYTES + len === data.byteLength, 'decodeConfChange: length mismatch');
   return { type, nodeId, context: data.slice(HEADER_BYTES) };
 }
 

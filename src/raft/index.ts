@@ -14,4 +14,3 @@ export {
 export { MemoryLog, emptySnapshot, entrySize, type BootstrapState } from './log-storage.js';
 export { encodeConfChange, decodeConfChange, validateConfChange, applyConfChangeToState, MAX_CONF_CHANGE_CONTEXT_BYTES } from './conf-change.js';
 export { SplitMix32 } from './rng.js';
-export { RaftInvariantError } from './assert.js';

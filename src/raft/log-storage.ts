@@ -4,7 +4,7 @@
 // `RawNode.compact()`).
 
 import { encodeConfChange } from './conf-change.js';
-import { assert, RaftInvariantError } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import {
   ConfChangeType,
   EntryType,
@@ -47,11 +47,11 @@ export class MemoryLog {
    * log and a member added later learns it by replication like any other entry.
    */
   static bootstrap(voters: NodeId[]): BootstrapState {
-    if (voters.length === 0) throw new RaftInvariantError('bootstrap needs at least one voter');
+    invariant(voters.length > 0, 'bootstrap needs at least one voter');
     const seen = new Set<NodeId>();
     const entries: Entry[] = voters.map((id, i) => {
-      if (!Number.isSafeInteger(id) || id <= 0) throw new RaftInvariantError(`bootstrap: invalid node id ${id}`);
-      if (seen.has(id)) throw new RaftInvariantError(`bootstrap: duplicate node id ${id}`);
+      invariant(Number.isSafeInteger(id) && id > 0, () => `bootstrap: invalid node id ${id}`);
+      invariant(!seen.has(id), () => `bootstrap: duplicate node id ${id}`);
       seen.add(id);
       return {
         term: 1,
@@ -100,8 +100,8 @@ export class MemoryLog {
    * exceed it, but always returns at least one entry when the range is non-empty.
    */
   entries(lo: LogIndex, hi: LogIndex, maxBytes = Infinity): Entry[] {
-    if (lo < this.firstIndex()) throw new RaftInvariantError(`entries(${lo}, ${hi}): ${lo} is compacted (firstIndex ${this.firstIndex()})`);
-    if (hi > this.lastIndex() + 1) throw new RaftInvariantError(`entries(${lo}, ${hi}): beyond lastIndex ${this.lastIndex()}`);
+    invariant(lo >= this.firstIndex(), () => `entries(${lo}, ${hi}): ${lo} is compacted (firstIndex ${this.firstIndex()})`);
+    invariant(hi <= this.lastIndex() + 1, () => `entries(${lo}, ${hi}): beyond lastIndex ${this.lastIndex()}`);
     if (lo >= hi) return [];
     const off = this.snap.metadata.index + 1;
     return limitSize(this.ents, lo - off, hi - off, maxBytes);
@@ -121,7 +121,7 @@ export class MemoryLog {
 
   /** Replace everything with `snap` (boot-time restore, or the core installing a received one). */
   applySnapshot(snap: Snapshot): void {
-    assert(
+    invariant(
       snap.metadata.index >= this.snap.metadata.index,
       `applySnapshot: snapshot at ${snap.metadata.index} is older than the current one at ${this.snap.metadata.index}`,
     );
@@ -137,14 +137,14 @@ export class MemoryLog {
   append(entries: Entry[]): void {
     if (entries.length === 0) return;
     for (let k = 1; k < entries.length; k++) {
-      assert(entries[k]!.index === entries[k - 1]!.index + 1, () => `append: entries not contiguous at ${entries[k]!.index}`);
+      invariant(entries[k]!.index === entries[k - 1]!.index + 1, () => `append: entries not contiguous at ${entries[k]!.index}`);
     }
     const snapIndex = this.snap.metadata.index;
     let start = 0;
     if (entries[0]!.index <= snapIndex) start = snapIndex + 1 - entries[0]!.index;
     if (start >= entries.length) return;
     const first = entries[start]!.index;
-    assert(first <= this.lastIndex() + 1, () => `append: gap (first ${first}, lastIndex ${this.lastIndex()})`);
+    invariant(first <= this.lastIndex() + 1, () => `append: gap (first ${first}, lastIndex ${this.lastIndex()})`);
     this.ents.length = first - snapIndex - 1;
     for (let k = start; k < entries.length; k++) this.ents.push(entries[k]!);
   }
@@ -157,8 +157,8 @@ export class MemoryLog {
     const idx = snap.metadata.index;
     const old = this.snap.metadata.index;
     if (idx <= old) return;
-    assert(idx <= this.lastIndex(), () => `compact: index ${idx} beyond lastIndex ${this.lastIndex()}`);
-    assert(this.term(idx) === snap.metadata.term, () => `compact: term mismatch at ${idx}`);
+    invariant(idx <= this.lastIndex(), () => `compact: index ${idx} beyond lastIndex ${this.lastIndex()}`);
+    invariant(this.term(idx) === snap.metadata.term, () => `compact: term mismatch at ${idx}`);
     this.ents.splice(0, idx - old);
     this.snap = snap;
   }

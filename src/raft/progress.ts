@@ -10,7 +10,7 @@
 //
 // Invariants: 0 <= match < next; inflight count <= capacity.
 
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import type { PeerProgress, ProgressState } from './api.js';
 import type { LogIndex, NodeId } from './types.js';
 
@@ -21,7 +21,7 @@ export class Inflights {
   private n = 0;
 
   constructor(readonly capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0, () => `inflight capacity must be a positive integer, got ${capacity}`);
+    invariant(Number.isInteger(capacity) && capacity > 0, () => `inflight capacity must be a positive integer, got ${capacity}`);
     this.buf = new Array<LogIndex>(capacity).fill(0);
   }
 
@@ -34,10 +34,10 @@ export class Inflights {
   }
 
   add(last: LogIndex): void {
-    assert(!this.full(), 'inflights: add to a full window');
+    invariant(!this.full(), 'inflights: add to a full window');
     if (this.n > 0) {
       const prev = this.buf[(this.start + this.n - 1) % this.capacity]!;
-      assert(last > prev, () => `inflights: indexes must increase (${last} after ${prev})`);
+      invariant(last > prev, () => `inflights: indexes must increase (${last} after ${prev})`);
     }
     this.buf[(this.start + this.n) % this.capacity] = last;
     this.n++;
@@ -83,7 +83,7 @@ export class Progress {
   }
 
   private check(): void {
-    assert(this.match < this.next, () => `progress: match ${this.match} must be < next ${this.next}`);
+    invariant(this.match < this.next, () => `progress: match ${this.match} must be < next ${this.next}`);
   }
 
   becomeProbe(): void {

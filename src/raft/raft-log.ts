@@ -16,7 +16,7 @@
 // at i (it is newer and will overwrite it when persisted). `u.inProgress` is the first unstable
 // index not yet handed out in a Ready.
 
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import { entrySize, limitSize, type MemoryLog } from './log-storage.js';
 import type { Entry, LogIndex, Snapshot, Term } from './types.js';
 
@@ -42,25 +42,25 @@ export class RaftLog {
     this.u = { snapshot: undefined, snapshotInProgress: false, offset: last + 1, entries: [], inProgress: last + 1 };
     const snapIndex = storage.firstIndex() - 1;
     const hsCommit = storage.hardState().commit;
-    assert(hsCommit <= last, () => `stored commit ${hsCommit} is beyond the stored lastIndex ${last}`);
+    invariant(hsCommit <= last, () => `stored commit ${hsCommit} is beyond the stored lastIndex ${last}`);
     this.committed = Math.max(hsCommit, snapIndex);
     const a = applied ?? snapIndex;
-    assert(a >= snapIndex, () => `applied ${a} is below the snapshot index ${snapIndex}: restore the snapshot first`);
-    assert(a <= this.committed, () => `applied ${a} is beyond the commit index ${this.committed}`);
+    invariant(a >= snapIndex, () => `applied ${a} is below the snapshot index ${snapIndex}: restore the snapshot first`);
+    invariant(a <= this.committed, () => `applied ${a} is beyond the commit index ${this.committed}`);
     this.applied = a;
     this.applying = a;
   }
 
   checkInvariants(): void {
-    assert(this.applied <= this.applying, () => `applied ${this.applied} > applying ${this.applying}`);
-    assert(this.applying <= this.committed, () => `applying ${this.applying} > committed ${this.committed}`);
-    assert(this.committed <= this.lastIndex(), () => `committed ${this.committed} > lastIndex ${this.lastIndex()}`);
+    invariant(this.applied <= this.applying, () => `applied ${this.applied} > applying ${this.applying}`);
+    invariant(this.applying <= this.committed, () => `applying ${this.applying} > committed ${this.committed}`);
+    invariant(this.committed <= this.lastIndex(), () => `committed ${this.committed} > lastIndex ${this.lastIndex()}`);
     // An unstable snapshot replaces the whole log: its entries follow it, whatever the stable log
     // holds (a Ready handed out before the snapshot arrived may still be made durable under it).
     if (this.u.snapshot) {
-      assert(this.u.offset === this.u.snapshot.metadata.index + 1, () => `unstable offset ${this.u.offset} does not follow the unstable snapshot at ${this.u.snapshot!.metadata.index}`);
+      invariant(this.u.offset === this.u.snapshot.metadata.index + 1, () => `unstable offset ${this.u.offset} does not follow the unstable snapshot at ${this.u.snapshot!.metadata.index}`);
     } else {
-      assert(this.u.offset <= this.storage.lastIndex() + 1, () => `unstable offset ${this.u.offset} leaves a gap after stable ${this.storage.lastIndex()}`);
+      invariant(this.u.offset <= this.storage.lastIndex() + 1, () => `unstable offset ${this.u.offset} leaves a gap after stable ${this.storage.lastIndex()}`);
     }
   }
 
@@ -78,7 +78,7 @@ export class RaftLog {
 
   lastTerm(): Term {
     const t = this.term(this.lastIndex());
-    assert(t !== undefined, () => `no term for lastIndex ${this.lastIndex()}`);
+    invariant(t !== undefined, () => `no term for lastIndex ${this.lastIndex()}`);
     return t;
   }
 
@@ -107,7 +107,7 @@ export class RaftLog {
   entries(lo: LogIndex, hi: LogIndex, maxBytes = Infinity): Entry[] {
     hi = Math.min(hi, this.lastIndex() + 1);
     if (lo >= hi) return [];
-    assert(lo >= this.firstIndex(), () => `entries: ${lo} is compacted (firstIndex ${this.firstIndex()})`);
+    invariant(lo >= this.firstIndex(), () => `entries: ${lo} is compacted (firstIndex ${this.firstIndex()})`);
     const u = this.u;
     if (lo >= u.offset) return limitSize(u.entries, lo - u.offset, hi - u.offset, maxBytes);
     const stableHi = Math.min(hi, u.offset);
@@ -136,8 +136,8 @@ export class RaftLog {
   append(ents: Entry[]): LogIndex {
     if (ents.length === 0) return this.lastIndex();
     const from = ents[0]!.index;
-    assert(from > this.committed, () => `append would overwrite committed index ${from} (committed ${this.committed})`);
-    assert(from <= this.lastIndex() + 1, () => `append leaves a gap: ${from} after lastIndex ${this.lastIndex()}`);
+    invariant(from > this.committed, () => `append would overwrite committed index ${from} (committed ${this.committed})`);
+    invariant(from <= this.lastIndex() + 1, () => `append leaves a gap: ${from} after lastIndex ${this.lastIndex()}`);
     const u = this.u;
     if (from === u.offset + u.entries.length) {
       for (const e of ents) u.entries.push(e);
@@ -169,7 +169,7 @@ export class RaftLog {
     }
     const ci = this.findConflict(ents);
     if (ci !== 0) {
-      assert(ci > this.committed, () => `AppendEntries conflicts with committed entry ${ci} (committed ${this.committed})`);
+      invariant(ci > this.committed, () => `AppendEntries conflicts with committed entry ${ci} (committed ${this.committed})`);
       this.append(ents.slice(ci - ents[0]!.index));
     }
     this.commitTo(Math.min(leaderCommit, lastNew));
@@ -219,14 +219,14 @@ export class RaftLog {
 
   commitTo(i: LogIndex): void {
     if (i <= this.committed) return;
-    assert(i <= this.lastIndex(), () => `commit index ${i} is beyond lastIndex ${this.lastIndex()} (log truncated or lost?)`);
+    invariant(i <= this.lastIndex(), () => `commit index ${i} is beyond lastIndex ${this.lastIndex()} (log truncated or lost?)`);
     this.committed = i;
   }
 
   /** Install a received snapshot as the new unstable base: the whole log is replaced. */
   restore(snap: Snapshot): void {
     const idx = snap.metadata.index;
-    assert(idx > this.committed, () => `restore: snapshot ${idx} is not newer than commit ${this.committed}`);
+    invariant(idx > this.committed, () => `restore: snapshot ${idx} is not newer than commit ${this.committed}`);
     this.u.snapshot = snap;
     this.u.snapshotInProgress = false;
     this.u.offset = idx + 1;
@@ -300,7 +300,7 @@ export class RaftLog {
   }
 
   appliedTo(i: LogIndex): void {
-    assert(i <= this.committed, () => `appliedTo ${i} beyond committed ${this.committed}`);
+    invariant(i <= this.committed, () => `appliedTo ${i} beyond committed ${this.committed}`);
     if (i > this.applied) this.applied = i;
   }
 }

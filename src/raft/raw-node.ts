@@ -47,10 +47,9 @@
 // asks an up-to-date voter to campaign at once so the cluster does not wait a full election
 // timeout.
 
-import { assert, RaftInvariantError } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import type { PeerProgress, ProposeErrorCode, ProposeResult, RaftNodeApi, Status } from './api.js';
 import { applyConfChangeToState, decodeConfChange, encodeConfChange, validateConfChange } from './conf-change.js';
-import type { MemoryLog } from './log-storage.js';
 import { Progress, ProgressTracker } from './progress.js';
 import { RaftLog } from './raft-log.js';
 import { ReadOnlyQueue, type ReadIndexRequest } from './read-only.js';
@@ -167,9 +166,9 @@ export class RawNode implements RaftNodeApi {
   private readonly mut: RaftMutations;
 
   constructor(config: RaftConfig) {
-    assert(Number.isSafeInteger(config.id) && config.id > 0, () => `config.id must be a positive integer, got ${config.id}`);
-    assert(Number.isInteger(config.electionTicks) && config.electionTicks >= 1, 'config.electionTicks must be an integer >= 1');
-    assert(
+    invariant(Number.isSafeInteger(config.id) && config.id > 0, () => `config.id must be a positive integer, got ${config.id}`);
+    invariant(Number.isInteger(config.electionTicks) && config.electionTicks >= 1, 'config.electionTicks must be an integer >= 1');
+    invariant(
       Number.isInteger(config.heartbeatTicks) && config.heartbeatTicks >= 1 && config.heartbeatTicks < config.electionTicks,
       'config.heartbeatTicks must be an integer in [1, electionTicks)',
     );
@@ -278,7 +277,7 @@ export class RawNode implements RaftNodeApi {
   }
 
   ready(): Ready {
-    assert(this.outstanding === undefined, 'ready() called again before advance() of the previous Ready');
+    invariant(this.outstanding === undefined, 'ready() called again before advance() of the previous Ready');
     this.flushBroadcast();
     const entries = this.log.unstableEntriesToHandOut();
     const snapshot = this.log.snapshotToHandOut();
@@ -311,7 +310,7 @@ export class RawNode implements RaftNodeApi {
   }
 
   advance(rd: Ready): void {
-    assert(this.outstanding !== undefined && rd === this.outstanding, 'advance() must be given the Ready returned by the last ready()');
+    invariant(this.outstanding !== undefined && rd === this.outstanding, 'advance() must be given the Ready returned by the last ready()');
     this.outstanding = undefined;
     if (rd.snapshot) this.log.stableSnapTo(rd.snapshot);
     if (rd.entries.length > 0) this.log.stableEntries(rd.entries);
@@ -326,12 +325,12 @@ export class RawNode implements RaftNodeApi {
 
   compact(index: LogIndex, data: Uint8Array): void {
     const storage = this.log.storage;
-    assert(index <= this.log.applied, () => `compact(${index}): only applied entries can be compacted (applied ${this.log.applied})`);
+    invariant(index <= this.log.applied, () => `compact(${index}): only applied entries can be compacted (applied ${this.log.applied})`);
     const snapIndex = storage.firstIndex() - 1;
     if (index <= snapIndex) return;
-    assert(index <= storage.lastIndex(), () => `compact(${index}): beyond the stable lastIndex ${storage.lastIndex()}`);
+    invariant(index <= storage.lastIndex(), () => `compact(${index}): beyond the stable lastIndex ${storage.lastIndex()}`);
     const term = storage.term(index);
-    assert(term !== undefined, () => `compact(${index}): no term`);
+    invariant(term !== undefined, () => `compact(${index}): no term`);
     storage.compact({ metadata: { index, term, confState: this.confStateAt(index) }, data });
     this.log.checkInvariants();
   }
@@ -444,7 +443,7 @@ export class RawNode implements RaftNodeApi {
   }
 
   private becomePreCandidate(): void {
-    assert(this.role !== StateRole.Leader, 'a leader cannot become a pre-candidate');
+    invariant(this.role !== StateRole.Leader, 'a leader cannot become a pre-candidate');
     // Neither the term nor the vote changes: a pre-election is only a poll.
     this.stepFn = this.stepCandidate;
     this.prs.resetVotes();
@@ -454,7 +453,7 @@ export class RawNode implements RaftNodeApi {
   }
 
   private becomeCandidate(): void {
-    assert(this.role !== StateRole.Leader, 'a leader cannot become a candidate');
+    invariant(this.role !== StateRole.Leader, 'a leader cannot become a candidate');
     this.stepFn = this.stepCandidate;
     this.reset(this.term + 1);
     this.tickFn = this.tickElection;
@@ -463,14 +462,14 @@ export class RawNode implements RaftNodeApi {
   }
 
   private becomeLeader(): void {
-    assert(this.role === StateRole.Candidate, () => `only a candidate can become leader (was ${this.role})`);
+    invariant(this.role === StateRole.Candidate, () => `only a candidate can become leader (was ${this.role})`);
     this.stepFn = this.stepLeader;
     this.reset(this.term);
     this.tickFn = this.tickHeartbeat;
     this.lead = this.id;
     this.role = StateRole.Leader;
     const self = this.prs.progress.get(this.id);
-    assert(self !== undefined && !self.isLearner, 'a leader must be a voter');
+    invariant(self !== undefined && !self.isLearner, 'a leader must be a voter');
     self.becomeReplicate();
     self.recentActive = true;
     // Anything after the last committed index may be a conf change of an earlier leader: no
@@ -482,7 +481,7 @@ export class RawNode implements RaftNodeApi {
 
   /** Per-term reset shared by every role change. */
   private reset(term: Term): void {
-    assert(term >= this.term, () => `term must not decrease (${this.term} -> ${term})`);
+    invariant(term >= this.term, () => `term must not decrease (${this.term} -> ${term})`);
     if (this.term !== term) {
       this.term = term;
       this.vote = NONE;
@@ -668,7 +667,7 @@ export class RawNode implements RaftNodeApi {
 
   private handleSnapshot(m: Message): void {
     const snap = m.snapshot;
-    if (!snap) throw new RaftInvariantError(`Snap message from ${m.from} carries no snapshot`);
+    invariant(snap, () => `Snap message from ${m.from} carries no snapshot`);
     if (this.restore(snap)) {
       this.send({ type: MessageType.AppResp, to: m.from, index: this.log.lastIndex() });
     } else {
@@ -681,7 +680,7 @@ export class RawNode implements RaftNodeApi {
   private restore(snap: Snapshot): boolean {
     const { index, term, confState } = snap.metadata;
     if (index <= this.log.committed) return false;
-    assert(this.role === StateRole.Follower, 'only a follower installs a snapshot');
+    invariant(this.role === StateRole.Follower, 'only a follower installs a snapshot');
     if (this.log.matchTerm(index, term)) {
       this.log.commitTo(index);
       return false;
@@ -742,9 +741,7 @@ export class RawNode implements RaftNodeApi {
       case MessageType.App:
       case MessageType.Heartbeat:
       case MessageType.Snap:
-        if (m.term === this.term) {
-          throw new RaftInvariantError(`two leaders in term ${this.term}: ${this.id} and ${m.from}`);
-        }
+        invariant(m.term !== this.term, () => `two leaders in term ${this.term}: ${this.id} and ${m.from}`);
         return;
       default:
         break;
@@ -963,12 +960,12 @@ export class RawNode implements RaftNodeApi {
     const pr = this.prs.progress.get(to);
     if (!pr || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
-    assert(prevIndex <= this.log.lastIndex(), () => `progress of ${to}: next ${pr.next} is beyond lastIndex ${this.log.lastIndex()} + 1`);
+    invariant(prevIndex <= this.log.lastIndex(), () => `progress of ${to}: next ${pr.next} is beyond lastIndex ${this.log.lastIndex()} + 1`);
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) {
       // The entries the follower needs are compacted away: send the snapshot instead.
       const snap = this.log.snapshot();
-      assert(snap.metadata.index > 0, () => `entry ${prevIndex} is compacted but there is no snapshot`);
+      invariant(snap.metadata.index > 0, () => `entry ${prevIndex} is compacted but there is no snapshot`);
       pr.becomeSnapshot(snap.metadata.index);
       this.send({ type: MessageType.Snap, to, snapshot: snap });
       return true;
@@ -1043,7 +1040,7 @@ export class RawNode implements RaftNodeApi {
   private send(o: Outgoing): void {
     const isVoteType =
       o.type === MessageType.Vote || o.type === MessageType.PreVote || o.type === MessageType.VoteResp || o.type === MessageType.PreVoteResp;
-    if (isVoteType) assert(o.term !== undefined && o.term > 0, () => `vote message ${MessageType[o.type]} needs an explicit term`);
+    if (isVoteType) invariant(o.term !== undefined && o.term > 0, () => `vote message ${MessageType[o.type]} needs an explicit term`);
     if (this.msgs.length >= this.maxMsgsPerReady) {
       this.droppedMessages++;
       return;
@@ -1068,6 +1065,6 @@ export class RawNode implements RaftNodeApi {
 
 function positive(v: number | undefined, dflt: number, name: string): number {
   if (v === undefined) return dflt;
-  assert(v > 0, () => `config.${name} must be > 0, got ${v}`);
+  invariant(v > 0, () => `config.${name} must be > 0, got ${v}`);
   return v;
 }

@@ -7,7 +7,7 @@
 // answered in arrival order: an acknowledgement of a later request's context confirms every
 // earlier one too (the heartbeat was sent after they were recorded).
 
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import type { LogIndex, NodeId } from './types.js';
 
 export interface ReadIndexRequest {
@@ -38,7 +38,7 @@ export class ReadOnlyQueue {
   private queue: Pending[] = [];
 
   constructor(readonly capacity: number) {
-    assert(Number.isInteger(capacity) && capacity > 0, 'read-index capacity must be a positive integer');
+    invariant(Number.isInteger(capacity) && capacity > 0, 'read-index capacity must be a positive integer');
   }
 
   size(): number {

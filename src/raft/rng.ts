@@ -1,14 +1,14 @@
 // A small seeded PRNG (SplitMix32-style: a Weyl sequence through a 32-bit integer finalizer).
 // Pure and deterministic: the same seed gives the same sequence on every run and platform.
 
-import { assert } from './assert.js';
+import { invariant } from '../invariant/index.js';
 import type { Rng } from './types.js';
 
 export class SplitMix32 implements Rng {
   private state: number;
 
   constructor(seed: number) {
-    assert(Number.isFinite(seed), 'SplitMix32: seed must be a finite number');
+    invariant(Number.isFinite(seed), 'SplitMix32: seed must be a finite number');
     this.state = seed >>> 0;
   }
 
@@ -23,7 +23,7 @@ export class SplitMix32 implements Rng {
 
   /** Uniform integer in [0, n) for 1 <= n <= 2^32 (multiply-shift; bias < n / 2^32). */
   intn(n: number): number {
-    assert(Number.isInteger(n) && n >= 1 && n <= 0x1_0000_0000, () => `intn: n must be an integer in [1, 2^32], got ${n}`);
+    invariant(Number.isInteger(n) && n >= 1 && n <= 0x1_0000_0000, () => `intn: n must be an integer in [1, 2^32], got ${n}`);
     return Math.floor((this.nextUint32() / 0x1_0000_0000) * n);
   }
 

@@ -11,9 +11,3 @@ export class StateError extends Error {
     this.code = code;
   }
 }
-
-/** A broken invariant: a bug, never an operational condition. `message` may be a function, so a
- *  hot path builds it only when the check fails. */
-export function invariant(cond: unknown, message: string | (() => string)): asserts cond {
-  if (!cond) throw new Error(`raftlock state invariant violated: ${typeof message === 'string' ? message : message()}`);
-}

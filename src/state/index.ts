@@ -12,8 +12,8 @@ export {
   snapshotChunks,
   concatBytes,
 } from './state-machine.js';
-export { validateCommand, encodeCommand, decodeCommand } from './validate.js';
+export { validateCommand, encodeCommand, decodeCommand, encodeProposal } from './validate.js';
 export { StateError, type StateThrownCode } from './errors.js';
-export { RESERVED_PREFIX, LOCK_KEY_PREFIX, STATE_LIMITS, DEFAULT_HISTORY_REVISIONS } from './limits.js';
+export { RESERVED_PREFIX, LOCK_KEY_PREFIX, HARD_LIMITS, DEFAULT_HISTORY_REVISIONS } from './limits.js';
 export { compareKeys, prefixEnd, type EventBatch, type EventsSinceResult, type RangeResult } from './kv/index.js';
 export * from './watch/index.js';

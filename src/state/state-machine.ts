@@ -23,11 +23,12 @@ import type {
   TxnOpResult,
   WatchEvent,
 } from './commands.js';
-import { StateError, invariant } from './errors.js';
+import { invariant } from '../invariant/index.js';
+import { StateError } from './errors.js';
 import { History, type EventBatch, type EventsSinceResult } from './kv/history.js';
 import { KvStore, makeKeyValue, type KvCut, type RangeResult } from './kv/kv-store.js';
 import { LeaseTable } from './lease/lease-table.js';
-import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
+import { DEFAULT_HISTORY_REVISIONS, LOCK_KEY_PREFIX, RESERVED_PREFIX, HARD_LIMITS } from './limits.js';
 import { LockTable, type Handoff } from './lock/lock-table.js';
 import { decodeCommand, validateCommand } from './validate.js';
 import { AUTH_OPS, AuthRefusal, AuthTable, commandNeeds, type AuthCommand, type AuthDoc, type AuthView } from './auth/index.js';
@@ -298,7 +299,7 @@ export class StateMachine {
       }
       case 'leaseGrant': {
         if (this.leaseTable.has(cmd.id)) throw new Refusal('LEASE_EXISTS', `lease ${JSON.stringify(cmd.id)} already exists`);
-        if (this.leaseTable.size >= STATE_LIMITS.maxLeases) throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxLeases} leases may exist`);
+        if (this.leaseTable.size >= HARD_LIMITS.maxLeases) throw new Refusal('TOO_MANY_REQUESTS', `at most ${HARD_LIMITS.maxLeases} leases may exist`);
         this.leaseTable.grant(cmd.id, cmd.ttlMs);
         result = { op: 'leaseGrant', revision: 0, id: cmd.id, ttlMs: cmd.ttlMs };
         break;
@@ -406,8 +407,8 @@ export class StateMachine {
       if (!this.kv.get(op.put.key)) fresh.add(op.put.key);
     }
     const userKeys = this.kv.size - this.lockTable.size;
-    if (fresh.size > 0 && userKeys + fresh.size > STATE_LIMITS.maxKeys) {
-      throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxKeys} keys may exist`);
+    if (fresh.size > 0 && userKeys + fresh.size > HARD_LIMITS.maxKeys) {
+      throw new Refusal('TOO_MANY_REQUESTS', `at most ${HARD_LIMITS.maxKeys} keys may exist`);
     }
   }
 
@@ -531,10 +532,10 @@ export class StateMachine {
 
   private acquireLock(ch: Change, name: string, lease: string, waiterId: string): CommandResult {
     if (!this.leaseTable.has(lease)) throw new Refusal('LEASE_NOT_FOUND', `lease ${JSON.stringify(lease)} does not exist`);
-    if (!this.lockTable.get(name) && this.lockTable.size >= STATE_LIMITS.maxLocks) {
-      throw new Refusal('TOO_MANY_REQUESTS', `at most ${STATE_LIMITS.maxLocks} locks may exist`);
+    if (!this.lockTable.get(name) && this.lockTable.size >= HARD_LIMITS.maxLocks) {
+      throw new Refusal('TOO_MANY_REQUESTS', `at most ${HARD_LIMITS.maxLocks} locks may exist`);
     }
-    const out = this.lockTable.acquire(name, lease, waiterId, ch.revision, this.rev, STATE_LIMITS.maxWaitersPerLock);
+    const out = this.lockTable.acquire(name, lease, waiterId, ch.revision, this.rev, HARD_LIMITS.maxWaitersPerLock);
     switch (out.kind) {
       case 'granted':
         this.writeLockKey(ch, out.holder);
@@ -545,7 +546,7 @@ export class StateMachine {
       case 'already-queued':
         return { op: 'lockAcquire', revision: 0, granted: false, holder: out.holder, position: out.position };
       case 'queue-full':
-        throw new Refusal('TOO_MANY_REQUESTS', `lock ${JSON.stringify(name)} already has ${STATE_LIMITS.maxWaitersPerLock} waiters`);
+        throw new Refusal('TOO_MANY_REQUESTS', `lock ${JSON.stringify(name)} already has ${HARD_LIMITS.maxWaitersPerLock} waiters`);
     }
   }
 

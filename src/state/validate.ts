@@ -3,7 +3,7 @@
 
 import type { Command, Compare, CompareOp, CompareTarget, TxnOp } from './commands.js';
 import { StateError } from './errors.js';
-import { RESERVED_PREFIX, STATE_LIMITS } from './limits.js';
+import { RESERVED_PREFIX, HARD_LIMITS } from './limits.js';
 import { ACCESS_VALUES, type Access } from './auth/auth-table.js';
 
 const COMPARE_TARGETS: ReadonlySet<string> = new Set<CompareTarget>(['value', 'version', 'createRevision', 'modRevision', 'lease', 'fencingToken']);
@@ -45,12 +45,12 @@ function int(o: Record<string, unknown>, field: string, where: string, min: numb
   return v;
 }
 
-function optInt(o: Record<string, unknown>, field: string, where: string, min: number): number | undefined {
-  return o[field] === undefined ? undefined : int(o, field, where, min);
+function optInt(o: Record<string, unknown>, field: string, where: string, min: number, max?: number): number | undefined {
+  return o[field] === undefined ? undefined : int(o, field, where, min, max);
 }
 
 function key(o: Record<string, unknown>, field: string, where: string): string {
-  return str(o, field, where, STATE_LIMITS.maxKeyLength, { nonEmpty: true });
+  return str(o, field, where, HARD_LIMITS.maxKeyLength, { nonEmpty: true });
 }
 
 /** A user write may not touch the reserved key space (the lock module writes it itself). */
@@ -72,12 +72,12 @@ function validateCompare(x: unknown, where: string): Compare {
   const op = x.op;
   if (typeof op !== 'string' || !COMPARE_OPS.has(op)) fail(`${where}.op must be one of ${[...COMPARE_OPS].join(', ')}`);
   const k =
-    target === 'fencingToken' ? str(x, 'key', where, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }) : key(x, 'key', where);
+    target === 'fencingToken' ? str(x, 'key', where, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }) : key(x, 'key', where);
   const value =
     target === 'value'
-      ? str(x, 'value', where, STATE_LIMITS.maxValueLength)
+      ? str(x, 'value', where, HARD_LIMITS.maxValueLength)
       : target === 'lease'
-        ? str(x, 'value', where, STATE_LIMITS.maxIdLength)
+        ? str(x, 'value', where, HARD_LIMITS.maxIdLength)
         : int(x, 'value', where, 0);
   return { key: k, target: target as CompareTarget, op: op as CompareOp, value };
 }
@@ -94,8 +94,8 @@ function validateTxnOp(x: unknown, where: string): TxnOp {
       return {
         put: compact({
           key: userWritableKey(key(body, 'key', w), w),
-          value: str(body, 'value', w, STATE_LIMITS.maxValueLength),
-          lease: optStr(body, 'lease', w, STATE_LIMITS.maxIdLength),
+          value: str(body, 'value', w, HARD_LIMITS.maxValueLength),
+          lease: optStr(body, 'lease', w, HARD_LIMITS.maxIdLength),
           prevKv: optBool(body, 'prevKv', w),
         }),
       };
@@ -103,15 +103,15 @@ function validateTxnOp(x: unknown, where: string): TxnOp {
       const prefix = optBool(body, 'prefix', w);
       return {
         get: compact({
-          key: prefix ? str(body, 'key', w, STATE_LIMITS.maxKeyLength) : key(body, 'key', w),
+          key: prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w),
           prefix,
-          limit: optInt(body, 'limit', w, 0),
+          limit: optInt(body, 'limit', w, 0, HARD_LIMITS.maxRangeLimit),
         }),
       };
     }
     default: {
       const prefix = optBool(body, 'prefix', w);
-      const k = prefix ? str(body, 'key', w, STATE_LIMITS.maxKeyLength) : key(body, 'key', w);
+      const k = prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w);
       return { delete: compact({ key: userWritableKey(k, w), prefix, prevKv: optBool(body, 'prevKv', w) }) };
     }
   }
@@ -145,54 +145,54 @@ export function validateCommand(x: unknown): Command {
       return compact({
         op: 'put',
         key: userWritableKey(key(x, 'key', w), w),
-        value: str(x, 'value', w, STATE_LIMITS.maxValueLength),
-        lease: optStr(x, 'lease', w, STATE_LIMITS.maxIdLength),
+        value: str(x, 'value', w, HARD_LIMITS.maxValueLength),
+        lease: optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
         prevKv: optBool(x, 'prevKv', w),
       });
     case 'delete': {
       const prefix = optBool(x, 'prefix', w);
-      const k = prefix ? str(x, 'key', w, STATE_LIMITS.maxKeyLength) : key(x, 'key', w);
+      const k = prefix ? str(x, 'key', w, HARD_LIMITS.maxKeyLength) : key(x, 'key', w);
       return compact({ op: 'delete', key: userWritableKey(k, w), prefix, prevKv: optBool(x, 'prevKv', w) });
     }
     case 'txn':
       return {
         op: 'txn',
-        compare: list(x, 'compare', w, STATE_LIMITS.maxCompares, validateCompare),
-        success: list(x, 'success', w, STATE_LIMITS.maxTxnOps, validateTxnOp),
-        failure: list(x, 'failure', w, STATE_LIMITS.maxTxnOps, validateTxnOp),
+        compare: list(x, 'compare', w, HARD_LIMITS.maxCompares, validateCompare),
+        success: list(x, 'success', w, HARD_LIMITS.maxTxnOps, validateTxnOp),
+        failure: list(x, 'failure', w, HARD_LIMITS.maxTxnOps, validateTxnOp),
       };
     case 'compact':
       return { op: 'compact', revision: int(x, 'revision', w, 0) };
     case 'leaseGrant':
       return {
         op: 'leaseGrant',
-        id: str(x, 'id', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
-        ttlMs: int(x, 'ttlMs', w, 1, STATE_LIMITS.maxTtlMs),
+        id: str(x, 'id', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
+        ttlMs: int(x, 'ttlMs', w, 1, HARD_LIMITS.maxTtlMs),
       };
     case 'leaseRevoke': {
       const reason = x.reason;
       if (reason !== 'revoke' && reason !== 'expire') fail(`${w}.reason must be "revoke" or "expire"`);
-      return { op: 'leaseRevoke', id: str(x, 'id', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }), reason };
+      return { op: 'leaseRevoke', id: str(x, 'id', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }), reason };
     }
     case 'lockAcquire':
       return {
         op: 'lockAcquire',
-        name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
-        lease: str(x, 'lease', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
-        waiterId: str(x, 'waiterId', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+        name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }),
+        lease: str(x, 'lease', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
+        waiterId: str(x, 'waiterId', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
       };
     case 'lockCancel':
       return {
         op: 'lockCancel',
-        name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
-        waiterId: str(x, 'waiterId', w, STATE_LIMITS.maxIdLength, { nonEmpty: true }),
+        name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }),
+        waiterId: str(x, 'waiterId', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
       };
     case 'lockRelease': {
       const cmd = compact({
         op: 'lockRelease' as const,
-        name: str(x, 'name', w, STATE_LIMITS.maxLockNameLength, { nonEmpty: true }),
+        name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }),
         fencingToken: optInt(x, 'fencingToken', w, 1),
-        lease: optStr(x, 'lease', w, STATE_LIMITS.maxIdLength),
+        lease: optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
       });
       if (cmd.fencingToken === undefined && cmd.lease === undefined) fail(`${w}: lockRelease needs fencingToken or lease`);
       return cmd;
@@ -217,10 +217,10 @@ export function validateCommand(x: unknown): Command {
     case 'authRoleGrantPermission': {
       const access = x.access;
       if (typeof access !== 'string' || !(ACCESS_VALUES as readonly string[]).includes(access)) fail(`${w}.access must be one of ${ACCESS_VALUES.join(', ')}`);
-      return { op: 'authRoleGrantPermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, STATE_LIMITS.maxKeyLength), access: access as Access };
+      return { op: 'authRoleGrantPermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, HARD_LIMITS.maxKeyLength), access: access as Access };
     }
     case 'authRoleRevokePermission':
-      return { op: 'authRoleRevokePermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, STATE_LIMITS.maxKeyLength) };
+      return { op: 'authRoleRevokePermission', role: authName(x, 'role', w), prefix: str(x, 'prefix', w, HARD_LIMITS.maxKeyLength) };
     case 'authEnable': {
       const secret = str(x, 'secret', w, 128, { nonEmpty: true });
       if (!/^[0-9a-f]{32,128}$/.test(secret)) fail(`${w}.secret must be 32-128 lowercase hex digits`);
@@ -234,6 +234,19 @@ export function validateCommand(x: unknown): Command {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The check a command passes when it is proposed, the same one apply makes: validated, encoded,
+ * and within maxCommandBytes. Returns the log encoding; throws StateError(INVALID_COMMAND) naming
+ * the field or the size. A command this accepts is never refused by apply for its shape.
+ */
+export function encodeProposal(cmd: Command): Uint8Array {
+  const bytes = encodeCommand(validateCommand(cmd));
+  if (bytes.length > HARD_LIMITS.maxCommandBytes) {
+    throw new StateError('INVALID_COMMAND', `command is ${bytes.length} bytes, more than ${HARD_LIMITS.maxCommandBytes}`);
+  }
+  return bytes;
+}
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** JSON in UTF-8. */
@@ -241,8 +254,12 @@ export function encodeCommand(cmd: Command): Uint8Array {
   return encoder.encode(JSON.stringify(cmd));
 }
 
-/** Decode and validate; throws StateError(INVALID_COMMAND) for bad UTF-8, bad JSON or a bad command. */
+/** Decode and validate; throws StateError(INVALID_COMMAND) for an entry over maxCommandBytes,
+ *  bad UTF-8, bad JSON or a bad command. */
 export function decodeCommand(bytes: Uint8Array): Command {
+  if (bytes.length > HARD_LIMITS.maxCommandBytes) {
+    throw new StateError('INVALID_COMMAND', `command is ${bytes.length} bytes, more than ${HARD_LIMITS.maxCommandBytes}`);
+  }
   let x: unknown;
   try {
     x = JSON.parse(decoder.decode(bytes));

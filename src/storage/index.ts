@@ -4,7 +4,5 @@ export { RocksRaftStore } from './rocks-store.js';
 export { MemoryRaftStore } from './memory-store.js';
 export { StorageError, StorageCorruptionError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
-export { crc32c } from './crc32c.js';
 export { DiskUsageSampler, directoryBytes } from './disk-usage.js';
-export * from './codec.js';
 export * from './snapshot-file.js';

@@ -4,6 +4,7 @@
 
 import type { Entry, LogIndex, Term } from '../raft/types.js';
 import type { StoreStats } from './raft-store.js';
+import { invariant } from '../invariant/index.js';
 
 /** An inclusive range of entry indexes to delete; empty when from > to. */
 export interface IndexRange {
@@ -59,28 +60,18 @@ export class LogTracker {
    */
   append(entries: readonly Entry[], sizes: readonly number[]): IndexRange {
     if (entries.length === 0) return { from: 1, to: 0 };
-    if (sizes.length !== entries.length) throw new Error(`append: ${entries.length} entries but ${sizes.length} sizes`);
+    invariant(sizes.length === entries.length, () => `append: ${entries.length} entries but ${sizes.length} sizes`);
     const first = entries[0]!.index;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      if (!Number.isSafeInteger(e.index) || !Number.isSafeInteger(e.term) || e.term < 0) {
-        throw new Error(`append: entry ${i} has invalid index ${e.index} / term ${e.term}`);
-      }
-      if (e.index !== first + i) throw new Error(`append: entries are not contiguous: position ${i} has index ${e.index}, expected ${first + i}`);
-      if (i > 0 && e.term < entries[i - 1]!.term) {
-        throw new Error(`append: term decreases within the batch at index ${e.index} (${entries[i - 1]!.term} -> ${e.term})`);
-      }
+      invariant(Number.isSafeInteger(e.index) && Number.isSafeInteger(e.term) && e.term >= 0, () => `append: entry ${i} has invalid index ${e.index} / term ${e.term}`);
+      invariant(e.index === first + i, () => `append: entries are not contiguous: position ${i} has index ${e.index}, expected ${first + i}`);
+      invariant(i === 0 || e.term >= entries[i - 1]!.term, () => `append: term decreases within the batch at index ${e.index} (${entries[i - 1]!.term} -> ${e.term})`);
     }
-    if (first <= this.snapIndex) {
-      throw new Error(`append: first index ${first} is at or below the snapshot index ${this.snapIndex}`);
-    }
-    if (first > this.lastIndex + 1) {
-      throw new Error(`append: first index ${first} leaves a gap after the last stored index ${this.lastIndex}`);
-    }
+    invariant(first > this.snapIndex, () => `append: first index ${first} is at or below the snapshot index ${this.snapIndex}`);
+    invariant(first <= this.lastIndex + 1, () => `append: first index ${first} leaves a gap after the last stored index ${this.lastIndex}`);
     const prevTerm = this.termAt(first - 1);
-    if (prevTerm !== undefined && entries[0]!.term < prevTerm) {
-      throw new Error(`append: entry ${first} has term ${entries[0]!.term}, below the previous entry's term ${prevTerm}`);
-    }
+    invariant(prevTerm === undefined || entries[0]!.term >= prevTerm, () => `append: entry ${first} has term ${entries[0]!.term}, below the previous entry's term ${prevTerm}`);
     const oldLast = this.lastIndex;
     const newLast = first + entries.length - 1;
     const keep = first - this.snapIndex - 1;
@@ -103,16 +94,12 @@ export class LogTracker {
    *   'compact'; otherwise our whole log is discarded.
    */
   snapshot(index: LogIndex, term: Term, mode: 'compact' | 'install'): IndexRange {
-    if (!Number.isSafeInteger(index) || index < 0 || !Number.isSafeInteger(term) || term < 0) {
-      throw new Error(`snapshot: invalid index ${index} / term ${term}`);
-    }
-    if (index < this.snapIndex) {
-      throw new Error(`snapshot: index ${index} is older than the stored snapshot at ${this.snapIndex}`);
-    }
+    invariant(Number.isSafeInteger(index) && index >= 0 && Number.isSafeInteger(term) && term >= 0, () => `snapshot: invalid index ${index} / term ${term}`);
+    invariant(index >= this.snapIndex, () => `snapshot: index ${index} is older than the stored snapshot at ${this.snapIndex}`);
     const have = this.termAt(index);
     if (mode === 'compact') {
-      if (index > this.lastIndex) throw new Error(`compact: snapshot index ${index} is beyond the last stored index ${this.lastIndex}`);
-      if (have !== term) throw new Error(`compact: snapshot term ${term} at index ${index} contradicts the stored term ${have}`);
+      invariant(index <= this.lastIndex, () => `compact: snapshot index ${index} is beyond the last stored index ${this.lastIndex}`);
+      invariant(have === term, () => `compact: snapshot term ${term} at index ${index} contradicts the stored term ${have}`);
     }
     if (have === term) {
       const drop = index - this.snapIndex;

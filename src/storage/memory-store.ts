@@ -5,7 +5,7 @@
 
 import type { Entry, HardState, Snapshot } from '../raft/types.js';
 import { StorageError } from './errors.js';
-import { entrySizeBound } from './codec.js';
+import { entrySizeBound } from '../codec/index.js';
 import { LogTracker } from './log-tracker.js';
 import type { LoadResult, RaftStore, RaftStoreOptions, SaveBatch, StoreStats } from './raft-store.js';
 import { MAX_META_KEY_BYTES } from './raft-store.js';

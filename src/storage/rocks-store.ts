@@ -39,8 +39,8 @@ import {
   writeEntry,
   writeHardState,
   writeSnapshotMetadata,
-} from './codec.js';
-import { crc32c } from './crc32c.js';
+  crc32c,
+} from '../codec/index.js';
 import { StorageCorruptionError, StorageError } from './errors.js';
 import { LogTracker } from './log-tracker.js';
 import type { LoadResult, RaftStore, RaftStoreOptions, SaveBatch, StoreStats } from './raft-store.js';
@@ -596,7 +596,10 @@ export class RocksRaftStore implements RaftStore {
           if (key.length !== 5 && key.length !== 9) throw this.corrupt(describeKey(key), 'chunk key is neither 5 nor 9 bytes');
           const gen = key.length === 5 ? 0 : key.readUInt32BE(1);
           let g = gens.get(gen);
-          if (g === undefined) gens.set(gen, (g = { keys: [], values: [] }));
+          if (g === undefined) {
+            g = { keys: [], values: [] };
+            gens.set(gen, g);
+          }
           g.keys.push(Buffer.from(key));
           g.values.push(value);
           break;

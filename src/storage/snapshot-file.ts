@@ -13,7 +13,7 @@
 // file whose chunks do not add up; the end frame proves the file was not cut between chunks.
 
 import { createHash, type Hash } from 'node:crypto';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../codec/index.js';
 
 export const SNAPSHOT_FILE_MAGIC = Buffer.from('raftlock snapshot\n', 'latin1');
 export const SNAPSHOT_FILE_FORMAT = 'raftlock-snapshot';

@@ -2,7 +2,7 @@
 //     [u32be length][u8 kind][payload]
 // where `length` counts the kind byte and the payload (so it is >= 1) and is bounded by the
 // receiver's maxFrameBytes. Raft messages travel as compact binary (varints, raw entry bytes; see
-// src/storage/codec.ts for the shared Entry/ConfState encoding); there is no JSON on the wire.
+// src/codec/ for the Entry/ConfState encoding the store shares); there is no JSON on the wire.
 //
 // A connection is opened by the dialer with HELLO; the acceptor answers HELLO_ACK (or ERROR and
 // closes). After that the dialer sends MSG / REQUEST / PING / SNAP_BEGIN / SNAP_CHUNK, and the
@@ -17,9 +17,10 @@ import {
   writeEntry,
   writeSnapshotMetadata,
   entrySizeBound,
-} from '../storage/codec.js';
+} from '../codec/index.js';
 import { MessageType } from '../raft/types.js';
 import type { Message } from '../raft/types.js';
+import { invariant } from '../invariant/index.js';
 
 export const PROTOCOL_VERSION = 1;
 export const FRAME_HEADER_BYTES = 5;
@@ -193,7 +194,7 @@ export function pongFrame(nonce: number): Uint8Array {
 
 /** Starts a snapshot transfer: the message with its snapshot data left out, plus size and crc. */
 export function snapBeginFrame(id: number, m: Message, totalBytes: number, crc: number, maxFrameBytes: number): Uint8Array {
-  if (m.snapshot === undefined) throw new Error('snapBeginFrame: message has no snapshot');
+  invariant(m.snapshot !== undefined, 'snapBeginFrame: message has no snapshot');
   return build(FrameKind.SnapBegin, 64 + messageSizeBound({ ...m, snapshot: { ...m.snapshot, data: new Uint8Array(0) } }), maxFrameBytes, (w) => {
     w.uvarint(id).uvarint(totalBytes).u32(crc);
     writeMessage(w, m, { omitSnapshotData: true });

@@ -16,7 +16,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Message, NodeId } from '../raft/types.js';
-import { crc32c } from '../storage/crc32c.js';
+import { crc32c } from '../codec/index.js';
 import { certificateNames, nameAllowed } from '../tls/index.js';
 import {
   FrameDecoder,
@@ -40,6 +40,7 @@ import {
 } from './codec.js';
 import type { Frame } from './codec.js';
 import { RemoteError, TransportError } from './errors.js';
+import { invariant } from '../invariant/index.js';
 
 /** The certificate material of peer mutual TLS (PEM), swappable at run time by setTls(). */
 export interface PeerTlsMaterial {
@@ -311,7 +312,7 @@ export class PeerTransport {
 
   /** Starts listening and dialing known peers. Resolves with the bound address (port 0 picks one). */
   async start(): Promise<{ host: string; port: number }> {
-    if (this.started) throw new Error('PeerTransport.start() called twice');
+    invariant(!this.started, 'PeerTransport.start() called twice');
     this.started = true;
     const t = this.tlsOpts;
     const server =
@@ -381,8 +382,8 @@ export class PeerTransport {
   /** Queues messages; never blocks. Local-only message types or messages to self are bugs (throws). */
   send(msgs: readonly Message[]): void {
     for (const m of msgs) {
-      if (LOCAL_MESSAGE_TYPES.has(m.type)) throw new Error(`send: message type ${m.type} is local-only and must not be sent`);
-      if (m.to === this.o.selfId) throw new Error(`send: message of type ${m.type} addressed to self (${m.to})`);
+      invariant(!LOCAL_MESSAGE_TYPES.has(m.type), () => `send: message type ${m.type} is local-only and must not be sent`);
+      invariant(m.to !== this.o.selfId, () => `send: message of type ${m.type} addressed to self (${m.to})`);
     }
     if (this.stopped) return;
     for (const m of msgs) {

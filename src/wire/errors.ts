@@ -71,7 +71,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export function isErrorCode(x: string): x is ErrorCode {
-  return Object.prototype.hasOwnProperty.call(ERROR_CODES, x);
+  return Object.hasOwn(ERROR_CODES, x);
 }
 
 /** The JSON body of every error response. */

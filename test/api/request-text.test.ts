@@ -38,7 +38,10 @@ describe('percentDecode', () => {
     // both must decode to the same text or both refuse.
     const alphabet = ['%', '2', 'F', 'f', 'C', '3', 'A', '9', 'E', '8', '0', 'a', '/', '+', 'z', '7'];
     let seed = 12345;
-    const next = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 16;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 16;
+    };
     for (let n = 0; n < 20000; n++) {
       let raw = '';
       const len = next() % 12;

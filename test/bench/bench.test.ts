@@ -123,7 +123,7 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
 
     // The puts really landed, on both systems: worker 0's first key holds the 64-byte value.
     const value = 'v'.repeat(64);
-    const got = await http('GET', `${c.members[0].url}/v1/kv/${encodeURIComponent('bench/0/0')}`);
+    const got = await http('GET', `${c.members[0]!.url}/v1/kv/${encodeURIComponent('bench/0/0')}`);
     assert.equal(got.status, 200);
     assert.equal(got.body.value, value);
     const e = await http('POST', `${etcdUrl}/v3/kv/range`, { key: Buffer.from('bench/0/0').toString('base64') });
@@ -161,14 +161,14 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
     const m = /floor: leader http:\/\/127\.0\.0\.1:\d+ \(pids (\d+),(\d+),(\d+), data (\S+)\)/.exec(r.stderr);
     assert.ok(m, r.stderr);
     for (const pid of m.slice(1, 4).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `floor process ${pid} is gone`);
-    assert.equal(existsSync(m[4]), false, 'the floor data directory is removed');
+    assert.equal(existsSync(m[4]!), false, 'the floor data directory is removed');
   });
 
   test('bad options are refused with a clear message, before any load is sent', async () => {
-    const r1 = await runBench(['--endpoints', c.members[0].url, '--rounds', '0']);
+    const r1 = await runBench(['--endpoints', c.members[0]!.url, '--rounds', '0']);
     assert.notEqual(r1.code, 0);
     assert.match(r1.stderr, /--rounds must be a positive integer/);
-    const r2 = await runBench(['--endpoints', c.members[0].url, '--cpu-pids', 'abc']);
+    const r2 = await runBench(['--endpoints', c.members[0]!.url, '--cpu-pids', 'abc']);
     assert.notEqual(r2.code, 0);
     assert.match(r2.stderr, /not a process id: abc/);
     const r3 = await runBench(['--target', 'etcd', '--endpoints', etcdUrl, '--compare-etcd', etcdUrl]);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
-import { formatReport, runChaos } from './run.js';
+import { formatReport, runChaos } from '../../cmd/lib/chaos/run.js';
 
 const seedEnv = process.env['RAFTLOCK_CHAOS_SEED'];
 // A fixed default seed keeps `npm test` on one fault plan (OS timing still varies run to run);

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { KvOp } from './history.js';
-import { ANY, checkKey, checkLinearizable, cutHistory, shrink } from './linearizability.js';
+import type { KvOp } from '../../cmd/lib/chaos/history.js';
+import { ANY, checkKey, checkLinearizable, cutHistory, shrink } from '../../cmd/lib/chaos/linearizability.js';
 
 let nextId = 1;
 function op(p: Partial<KvOp> & Pick<KvOp, 'kind' | 'invokeMs'>): KvOp {

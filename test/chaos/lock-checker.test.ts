@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LockGrant, ResourceAccess } from './history.js';
-import { FencedResource, checkLocks, safeEnd } from './lock-checker.js';
+import type { LockGrant, ResourceAccess } from '../../cmd/lib/chaos/history.js';
+import { FencedResource, checkLocks, safeEnd } from '../../cmd/lib/chaos/lock-checker.js';
 
 function grant(p: Partial<LockGrant> & Pick<LockGrant, 'token' | 'invokeMs' | 'ackMs'>): LockGrant {
   return { lock: 'L', client: `c${p.token}`, lease: `lease${p.token}`, ttlSeconds: 3, ...p };

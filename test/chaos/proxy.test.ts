@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { FrameDecoder, FrameKind, helloAckFrame, helloFrame, parseFrame, pingFrame, pongFrame } from '../../src/transport/codec.js';
-import { FaultProxy } from './proxy.js';
+import { FaultProxy } from '../../cmd/lib/chaos/proxy.js';
 
 const A = { name: 'a', id: 11 };
 const B = { name: 'b', id: 22 };

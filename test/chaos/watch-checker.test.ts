@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { WatchEventRecord, WatcherRecord } from './history.js';
-import { checkDurability, checkWatches, type AckedWrite } from './watch-checker.js';
+import type { WatchEventRecord, WatcherRecord } from '../../cmd/lib/chaos/history.js';
+import { checkDurability, checkWatches, type AckedWrite } from '../../cmd/lib/chaos/watch-checker.js';
 
 const ev = (revision: number, key: string, value: string, member = 'm1'): WatchEventRecord => ({ revision, key, value, type: 'put', member, atMs: revision });
 const watcher = (name: string, events: WatchEventRecord[], startRevision = 1): WatcherRecord => ({ name, startRevision, events, reconnects: 0 });

@@ -47,7 +47,7 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
         assert.equal(r.body.modRevision, rev);
       }
     }
-    const list = await http('GET', `${c.members[2].url}/v1/kv?prefix=dir/&limit=2`);
+    const list = await http('GET', `${c.members[2]!.url}/v1/kv?prefix=dir/&limit=2`);
     assert.equal(list.status, 200);
     assert.deepEqual(list.body.kvs.map((k: { key: string }) => k.key), ['dir/key-0', 'dir/key-1']);
     assert.equal(list.body.more, true);
@@ -121,7 +121,7 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
   });
 
   test('bad requests get a clear 4xx', async () => {
-    const m = c.members[0];
+    const m = c.members[0]!;
     const cases: [string, string, string | undefined, Record<string, string> | undefined, number, string][] = [
       ['PUT', '/v1/kv/a', '{"value":', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
       ['PUT', '/v1/kv/a', '{"value":"x","bogus":1}', { 'content-type': 'application/json' }, 400, 'INVALID_ARGUMENT'],

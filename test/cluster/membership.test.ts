@@ -22,7 +22,7 @@ describe('membership changes (real processes)', { timeout: 150_000 }, () => {
     for (let i = 0; i < 80; i++) assert.equal((await http('PUT', `${leader.url}/v1/kv/pre/${i}`, { value: String(i) })).status, 200);
 
     const m4 = await c.addMember('m4');
-    const add = await http('POST', `${c.members[1].url}/v1/members`, { name: 'm4', peerUrl: `http://127.0.0.1:${m4.peerPort}`, clientUrl: m4.url, learner: true });
+    const add = await http('POST', `${c.members[1]!.url}/v1/members`, { name: 'm4', peerUrl: `http://127.0.0.1:${m4.peerPort}`, clientUrl: m4.url, learner: true });
     assert.equal(add.status, 200, JSON.stringify(add.body));
     c.spawn(m4, ['--join']);
 
@@ -47,13 +47,13 @@ describe('membership changes (real processes)', { timeout: 150_000 }, () => {
     assert.equal((await http('PUT', `${m4.url}/v1/kv/post/1`, { value: 'x' })).status, 200);
     for (const m of c.members) assert.equal((await http('GET', `${m.url}/v1/kv/post/1`)).body.value, 'x');
 
-    const rm = await http('DELETE', `${c.members[0].url}/v1/members/m4`);
+    const rm = await http('DELETE', `${c.members[0]!.url}/v1/members/m4`);
     assert.equal(rm.status, 200, JSON.stringify(rm.body));
     await eventually('three members again', async () => {
       const l = await waitForLeader(c, 20_000, c.members.slice(0, 3));
       const r = await http('GET', `${l.url}/v1/cluster`);
       return r.body.members.length === 3 && !r.body.members.some((m: { name: string }) => m.name === 'm4') ? true : undefined;
     });
-    assert.equal((await http('PUT', `${c.members[0].url}/v1/kv/post/2`, { value: 'y' })).status, 200);
+    assert.equal((await http('PUT', `${c.members[0]!.url}/v1/kv/post/2`, { value: 'y' })).status, 200);
   });
 });

@@ -33,8 +33,8 @@ describe('graceful shutdown (real processes)', { timeout: 120_000 }, () => {
       const views = await Promise.all(survivors.map((m) => http('GET', `${m.url}/v1/cluster`)));
       const selfLeaders = views.filter((v) => v.body.member.role === 'leader');
       assert.equal(selfLeaders.length, 1, `a survivor leads at the moment the old leader exited: ${JSON.stringify(views.map((v) => v.body.member))}`);
-      assert.notEqual(selfLeaders[0].body.member.name, leader.name);
-      assert.equal(selfLeaders[0].body.term, before.body.term + 1, 'exactly one election (the transfer)');
+      assert.notEqual(selfLeaders[0]!.body.member.name, leader.name);
+      assert.equal(selfLeaders[0]!.body.term, before.body.term + 1, 'exactly one election (the transfer)');
 
       // Rolling restart: bring it back before the next round; every earlier write is there.
       c.spawn(leader);

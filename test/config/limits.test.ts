@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { API_LIMIT_SPECS, resolveApiLimits } from '../../src/api/limits.js';
 import { ConfigError, LIMIT_SPECS, apiLimitsOf, envNameFor, flagNameFor, loadConfig } from '../../src/config/index.js';
-import { STATE_LIMITS } from '../../src/state/limits.js';
+import { HARD_LIMITS } from '../../src/state/limits.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'raftlock-limits-'));
@@ -58,13 +58,15 @@ describe('limits in the config', () => {
   });
 
   test('the state machine\'s limits are the maxima: config may lower them, never raise them', () => {
-    assert.equal(LIMIT_SPECS.maxTxnOps.max, Math.min(STATE_LIMITS.maxTxnOps, STATE_LIMITS.maxCompares));
-    assert.equal(LIMIT_SPECS.maxKeyBytes.max, STATE_LIMITS.maxKeyLength);
-    assert.equal(LIMIT_SPECS.maxValueBytes.max, STATE_LIMITS.maxValueLength);
+    assert.equal(LIMIT_SPECS.maxTxnOps.max, Math.min(HARD_LIMITS.maxTxnOps, HARD_LIMITS.maxCompares));
+    assert.equal(LIMIT_SPECS.maxKeyBytes.max, HARD_LIMITS.maxKeyLength);
+    assert.equal(LIMIT_SPECS.maxValueBytes.max, HARD_LIMITS.maxValueLength);
+    assert.equal(LIMIT_SPECS.maxRangeLimit.max, HARD_LIMITS.maxRangeLimit);
+    assert.equal(LIMIT_SPECS.maxBodyBytes.max, HARD_LIMITS.maxCommandBytes - HARD_LIMITS.commandOverheadBytes);
     refused(() => loadConfig({ argv: ['--limits-max-txn-ops', '10000'], env: {}, cwd: dir }), /^config: limits\.maxTxnOps: must be at most 128 \(the state machine takes at most 128 compares and 128 ops per branch\) \(got 10000\)/);
     refused(() => loadConfig({ argv: [], env: { RAFTLOCK_LIMITS_MAX_TXN_OPS: '129' }, cwd: dir }), /limits\.maxTxnOps: must be at most 128 .*\[from env RAFTLOCK_LIMITS_MAX_TXN_OPS\]/);
     refused(() => loadConfig({ argv: ['--limits-max-key-bytes', '4097'], env: {}, cwd: dir }), /limits\.maxKeyBytes: must be at most 4096/);
-    refused(() => loadConfig({ argv: ['--limits-max-value-bytes', String(STATE_LIMITS.maxValueLength + 1)], env: {}, cwd: dir }), /limits\.maxValueBytes: must be at most 1048576/);
+    refused(() => loadConfig({ argv: ['--limits-max-value-bytes', String(HARD_LIMITS.maxValueLength + 1)], env: {}, cwd: dir }), /limits\.maxValueBytes: must be at most 1048576/);
     assert.equal(loadConfig({ argv: ['--limits-max-txn-ops', '16'], env: {}, cwd: dir }).limits.maxTxnOps, 16);
     assert.throws(() => resolveApiLimits({ maxTxnOps: 129 }), /maxTxnOps must be a whole number from 1 to 128/);
     for (const [name, spec] of Object.entries(LIMIT_SPECS)) {

@@ -116,7 +116,8 @@ describe('leases (real processes)', { timeout: 90_000 }, () => {
     let lastSentAt = 0;
     const loop = (async () => {
       while (!stop) {
-        const sentAt = (lastSentAt = Date.now());
+        const sentAt = Date.now();
+        lastSentAt = sentAt;
         const r = await call('POST', `${f.url}/v1/leases/${lease.id}/keepalive`, undefined, 2_000);
         outcomes.push({ sentAt, status: r.ok ? r.status : 'no answer' });
         if (r.ok && r.status === 404) return; // lost: the checks below fail with the outcomes

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { WebSocket } from 'ws';
-import type { KeyValue, WatchEvent } from '../../src/state/commands.js';
+import type { WatchEvent } from '../../src/state/commands.js';
 import { ProcessCluster, waitForLeader, type ProcMember } from '../helpers/process-cluster.js';
 
 /** Fast elections: heartbeat 50 ms, election timeout 500 ms. */

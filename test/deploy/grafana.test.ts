@@ -40,6 +40,7 @@ describe('Grafana dashboard', () => {
       assert.ok(!ids.has(p.id), `duplicate panel id ${p.id}`);
       ids.add(p.id);
       if (p.type === 'row') continue;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal Grafana template variable, not a JS template.
       assert.equal(p.datasource?.uid, '${datasource}', `panel "${p.title}"`);
       assert.ok((p.targets ?? []).length > 0, `panel "${p.title}" has no query`);
       for (const t of p.targets ?? []) assert.match(t.expr, /\$instance|up\{/, `panel "${p.title}" ignores the instance variable: ${t.expr}`);

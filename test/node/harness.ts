@@ -42,7 +42,11 @@ export class ManualClock implements Clock {
 
   private add(t: Timer): Cancelable {
     this.timers.push(t);
-    return { cancel: () => void (t.cancelled = true) };
+    return {
+      cancel: () => {
+        t.cancelled = true;
+      },
+    };
   }
 
   /** Move time forward by `ms`, firing due timers in time order and letting the work they start

@@ -16,7 +16,11 @@ class ManualClock implements Clock {
   after(ms: number, fn: () => void): Cancelable {
     const timer = { at: this.t + ms, fn, dead: false };
     this.timers.push(timer);
-    return { cancel: () => void (timer.dead = true) };
+    return {
+      cancel: () => {
+        timer.dead = true;
+      },
+    };
   }
   every(): Cancelable {
     throw new Error('not used');

@@ -2,9 +2,10 @@
 // mutation that breaks them), the proposer's choice of value from the promises, and the learner
 // handing values to the state machine in slot order.
 
+import { InvariantError } from '../../src/invariant/index.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Acceptor, compareBallots, Learner, nextBallot, PaxosInvariantError, Quorum, valueFromPromises, ZERO_BALLOT } from '../../src/paxos/index.js';
+import { Acceptor, compareBallots, Learner, nextBallot, Quorum, valueFromPromises, ZERO_BALLOT } from '../../src/paxos/index.js';
 
 const b = (round: number, node: number) => ({ round, node });
 
@@ -73,7 +74,7 @@ test('learner: values learned out of order are applied in slot order, without ga
   l.learn(1, null);
   assert.deepEqual(l.takeCommitted(), [{ slot: 1, value: null }, { slot: 2, value: 'b' }]);
   assert.equal(l.learn(2, 'b'), false, 'learning it again is no news');
-  assert.throws(() => l.learn(2, 'other'), PaxosInvariantError);
+  assert.throws(() => l.learn(2, 'other'), InvariantError);
   assert.deepEqual(l.takeLearned().map((e) => e.slot), [2, 1]);
   const restarted = new Learner([{ slot: 1, value: 'a' }, { slot: 3, value: 'c' }]);
   assert.equal(restarted.firstUnchosen, 2);

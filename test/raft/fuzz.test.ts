@@ -67,12 +67,10 @@ function runSeed(seed: number, steps: number, opts: { preVote: boolean; checkQuo
       if (leaders.length > 0) {
         const l = leaders[0]!;
         const cs = c.node(l).status().confState;
-        let res;
         // Cycle member 4 through learner -> voter -> learner -> removed -> learner ...
         const cc = (type: ConfChangeType) => c.node(l).proposeConfChange({ type, nodeId: 4, context: new Uint8Array() });
-        if (cs.learners.includes(4)) res = cc(rng.intn(2) === 0 ? ConfChangeType.AddVoter : ConfChangeType.RemoveNode);
-        else if (cs.voters.includes(4)) res = cc(ConfChangeType.AddLearner);
-        else res = cc(ConfChangeType.AddLearner);
+        if (cs.learners.includes(4)) cc(rng.intn(2) === 0 ? ConfChangeType.AddVoter : ConfChangeType.RemoveNode);
+        else cc(ConfChangeType.AddLearner);
       }
     } else if (r < 87) {
       const leaders = c.leaders();

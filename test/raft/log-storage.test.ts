@@ -1,5 +1,6 @@
 // MemoryLog, the conf-change codec and the PRNG.
 
+import { InvariantError } from '../../src/invariant/index.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -7,7 +8,6 @@ import {
   ConfChangeType,
   EntryType,
   MemoryLog,
-  RaftInvariantError,
   SplitMix32,
   decodeConfChange,
   encodeConfChange,
@@ -28,7 +28,7 @@ test('MemoryLog.bootstrap: one AddVoter per founding voter at 1..n, term 1, comm
     ],
   );
   assert.deepEqual(MemoryLog.bootstrap([3, 1, 2]), b, 'deterministic: every founder starts identical');
-  assert.throws(() => MemoryLog.bootstrap([]), RaftInvariantError);
+  assert.throws(() => MemoryLog.bootstrap([]), InvariantError);
   assert.throws(() => MemoryLog.bootstrap([1, 1]), /duplicate/);
 });
 
@@ -76,7 +76,7 @@ test('conf change codec round-trips and rejects garbage', () => {
   const cc = { type: ConfChangeType.AddLearner, nodeId: 2 ** 40 + 7, context: new TextEncoder().encode('{"name":"n4"}') };
   const back = decodeConfChange(encodeConfChange(cc));
   assert.deepEqual(back, cc);
-  assert.throws(() => decodeConfChange(new Uint8Array([1, 2])), RaftInvariantError);
+  assert.throws(() => decodeConfChange(new Uint8Array([1, 2])), InvariantError);
   const bad = encodeConfChange(cc);
   bad[0] = 9;
   assert.throws(() => decodeConfChange(bad), /version/);
@@ -92,7 +92,7 @@ test('SplitMix32 is deterministic per seed, in range, and roughly uniform', () =
   const counts = new Array<number>(10).fill(0);
   for (let i = 0; i < 100_000; i++) counts[r.intn(10)]!++;
   for (const n of counts) assert.ok(n > 9_000 && n < 11_000, `bucket ${n}`);
-  assert.throws(() => r.intn(0), RaftInvariantError);
+  assert.throws(() => r.intn(0), InvariantError);
 });
 
 test('RaftLog: a snapshot received while a Ready of entries is being persisted is a valid unstable base', async () => {

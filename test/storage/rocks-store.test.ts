@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { RocksRaftStore, StorageCorruptionError, crc32c } from '../../src/storage/index.js';
+import { crc32c } from '../../src/codec/index.js';
+import { RocksRaftStore, StorageCorruptionError } from '../../src/storage/index.js';
 import { EntryType } from '../../src/raft/types.js';
 import type { Entry, Snapshot } from '../../src/raft/types.js';
 

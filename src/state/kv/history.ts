@@ -3,7 +3,7 @@
 // created by a change), so consecutive entries have consecutive revisions.
 
 import type { KeyValue, WatchEvent } from '../commands.js';
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 
 export interface EventBatch {
   revision: number;
@@ -88,7 +88,9 @@ export class History {
       const entry = this.entries[i]!;
       let matched: WatchEvent[] | undefined;
       for (const ev of entry.events) {
-        if (keyMatches(ev.kv.key, key, prefix)) (matched ??= []).push(ev);
+        if (!keyMatches(ev.kv.key, key, prefix)) continue;
+        matched ??= [];
+        matched.push(ev);
       }
       if (matched) {
         batches.push({ revision: entry.revision, events: matched });

@@ -7,7 +7,7 @@
 // happens at. It knows nothing of leases either (the caller keeps lease attachments).
 
 import type { KeyValue } from '../commands.js';
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import { SortedKeys } from './sorted-keys.js';
 

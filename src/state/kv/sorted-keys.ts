@@ -5,7 +5,7 @@
 // Invariants: every chunk is non-empty and sorted; the last key of chunk i sorts before the
 // first key of chunk i+1; `count` is the sum of the chunk lengths.
 
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 import { lowerBound } from './key-order.js';
 
 const MAX_CHUNK = 512;

@@ -2,7 +2,7 @@
 // the leader's expiry timer (outside state/) decides a lease has expired and proposes a
 // `leaseRevoke`. Which locks a lease holds or waits for is kept by the lock table.
 
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 
 export interface LeaseRecord {
   readonly id: string;

@@ -8,7 +8,7 @@
 // - a holder's fencingToken is the revision of its grant, so tokens of one lock strictly increase.
 
 import type { LockHolder, LockWaiter } from '../commands.js';
-import { invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
 
 export interface LockRecord {
   readonly name: string;
@@ -177,7 +177,10 @@ export class LockTable {
 
   private index(m: Map<string, Set<string>>, lease: string, name: string): void {
     let s = m.get(lease);
-    if (!s) m.set(lease, (s = new Set()));
+    if (!s) {
+      s = new Set();
+      m.set(lease, s);
+    }
     s.add(name);
   }
 

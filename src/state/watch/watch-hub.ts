@@ -17,7 +17,8 @@
 // are grouped by prefix and the distinct prefixes are scanned.
 
 import type { WatchEvent } from '../commands.js';
-import { StateError, invariant } from '../errors.js';
+import { invariant } from '../../invariant/index.js';
+import { StateError } from '../errors.js';
 import type { EventsSinceResult } from '../kv/history.js';
 
 /** What the hub needs from the state machine (StateMachine satisfies it). */
@@ -135,7 +136,10 @@ export class WatchHub {
     this.all.add(w);
     const index = w.prefix ? this.prefixes : this.exact;
     let set = index.get(w.key);
-    if (!set) index.set(w.key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      index.set(w.key, set);
+    }
     set.add(w);
     if (w.catchingUp) this.schedule(w);
     return { cancel: () => this.remove(w) };

@@ -205,7 +205,10 @@ export function checkLinearizable(history: readonly KvOp[], opts: KeyCheckOption
   const byKey = new Map<string, KvOp[]>();
   for (const op of history) {
     let l = byKey.get(op.key);
-    if (!l) byKey.set(op.key, (l = []));
+    if (!l) {
+      l = [];
+      byKey.set(op.key, l);
+    }
     l.push(op);
   }
   const report: LinearizabilityReport = { keys: byKey.size, ops: history.length, explored: 0, inconclusiveKeys: [], anomalies: [] };

@@ -1,7 +1,7 @@
 // The chaos suite's seeded PRNG (the raft core's splitmix32). One seed drives every choice the
 // suite makes: the fault schedule, the workload's operations and the members it talks to.
 
-import { SplitMix32 } from '../../src/raft/rng.js';
+import { SplitMix32 } from '../../../src/raft/rng.js';
 
 /** The raft core's SplitMix32, with the choices the suite makes on top. */
 export class ChaosRng extends SplitMix32 {

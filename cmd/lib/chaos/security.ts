@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
-import { makeCa, makeLeaf, type TestCa, type TestLeaf } from '../../cmd/lib/dev-certs.js';
+import { makeCa, makeLeaf, type TestCa, type TestLeaf } from '../dev-certs.js';
 
 export interface ChaosSecurity {
   ca: { peer: TestCa; client: TestCa };

@@ -42,7 +42,10 @@ export function checkLocks(grants: readonly LockGrant[], accesses: readonly Reso
   for (const g of grants) {
     if (!(g.ackMs >= g.invokeMs)) throw new Error(`invariant: grant token ${g.token} answered before it was requested`);
     let l = byLock.get(g.lock);
-    if (!l) byLock.set(g.lock, (l = []));
+    if (!l) {
+      l = [];
+      byLock.set(g.lock, l);
+    }
     l.push(g);
   }
   for (const [lock, gs] of byLock) {
@@ -84,7 +87,10 @@ export function checkLocks(grants: readonly LockGrant[], accesses: readonly Reso
   const accByLock = new Map<string, ResourceAccess[]>();
   for (const a of accesses) {
     let l = accByLock.get(a.lock);
-    if (!l) accByLock.set(a.lock, (l = []));
+    if (!l) {
+      l = [];
+      accByLock.set(a.lock, l);
+    }
     l.push(a);
   }
   const grantOf = new Map(grants.map((g) => [`${g.lock}\u0000${g.token}`, g]));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, secureCalls } from './client.js';
-import { authSetupSteps } from '../helpers/auth-setup.js';
+import { authSetupSteps } from '../auth-setup.js';
 import { makeChaosSecurity, type ChaosSecurity } from './security.js';
 import { ChaosCluster, type ChaosMember } from './cluster.js';
 import type { Anomaly, KvOp } from './history.js';

@@ -14,7 +14,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
-import { FrameKind, parseFrame } from '../../src/transport/codec.js';
+import { FrameKind, parseFrame } from '../../../src/transport/codec.js';
 
 export interface ProxyMember {
   name: string;
@@ -171,7 +171,9 @@ export class FaultProxy {
   /** Cut every link between members of different groups, both ways. */
   partition(groups: readonly (readonly string[])[]): void {
     const groupOf = new Map<string, number>();
-    groups.forEach((g, i) => g.forEach((n) => groupOf.set(n, i)));
+    groups.forEach((g, i) => {
+      for (const n of g) groupOf.set(n, i);
+    });
     for (const a of this.members) {
       for (const b of this.members) {
         if (a === b) continue;

@@ -6,8 +6,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memberIdFor } from '../../src/config/member-id.js';
-import { freePort, spawnDaemon } from '../helpers/process-cluster.js';
+import { memberIdFor } from '../../../src/config/member-id.js';
+import { freePort, spawnDaemon } from '../daemon-process.js';
 import { FaultProxy, type ProxyOptions } from './proxy.js';
 
 export interface ChaosMember {

@@ -1,6 +1,6 @@
 // Compact binary encoding of the Raft vocabulary (Entry, HardState, ConfState, SnapshotMetadata)
-// shared by the durable store and the peer transport (src/transport/codec.ts builds the Message
-// codec on top of this one). No JSON on the hot path: integers are unsigned LEB128 varints
+// shared by the durable store (src/storage) and the peer transport (src/transport/codec.ts
+// builds the Message codec on top of this one). No JSON on the hot path: integers are unsigned LEB128 varints
 // (every id, term and index is a safe integer < 2^53), byte strings are length-prefixed.
 //
 // Decoding never trusts its input: every read is bounds-checked, counts are checked against the
@@ -8,6 +8,7 @@
 
 import { EntryType } from '../raft/types.js';
 import type { ConfState, Entry, HardState, SnapshotMetadata } from '../raft/types.js';
+import { invariant } from '../invariant/index.js';
 
 export class CodecError extends Error {
   readonly code = 'MALFORMED' as const;
@@ -65,13 +66,13 @@ export class ByteWriter {
 
   /** Overwrites a u32 (big-endian) already written at `at` (used to patch frame lengths). */
   patchU32(at: number, v: number): void {
-    if (at + 4 > this.pos) throw new Error(`patchU32 at ${at} is beyond the written length ${this.pos}`);
+    invariant(at + 4 <= this.pos, () => `patchU32 at ${at} is beyond the written length ${this.pos}`);
     this.view.setUint32(at, v >>> 0);
   }
 
   /** Unsigned LEB128 of a safe non-negative integer. */
   uvarint(v: number): this {
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`cannot encode ${v} as an unsigned varint (need a safe integer >= 0)`);
+    invariant(Number.isSafeInteger(v) && v >= 0, () => `cannot encode ${v} as an unsigned varint (need a safe integer >= 0)`);
     this.ensure(8);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v % 0x80) | 0x80;

@@ -1,0 +1,104 @@
+// The house rules of docs/architecture.md that a scan of the sources can check: nothing in src/
+// or cmd/ imports test/ (the tools carry their own libraries in cmd/lib/), the transport does not
+// reach into storage (both build on src/codec), and the published package holds no tests.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file runs as dist/test/repo/boundaries.test.js). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Files allowed to import test/ for now. cmd/sim.ts still imports test/sim/: the simulator's
+ * library moves to cmd/lib/sim in the `driver` branch (issue 15); the entry goes when it lands.
+ */
+const IMPORTS_TEST_ALLOWED = new Set(['cmd/sim.ts']);
+
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+// Static imports and re-exports (`from '...'`, also over several lines), side-effect imports
+// (`import '...'`) and dynamic imports (`import('...')`).
+const SPECIFIER = /\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** The repository-relative paths (with /) of the local modules `file` imports. */
+export function localImports(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(SPECIFIER)) {
+    const spec = m[1] ?? m[2] ?? m[3] ?? '';
+    if (!spec.startsWith('.')) continue;
+    out.push(relative(ROOT, resolve(dirname(file), spec)).split(sep).join('/'));
+  }
+  return out;
+}
+
+function importers(dirs: string[], target: (imported: string) => boolean): string[] {
+  const found: string[] = [];
+  for (const d of dirs) {
+    for (const file of tsFiles(join(ROOT, d))) {
+      const rel = relative(ROOT, file).split(sep).join('/');
+      for (const imp of localImports(file, readFileSync(file, 'utf8'))) {
+        if (target(imp)) found.push(`${rel} imports ${imp}`);
+      }
+    }
+  }
+  return found;
+}
+
+test('the import scan sees every form of import', () => {
+  const file = join(ROOT, 'cmd/x.ts');
+  const text = [
+    "import { a } from '../test/a.js';",
+    "import {\n  b,\n} from '../test/b.js';",
+    "export { c } from './lib/c.js';",
+    "import '../test/d.js';",
+    "const e = await import('../test/e.js');",
+    "import f from 'node:fs';",
+  ].join('\n');
+  assert.deepEqual(localImports(file, text), ['test/a.js', 'test/b.js', 'cmd/lib/c.js', 'test/d.js', 'test/e.js']);
+});
+
+test('nothing in src/ or cmd/ imports test/', () => {
+  const bad = importers(['src', 'cmd'], (imp) => imp === 'test' || imp.startsWith('test/'))
+    .filter((line) => !IMPORTS_TEST_ALLOWED.has(line.split(' ')[0]!));
+  assert.deepEqual(bad, []);
+});
+
+test('the transport imports nothing from storage', () => {
+  assert.deepEqual(importers(['src/transport'], (imp) => imp.startsWith('src/storage/')), []);
+});
+
+test('one assertion style: src/ uses src/invariant, not node:assert or ad-hoc invariant throws', () => {
+  // src/node/member.ts is being split in the driver branch: its ad-hoc throws are converted there.
+  const skip = new Set(['src/node/member.ts']);
+  const bad: string[] = [];
+  for (const file of tsFiles(join(ROOT, 'src'))) {
+    const rel = relative(ROOT, file).split(sep).join('/');
+    // The SDK is its own package and imports only wire types.
+    if (skip.has(rel) || rel.startsWith('src/client/')) continue;
+    const text = readFileSync(file, 'utf8');
+    if (/from\s*['"](node:)?assert(\/strict)?['"]/.test(text)) bad.push(`${rel} imports node:assert`);
+    if (/throw new \w*Error\(\s*[`'"]invariant/.test(text)) bad.push(`${rel} throws an ad-hoc invariant error`);
+    if (/\b(Raft|Paxos)InvariantError\b/.test(text)) bad.push(`${rel} uses a per-module invariant error`);
+  }
+  assert.deepEqual(bad, []);
+});
+
+test('the published package holds no tests', () => {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+  // The package is the built library: the check means something only if dist/ is in it.
+  assert.ok(files.includes('dist/src/client/index.js'), 'the SDK entry point is packed');
+  assert.deepEqual(files.filter((p) => p.startsWith('dist/test/') || p.startsWith('test/') || /\.test\.(js|ts|d\.ts|js\.map)$/.test(p)), []);
+});
