@@ -1,5 +1,6 @@
 // etcdserverpb.Watch: one bidirectional stream carries many watches (create, cancel, progress),
-// each fed by a Server facade watch. Who may call: anyone who can reach the etcd listener.
+// each fed by a Server facade watch. Who may call: any user (auth-gate.ts); each watch needs
+// read permission on what it watches.
 
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { WatchSubscription } from '../api/server-facade.js';
@@ -7,6 +8,7 @@ import type { WatchEvent } from '../state/commands.js';
 import { eventToPb, int64, type PbEvent } from './codec.js';
 import type { EtcdContext, PbHeader } from './context.js';
 import { ETCD_ERRORS, toEtcdError, toServiceError } from './errors.js';
+import { checkRead } from './auth-gate.js';
 import { coveringSelection, inRange, parseKeyRange, type KeyRange } from './key-range.js';
 
 interface WatchCreateRequest {
@@ -76,6 +78,9 @@ export function watchService(ctx: EtcdContext) {
         range = parseKeyRange(req.key, req.range_end, limits.maxKeyBytes);
         if (watches.size >= limits.maxWatchesPerStream) throw ETCD_ERRORS.tooManyRequests;
         if (id !== 0 && watches.has(id)) throw new Error('etcdserver: duplicate watch id');
+        // Under auth, a watch the caller may not read is refused in its created answer, as etcd does.
+        const cover = coveringSelection(range);
+        checkRead(server.state().auth(), cover.key, cover.prefix);
       } catch (err) {
         const msg = err instanceof Error && err.message.startsWith('etcdserver:') ? err.message : toEtcdError(err).message;
         send({ header: ctx.header(published()), watch_id: -1, created: true, canceled: true, cancel_reason: msg });
