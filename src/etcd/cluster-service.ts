@@ -12,11 +12,11 @@
 
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { currentPrincipal } from '../api/auth.js';
-import type { MaintenancePort } from '../api/routes-maintenance.js';
 import type { MemberInfo } from '../api/server-facade.js';
 import { mustBeRoot } from './auth-gate.js';
 import { unary, type EtcdContext } from './context.js';
 import { ETCD_ERRORS, EtcdError, toServiceError } from './errors.js';
+import { paddedForEtcdctl, type SnapshotSource } from './snapshot-stream.js';
 
 const MEMBER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const PLAIN_URL = /^https?:\/\/[^/\s?#@]+$/;
@@ -111,15 +111,15 @@ interface SnapshotResponse {
   blob: Buffer;
 }
 
-export function maintenanceService(ctx: EtcdContext, snapshotPort: MaintenancePort['snapshot'] | undefined) {
+export function maintenanceService(ctx: EtcdContext, snapshotPort: ((signal: AbortSignal) => Promise<SnapshotSource>) | undefined) {
   const { server } = ctx;
   // One at a time per listener: a snapshot holds a copy of the state while it streams.
   let snapshotting = false;
 
   /**
    * Streams this member's consistent backup: the bytes of a raftlock snapshot file (what
-   * `raftlockctl snapshot save` writes and `snapshot restore` reads), in chunks, each with the
-   * bytes still to come after it. The file carries its own checksums and the sha256 of its data.
+   * `raftlockctl snapshot save` writes and `snapshot restore` reads; sized for etcdctl: see
+   * snapshot-stream.ts), in chunks, each with the bytes still to come after it.
    */
   const snapshot = (call: ServerWritableStream<unknown, SnapshotResponse>): void => {
     const fail = (err: unknown): void => {
@@ -144,7 +144,7 @@ export function maintenanceService(ctx: EtcdContext, snapshotPort: MaintenancePo
     const run = async (): Promise<void> => {
       // Linearizable: the backup holds every write acknowledged before the call.
       await server.readBarrier();
-      const snap = await snapshotPort(aborted.signal);
+      const snap = paddedForEtcdctl(await snapshotPort(aborted.signal));
       let remaining = snap.fileBytes;
       for (const frame of snap.frames()) {
         for (let at = 0; at < frame.length; at += SNAPSHOT_CHUNK_BYTES) {

@@ -16,7 +16,6 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { guardFacade } from '../api/auth.js';
 import { silentLogger, type ApiLogger } from '../api/logger.js';
-import type { MaintenancePort } from '../api/routes-maintenance.js';
 import type { ServerFacade } from '../api/server-facade.js';
 import { gateService } from './auth-gate.js';
 import { authService } from './auth-service.js';
@@ -26,6 +25,7 @@ import { electionService } from './election-service.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { lockService } from './lock-service.js';
+import type { SnapshotSource } from './snapshot-stream.js';
 import { watchService } from './watch-service.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,7 +67,7 @@ export interface EtcdServerOptions {
   authTokenTtlSeconds?: number;
   /** The member's consistent backup (the one GET /v1/maintenance/snapshot streams), for
    *  Maintenance.Snapshot; absent: Snapshot answers UNIMPLEMENTED. */
-  snapshot?: MaintenancePort['snapshot'];
+  snapshot?: (signal: AbortSignal) => Promise<SnapshotSource>;
   /** Serve TLS (the client port's certificates); absent: plain text. */
   tls?: EtcdTls;
 }
