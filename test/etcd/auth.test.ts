@@ -162,10 +162,31 @@ describe('a user with readwrite on app/', { timeout: 120_000 }, () => {
     // what any user may see: the member list and the status, as GET /v1/members and /v1/cluster
     assert.equal((await ok(all(), [...ALICE, 'member', 'list'])).trim().split('\n').length, 3);
     assert.match(await ok(ec.endpoints[0]!, [...ALICE, 'endpoint', 'status']), /3\.4\.0/);
+    // etcdctl's health check reads the key "health"; a denied read still means healthy, as on etcd
+    const h = await etcdctl(ec.endpoints[0]!, [...ALICE, 'endpoint', 'health']);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stderr, /is healthy/);
     // root may
     assert.deepEqual((await ok(all(), [...ROOT, 'user', 'list'])).trim().split('\n'), ['alice', 'root']);
     assert.equal((await ok(all(), [...ROOT, 'user', 'get', 'alice'])).trim(), 'User: alice\nRoles: app');
     assert.equal((await ok(all(), [...ROOT, 'put', 'other', 'by-root'])).trim(), 'OK');
+  });
+
+  test('failed authentications are limited per user name, as on /v1', async () => {
+    await ok(all(), [...ROOT, 'user', 'add', 'bob:bob-pw']);
+    const a = grpcClient('etcdserverpb', 'Auth', ec.endpoints[1]!);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(unaryCall(a, 'Authenticate', { name: 'bob', password: `guess-${i}` }), { code: 3, details: 'etcdserver: authentication failed, invalid user ID or password' });
+      }
+      // now even the right password waits out the window
+      await assert.rejects(unaryCall(a, 'Authenticate', { name: 'bob', password: 'bob-pw' }), { code: 8, details: 'etcdserver: too many requests' });
+      // other users are not held up
+      assert.ok((await unaryCall(a, 'Authenticate', { name: 'alice', password: 'alice-pw' })).token);
+    } finally {
+      a.close();
+    }
+    await ok(all(), [...ROOT, 'user', 'delete', 'bob']);
   });
 
   test('a password change ends the old tokens (clients are told "invalid auth token")', async () => {

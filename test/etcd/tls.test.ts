@@ -4,16 +4,19 @@
 // names the user when no password is given, as etcd's --client-cert-auth does.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { makeCa, makeLeaf, type TestLeaf } from '../helpers/certs.js';
+import { makeCa, makeLeaf, type TestCa, type TestLeaf } from '../helpers/certs.js';
 import { eventually, freePort, ProcessCluster } from '../helpers/process-cluster.js';
 import { etcdctl, grpcClient, ok, unaryCall } from './support.js';
 
 let dir: string;
+let ca: TestCa;
+let server: TestLeaf;
 let cluster: ProcessCluster;
 let ep: string;
 let caFile: string;
@@ -24,9 +27,9 @@ const tlsArgs = (leaf: TestLeaf): string[] => ['--cacert', caFile, '--cert', lea
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'raftlock-etcd-tls-'));
-  const ca = makeCa(dir, 'client-ca');
+  ca = makeCa(dir, 'client-ca');
   caFile = ca.cert;
-  const server = makeLeaf(ca, 'm1', { file: 'server' });
+  server = makeLeaf(ca, 'm1', { file: 'server' });
   root = makeLeaf(ca, 'root');
   svc = makeLeaf(ca, 'svc');
   // signed by a CA the member does not trust
@@ -86,5 +89,29 @@ describe('etcd listener over TLS', { timeout: 90_000 }, () => {
     // a token still wins over the certificate
     const asSvc = await etcdctl(ep, [...tlsArgs(root), '--user', 'svc:svc-pw', 'get', 'tls/a']);
     assert.match(asSvc.stderr, /etcdserver: permission denied/);
+  });
+
+  test('rotated certificates are served on new connections after SIGHUP, as on the client port', async () => {
+    const [host, port] = [ep.split(':')[0]!, Number(ep.split(':')[1])];
+    const fingerprint = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = tls.connect({ host, port, ca: readFileSync(caFile), cert: readFileSync(root.cert), key: readFileSync(root.key), servername: 'localhost', ALPNProtocols: ['h2'] }, () => {
+          const fp = s.getPeerCertificate().fingerprint256;
+          s.end();
+          resolve(fp);
+        });
+        s.on('error', reject);
+      });
+    const before = await fingerprint();
+    const fresh = makeLeaf(ca, 'm1', { file: 'server-rotated' });
+    copyFileSync(fresh.cert, server.cert);
+    copyFileSync(fresh.key, server.key);
+    cluster.members[0]!.proc!.kill('SIGHUP');
+    const after = await eventually('the rotated certificate on the etcd listener', async () => {
+      const fp = await fingerprint();
+      return fp !== before ? fp : undefined;
+    });
+    assert.notEqual(after, before);
+    assert.equal(await ok(ep, [...tlsArgs(root), 'get', 'svc/x', '--print-value-only']), 'by-cert\n');
   });
 });
