@@ -9,7 +9,8 @@
 // - a method needs either any user (its keys are then checked where they are read or written:
 //   the guarded facade and the state machine at apply) or the root role;
 // - the handler runs with the caller as the principal of everything it does (runAs), and so do
-//   the listeners it puts on its call (a Watch stream's later create requests).
+//   the listeners it puts on its call; a Watch stream authenticates each create again
+//   (callerNow), as /v1's WebSocket does.
 
 import { AsyncResource } from 'node:async_hooks';
 import type * as grpc from '@grpc/grpc-js';
@@ -44,7 +45,7 @@ export function needOf(service: string, method: string): Need {
 
 interface CallLike {
   metadata: grpc.Metadata;
-  getAuthContext?(): { sslPeerCertificate?: { subject?: Record<string, string | string[]> } } | null;
+  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } } | null;
 }
 
 /** The caller while auth is on, or throws etcd's error for a missing or refused credential. */
@@ -59,11 +60,23 @@ export function principalOfCall(auth: AuthView, call: CallLike, nowMs: number): 
     }
   }
   // etcd's --client-cert-auth: the CN of a verified client certificate names the user.
-  const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.['CN'];
+  const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
   const u = name === undefined ? undefined : auth.user(name);
   if (u !== undefined) return { user: u.name, generation: u.generation };
   throw ETCD_ERRORS.userEmpty;
+}
+
+/**
+ * For a message on a long-lived stream (a Watch create): the caller authenticated again now, as
+ * /v1's WebSocket does at every create, so a stream opened before auth was enabled, or whose
+ * token has since expired or been ended, creates nothing more. Returns a runner that runs `fn`
+ * as that caller (or as nobody while auth is off); throws etcd's error when refused.
+ */
+export function callerNow(call: CallLike, auth: AuthView, nowMs: number = Date.now()): <T>(fn: () => T) => T {
+  if (!auth.enabled()) return (fn) => fn();
+  const p = principalOfCall(auth, call, nowMs);
+  return (fn) => runAs(p, fn);
 }
 
 /** Throws etcd's "permission denied" unless the principal (auth on) holds the root role. */

@@ -8,7 +8,7 @@ import type { WatchEvent } from '../state/commands.js';
 import { eventToPb, int64, type PbEvent } from './codec.js';
 import type { EtcdContext, PbHeader } from './context.js';
 import { ETCD_ERRORS, toEtcdError, toServiceError } from './errors.js';
-import { checkRead } from './auth-gate.js';
+import { callerNow, checkRead } from './auth-gate.js';
 import { coveringSelection, inRange, parseKeyRange, type KeyRange } from './key-range.js';
 
 interface WatchCreateRequest {
@@ -151,9 +151,22 @@ export function watchService(ctx: EtcdContext) {
     };
     ctx.closing.addEventListener('abort', onClosing);
 
+    /** A create as the caller is now (auth-gate.ts): refused in its created answer if the
+     *  stream's credential no longer holds. */
+    const createAsCaller = (req: WatchCreateRequest): void => {
+      let asCaller: <T>(fn: () => T) => T;
+      try {
+        asCaller = callerNow(call, server.state().auth());
+      } catch (err) {
+        send({ header: ctx.header(published()), watch_id: -1, created: true, canceled: true, cancel_reason: toEtcdError(err).message });
+        return;
+      }
+      asCaller(() => create(req));
+    };
+
     call.on('data', (req: WatchRequest) => {
       try {
-        if (req.create_request) create(req.create_request);
+        if (req.create_request) createAsCaller(req.create_request);
         else if (req.cancel_request) cancel(int64(req.cancel_request.watch_id, 'watch_id'));
         // A progress request is answered once for the stream, as etcd 3.4 does (watch id -1).
         else if (req.progress_request) send({ header: ctx.header(published()), watch_id: -1 });

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { Etcd3, EtcdPermissionDeniedError } from 'etcd3';
 import { runCtl } from '../helpers/run-ctl.js';
 import { eventually, freePort, http, spawnDaemon, type ProcMember } from '../helpers/process-cluster.js';
-import { Background, etcdctl, grpcClient, ok, startEtcdCluster, unaryCall, withToken, type EtcdCluster } from './support.js';
+import { Background, etcdctl, grpcClient, ok, startEtcdCluster, unaryCall, watchStream, withToken, type EtcdCluster } from './support.js';
 
 let ec: EtcdCluster;
 let dir: string;
@@ -75,7 +75,16 @@ describe('auth set up with etcdctl', { timeout: 120_000 }, () => {
     // the same table as /v1/auth (auth is still off: anyone may read it)
     const roles = await http('GET', `${rest(1)}/v1/auth/roles/app`);
     assert.deepEqual(roles.body.permissions, [{ prefix: 'app/', access: 'readwrite' }]);
+    // a Watch stream opened while auth is off
+    const early = watchStream(ec.endpoints[0]!);
+    early.write({ create_request: { key: Buffer.from('pre-auth') } });
+    await early.until('the watch made before auth', (r) => r.created && !r.canceled);
     assert.equal((await ok(all(), ['auth', 'enable'])).trim(), 'Authentication Enabled');
+    // creates nothing more once auth is on: every create is authenticated again, as on /v1
+    early.write({ create_request: { key: Buffer.from('app/after') } });
+    const refusedCreate = await early.until('the refused create', (r) => r.canceled);
+    assert.equal(refusedCreate.cancel_reason, 'etcdserver: user name is empty');
+    early.close();
     assert.equal((await http('GET', `${rest(2)}/v1/auth/status`, undefined, { authorization: `Bearer ${await authenticate('root', 'root-pw')}` })).body.enabled, true);
     assert.match(await refused(all(), ['get', 'x']), /etcdserver: user name is empty/);
     assert.match(await refused(all(), ['--user', 'alice:wrong', 'get', 'app/x']), /etcdserver: authentication failed, invalid user ID or password/);
@@ -192,9 +201,16 @@ describe('a user with readwrite on app/', { timeout: 120_000 }, () => {
   test('a password change ends the old tokens (clients are told "invalid auth token")', async () => {
     const old = await authenticate('alice', 'alice-pw');
     const kv = grpcClient('etcdserverpb', 'KV', ec.endpoints[1]!);
+    const w = watchStream(ec.endpoints[1]!, withToken(old));
     try {
       await unaryCall(kv, 'Range', { key: Buffer.from('app/a') }, {}, withToken(old));
+      w.write({ create_request: { key: Buffer.from('app/w1') } });
+      await w.until('a watch with the old token', (r) => r.created && !r.canceled);
       assert.match(await ok(all(), [...ROOT, 'user', 'passwd', 'alice', '--interactive=false'], 'alice-pw2\n'), /Password updated/);
+      await eventually('a watch create with the old token to be refused', async () => {
+        w.write({ create_request: { key: Buffer.from('app/w2') } });
+        return (await w.until('an answer to the create', (r) => r.canceled || Number(r.watch_id) > 0)).cancel_reason === 'etcdserver: invalid auth token' ? true : undefined;
+      });
       await eventually('the old token to be refused', async () => {
         try {
           await unaryCall(kv, 'Range', { key: Buffer.from('app/a') }, {}, withToken(old));
@@ -206,6 +222,7 @@ describe('a user with readwrite on app/', { timeout: 120_000 }, () => {
       assert.equal(await ok(all(), ['--user', 'alice:alice-pw2', 'get', 'app/a', '--print-value-only']), 'one\n');
       await ok(all(), [...ROOT, 'user', 'passwd', 'alice', '--interactive=false'], 'alice-pw\n');
     } finally {
+      w.close();
       kv.close();
     }
   });

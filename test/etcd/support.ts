@@ -187,3 +187,40 @@ export async function settledWithin(p: Promise<unknown>, ms: number): Promise<bo
   clearTimeout(t);
   return r;
 }
+
+/** A raw Watch stream: write requests, wait for (and take) the first response matching a predicate. */
+export function watchStream(endpoint: string, metadata?: grpc.Metadata): { write(req: unknown): void; until(what: string, pred: (r: any) => boolean): Promise<any>; close(): void } {
+  const client = grpcClient('etcdserverpb', 'Watch', endpoint);
+  const stream = client['Watch']!(metadata ?? new grpc.Metadata());
+  const got: any[] = [];
+  const waiters: (() => void)[] = [];
+  stream.on('data', (res: any) => {
+    got.push(res);
+    for (const w of waiters.splice(0)) w();
+  });
+  stream.on('error', () => {
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    write: (req) => stream.write(req),
+    async until(what, pred) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const i = got.findIndex(pred);
+        if (i >= 0) return got.splice(i, 1)[0];
+        if (Date.now() > deadline) throw new Error(`no watch response: ${what}; got ${JSON.stringify(got)}`);
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, 200);
+          waiters.push(() => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+    },
+    close() {
+      stream.cancel();
+      client.close();
+    },
+  };
+}
