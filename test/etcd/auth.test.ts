@@ -79,7 +79,20 @@ describe('auth set up with etcdctl', { timeout: 120_000 }, () => {
     const early = watchStream(ec.endpoints[0]!);
     early.write({ create_request: { key: Buffer.from('pre-auth') } });
     await early.until('the watch made before auth', (r) => r.created && !r.canceled);
+    // and a LeaseKeepAlive stream
+    const leases = grpcClient('etcdserverpb', 'Lease', ec.endpoints[1]!);
+    const ka = leases['LeaseKeepAlive']!();
+    const kaAnswers: any[] = [];
+    const kaError = new Promise<any>((res) => ka.on('error', res));
+    ka.on('data', (r: any) => kaAnswers.push(r));
+    ka.write({ ID: '12345' });
+    await eventually('a keep-alive answer before auth', async () => (kaAnswers.length === 1 ? true : undefined));
+    assert.equal(Number(kaAnswers[0].TTL), 0, 'an unknown lease renews to 0, as in etcd');
     assert.equal((await ok(all(), ['auth', 'enable'])).trim(), 'Authentication Enabled');
+    ka.write({ ID: '12345' });
+    assert.equal((await kaError).details, 'etcdserver: user name is empty');
+    assert.equal(kaAnswers.length, 1);
+    leases.close();
     // creates nothing more once auth is on: every create is authenticated again, as on /v1
     early.write({ create_request: { key: Buffer.from('app/after') } });
     const refusedCreate = await early.until('the refused create', (r) => r.canceled);
