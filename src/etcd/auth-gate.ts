@@ -96,12 +96,17 @@ type AnyHandler = (call: any, cb?: any) => void;
 /**
  * `impl` with every method behind the gate: the caller is established (or refused) before the
  * handler runs, and the handler, with the listeners it adds to its call, runs as that caller.
+ *
+ * A refusal is decided on state at least as new as every change acknowledged before the call:
+ * this member may not have applied yet the user, role or `auth disable` another member just
+ * acknowledged, so before refusing, the gate waits for `barrier` (ReadIndex) and decides again.
  */
 export function gateService(
   serviceName: string,
   def: grpc.ServiceDefinition,
   impl: Record<string, AnyHandler>,
   auth: () => AuthView,
+  barrier: () => Promise<void>,
   now: () => number = Date.now,
 ): grpc.UntypedServiceImplementation {
   const out: Record<string, AnyHandler> = {};
@@ -110,33 +115,57 @@ export function gateService(
     if (d === undefined) throw new Error(`invariant: ${serviceName}.${method} is not in the service definition`);
     const unaryAnswer = !d.responseStream;
     const need = needOf(serviceName, method);
+    /** The caller (undefined: auth off, or a method open to anyone); throws etcd's refusal. */
+    const decide = (call: CallLike): Principal | undefined => {
+      const a = auth();
+      if (!a.enabled() || need === 'anyone') return undefined;
+      const p = principalOfCall(a, call, now());
+      if (need === 'root') mustBeRoot(a, p);
+      return p;
+    };
     out[method] = (call: any, cb?: any) => {
+      let answered = false;
       const refuse = (err: unknown): void => {
+        if (answered) return;
+        answered = true;
         const e = toServiceError(err);
         if (unaryAnswer) cb(e);
         else call.emit('error', e);
       };
+      const run = (p: Principal | undefined): void => {
+        try {
+          if (p === undefined) {
+            handler(call, cb);
+          } else {
+            bindListeners(call);
+            runAs(p, () => handler(call, cb));
+          }
+          answered = true;
+        } catch (err) {
+          refuse(err);
+        }
+      };
       let p: Principal | undefined;
       try {
-        const a = auth();
-        if (a.enabled() && need !== 'anyone') {
-          p = principalOfCall(a, call, now());
-          if (need === 'root') mustBeRoot(a, p);
-        }
-      } catch (err) {
-        refuse(err);
+        p = decide(call);
+      } catch (first) {
+        barrier().then(
+          () => {
+            let again: Principal | undefined;
+            try {
+              again = decide(call);
+            } catch (err) {
+              refuse(err);
+              return;
+            }
+            if (call.cancelled === true) return;
+            run(again);
+          },
+          () => refuse(first),
+        );
         return;
       }
-      if (p === undefined) {
-        handler(call, cb);
-        return;
-      }
-      bindListeners(call);
-      try {
-        runAs(p, () => handler(call, cb));
-      } catch (err) {
-        refuse(err);
-      }
+      run(p);
     };
   }
   return out as grpc.UntypedServiceImplementation;

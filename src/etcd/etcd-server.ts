@@ -136,7 +136,7 @@ export function createEtcdServer(opts: EtcdServerOptions): EtcdServer {
   });
   const add = (pkg: grpc.GrpcObject, name: string, impl: object): void => {
     const def = service(pkg, name);
-    server.addService(def, gateService(name, def, impl as Parameters<typeof gateService>[2], authView));
+    server.addService(def, gateService(name, def, impl as Parameters<typeof gateService>[2], authView, () => member.readBarrier()));
   };
   add(pb, 'KV', kvService(ctx));
   add(pb, 'Watch', watchService(ctx));

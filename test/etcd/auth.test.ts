@@ -135,6 +135,11 @@ describe('a user with readwrite on app/', { timeout: 120_000 }, () => {
   test('locks under app/ with etcdctl lock and v3lock (the /v1 lock, same fencing token); refused outside', async () => {
     assert.equal((await ok(all(), [...ALICE, 'lock', 'app/job', 'echo', 'held'])).trim(), 'held');
     assert.match(await refused(all(), [...ALICE, 'lock', 'other-job', 'echo', 'held']), /etcdserver: permission denied/);
+    // elections too: etcdctl elect campaigns under app/, and is refused elsewhere
+    const el = background(ec.endpoints[0]!, [...ALICE, 'elect', 'app/leader', 'p1']);
+    await el.waitFor(/app\/leader\/[0-9a-f]+\np1\n/);
+    assert.match(await refused(all(), [...ALICE, 'elect', 'leader', 'p2']), /etcdserver: permission denied/);
+    await el.stop();
 
     const token = await authenticate('alice', 'alice-pw');
     const lease = grpcClient('etcdserverpb', 'Lease', ec.endpoints[0]!);
@@ -246,6 +251,11 @@ describe('the etcd3 npm client with its auth option', { timeout: 60_000 }, () =>
     const etcd = new Etcd3({ hosts: ec.endpoints.map((e) => `http://${e}`), auth: { username: 'alice', password: 'alice-pw' } });
     try {
       await etcd.put('app/e3').value('v');
+      assert.equal(await etcd.get('app/e3').string(), 'v');
+      // A role change ends alice's token: the client is told "invalid auth token" and
+      // authenticates again by itself.
+      await ok(all(), [...ROOT, 'role', 'add', 'extra']);
+      await ok(all(), [...ROOT, 'user', 'grant-role', 'alice', 'extra']);
       assert.equal(await etcd.get('app/e3').string(), 'v');
       await assert.rejects(etcd.get('other').string(), EtcdPermissionDeniedError);
       await assert.rejects(etcd.put('other').value('x').exec(), EtcdPermissionDeniedError);
