@@ -19,6 +19,7 @@ import { SplitMix32 } from '../src/raft/index.js';
 import { DiskUsageSampler, RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
+import { paddedForEtcdctl } from './lib/etcd-snapshot.js';
 import { systemClock } from './lib/system-clock.js';
 import { clientMembershipAdmin } from './lib/scaling-admin.js';
 import { apiMetricsOf, nodeMetricsOf, requestCountsOf } from './lib/wire-metrics.js';
@@ -173,7 +174,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
       // The same users, tokens and permissions as /v1 (src/etcd/auth-gate.ts).
       server: theMember,
       authTokenTtlSeconds: config.authTokenTtlSeconds,
-      snapshot,
+      snapshot: async (signal) => paddedForEtcdctl(await snapshot(signal)),
       // TLS with the client port's certificates (and its CA: client certificates required).
       ...(clientTls !== null ? { tls: etcdTlsOf(clientTls.current()) } : {}),
       clusterId: clusterIdFor(config.clusterToken),
@@ -191,7 +192,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     const theEtcd = etcd;
     clientTls?.onChange((m) => theEtcd.setTls(etcdTlsOf(m)));
     const port = await listening('listenEtcd', config.listenEtcd ?? '', () => theEtcd.listen(host, wanted));
-    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}` }, 'etcd v3 API listening');
+    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}`, tls: clientTls !== null }, 'etcd v3 API listening');
   }
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },

@@ -16,7 +16,6 @@ import type { MemberInfo } from '../api/server-facade.js';
 import { mustBeRoot } from './auth-gate.js';
 import { unary, type EtcdContext } from './context.js';
 import { ETCD_ERRORS, EtcdError, toServiceError } from './errors.js';
-import { paddedForEtcdctl, type SnapshotSource } from './snapshot-stream.js';
 
 const MEMBER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const PLAIN_URL = /^https?:\/\/[^/\s?#@]+$/;
@@ -111,15 +110,25 @@ interface SnapshotResponse {
   blob: Buffer;
 }
 
-export function maintenanceService(ctx: EtcdContext, snapshotPort: ((signal: AbortSignal) => Promise<SnapshotSource>) | undefined) {
+/** The bytes Maintenance.Snapshot streams, from the member's backup (wired by cmd/): a raftlock
+ *  snapshot file, sized as etcdctl expects (see cmd/lib/etcd-snapshot.ts). */
+export interface SnapshotStream {
+  /** Key-space revision of the state in it (the responses' header revision). */
+  revision: number;
+  /** Exact number of bytes `frames` yields. */
+  fileBytes: number;
+  frames(): Iterable<Uint8Array>;
+}
+
+export function maintenanceService(ctx: EtcdContext, snapshotPort: ((signal: AbortSignal) => Promise<SnapshotStream>) | undefined) {
   const { server } = ctx;
   // One at a time per listener: a snapshot holds a copy of the state while it streams.
   let snapshotting = false;
 
   /**
    * Streams this member's consistent backup: the bytes of a raftlock snapshot file (what
-   * `raftlockctl snapshot save` writes and `snapshot restore` reads; sized for etcdctl: see
-   * snapshot-stream.ts), in chunks, each with the bytes still to come after it.
+   * `raftlockctl snapshot save` writes and `snapshot restore` reads; sized for etcdctl by
+   * cmd/), in chunks, each with the bytes still to come after it.
    */
   const snapshot = (call: ServerWritableStream<unknown, SnapshotResponse>): void => {
     const fail = (err: unknown): void => {
@@ -144,14 +153,14 @@ export function maintenanceService(ctx: EtcdContext, snapshotPort: ((signal: Abo
     const run = async (): Promise<void> => {
       // Linearizable: the backup holds every write acknowledged before the call.
       await server.readBarrier();
-      const snap = paddedForEtcdctl(await snapshotPort(aborted.signal));
+      const snap = await snapshotPort(aborted.signal);
       let remaining = snap.fileBytes;
       for (const frame of snap.frames()) {
         for (let at = 0; at < frame.length; at += SNAPSHOT_CHUNK_BYTES) {
           aborted.signal.throwIfAborted();
           const blob = Buffer.from(frame.buffer, frame.byteOffset + at, Math.min(SNAPSHOT_CHUNK_BYTES, frame.length - at));
           remaining -= blob.length;
-          if (!call.write({ header: ctx.header(snap.header.revision), remaining_bytes: remaining, blob })) {
+          if (!call.write({ header: ctx.header(snap.revision), remaining_bytes: remaining, blob })) {
             await new Promise<void>((res) => {
               const go = (): void => {
                 call.off('drain', go);

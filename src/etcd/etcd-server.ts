@@ -19,13 +19,12 @@ import { silentLogger, type ApiLogger } from '../api/logger.js';
 import type { ServerFacade } from '../api/server-facade.js';
 import { gateService } from './auth-gate.js';
 import { authService } from './auth-service.js';
-import { clusterService, maintenanceService } from './cluster-service.js';
+import { clusterService, maintenanceService, type SnapshotStream } from './cluster-service.js';
 import { DEFAULT_ETCD_LIMITS, makeContext, WaitCounter, type EtcdLimits } from './context.js';
 import { electionService } from './election-service.js';
 import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { lockService } from './lock-service.js';
-import type { SnapshotSource } from './snapshot-stream.js';
 import { watchService } from './watch-service.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,9 +64,9 @@ export interface EtcdServerOptions {
   logger?: ApiLogger;
   /** Lifetime of tokens from Authenticate (as /v1/auth/authenticate; default 300 s). */
   authTokenTtlSeconds?: number;
-  /** The member's consistent backup (the one GET /v1/maintenance/snapshot streams), for
-   *  Maintenance.Snapshot; absent: Snapshot answers UNIMPLEMENTED. */
-  snapshot?: (signal: AbortSignal) => Promise<SnapshotSource>;
+  /** The member's consistent backup (the one GET /v1/maintenance/snapshot streams, sized for
+   *  etcdctl), for Maintenance.Snapshot; absent: Snapshot answers UNIMPLEMENTED. */
+  snapshot?: (signal: AbortSignal) => Promise<SnapshotStream>;
   /** Serve TLS (the client port's certificates); absent: plain text. */
   tls?: EtcdTls;
 }

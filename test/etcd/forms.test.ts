@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import type * as grpc from '@grpc/grpc-js';
 import { loadEtcdProtos, memberFromPeerUrl, METHOD_NEEDS } from '../../src/etcd/index.js';
 import { permissionToPb, prefixOfInterval } from '../../src/etcd/auth-service.js';
-import { paddedForEtcdctl } from '../../src/etcd/snapshot-stream.js';
+import { paddedForEtcdctl } from '../../cmd/lib/etcd-snapshot.js';
 import { SNAPSHOT_FILE_FORMAT, SNAPSHOT_FILE_VERSION, SnapshotFileReader, SnapshotFileWriter, type SnapshotFileHeader } from '../../src/storage/snapshot-file.js';
 
 describe('who may call what', () => {

@@ -1,5 +1,7 @@
-// The bytes Maintenance.Snapshot streams: the member's backup as a raftlock snapshot file (what
-// `raftlockctl snapshot save` writes and `raftlockctl snapshot restore` reads), sized for etcdctl.
+// The bytes the etcd API's Maintenance.Snapshot streams (wired by raftlockd): the member's backup
+// as a raftlock snapshot file (what `raftlockctl snapshot save` writes and `raftlockctl snapshot
+// restore` reads), sized for etcdctl. It lives in cmd/ because it frames a storage format, which
+// the etcd module (an API beside api/) does not import.
 //
 // etcdctl 3.4's `snapshot save` refuses a download whose size is not 32 bytes past a multiple
 // of 512 (etcd sends its bbolt file, made of whole pages, followed by the file's sha256). A
@@ -7,7 +9,8 @@
 // an `etcdPadding` field of spaces so that the whole file has the size etcdctl looks for. The
 // reader ignores the field: the file restores and verifies as any other.
 
-import { SnapshotFileWriter, type SnapshotFileHeader } from '../storage/snapshot-file.js';
+import type { SnapshotStream } from '../../src/etcd/index.js';
+import { SnapshotFileWriter, type SnapshotFileHeader } from '../../src/storage/snapshot-file.js';
 
 /** What the member's backup gives (src/node/snapshot-export.ts). */
 export interface SnapshotSource {
@@ -21,7 +24,7 @@ const SECTOR = 512;
 const SHA256_BYTES = 32;
 
 /** `snap` with its header padded so the file is 32 bytes past a multiple of 512. */
-export function paddedForEtcdctl(snap: SnapshotSource): SnapshotSource {
+export function paddedForEtcdctl(snap: SnapshotSource): SnapshotSource & SnapshotStream {
   const plainHead = new SnapshotFileWriter(snap.header).head();
   const emptyPad = new SnapshotFileWriter({ ...snap.header, etcdPadding: '' } as SnapshotFileHeader).head().length;
   const rest = snap.fileBytes - plainHead.length;
@@ -29,6 +32,7 @@ export function paddedForEtcdctl(snap: SnapshotSource): SnapshotSource {
   const head = new SnapshotFileWriter({ ...snap.header, etcdPadding: ' '.repeat(n) } as SnapshotFileHeader).head();
   return {
     header: snap.header,
+    revision: snap.header.revision,
     fileBytes: head.length + rest,
     *frames() {
       let first = true;
