@@ -64,6 +64,7 @@ after(async () => {
 describe('auth set up with etcdctl', { timeout: 120_000 }, () => {
   test('users, roles, a prefix permission and auth enable, as etcd does them', async () => {
     assert.equal((await ok(all(), ['user', 'add', 'root:root-pw'])).trim(), 'User root created');
+    assert.match(await refused(all(), ['auth', 'enable']), /etcdserver: root user does not exist/);
     assert.equal((await ok(all(), ['user', 'grant-role', 'root', 'root'])).trim(), 'Role root is granted to user root');
     assert.equal((await ok(all(), ['role', 'add', 'app'])).trim(), 'Role app created');
     assert.equal((await ok(all(), ['role', 'grant-permission', 'app', '--prefix', 'readwrite', 'app/'])).trim(), 'Role app updated');
@@ -343,6 +344,25 @@ describe('Cluster.MemberAdd', { timeout: 150_000 }, () => {
     assert.match(await ok(all(), [...ROOT, 'member', 'remove', id]), /removed from cluster/);
     await ec.cluster.kill(m4);
     assert.equal((await ok(all(), [...ROOT, 'member', 'list'])).trim().split('\n').length, 3);
+  });
+});
+
+describe('revokes and deletes', { timeout: 60_000 }, () => {
+  test('role revoke-permission, user revoke-role, role and user delete, with etcd\'s answers', async () => {
+    await ok(all(), [...ROOT, 'role', 'add', 'tmp']);
+    assert.match(await refused(all(), [...ROOT, 'role', 'add', 'tmp']), /etcdserver: role name already exists/);
+    await ok(all(), [...ROOT, 'role', 'grant-permission', 'tmp', '--prefix', 'read', 'tmp/']);
+    assert.match(await ok(all(), [...ROOT, 'role', 'revoke-permission', 'tmp', '--prefix', 'tmp/']), /revoked from role tmp/);
+    assert.match(await refused(all(), [...ROOT, 'role', 'revoke-permission', 'tmp', '--prefix', 'tmp/']), /etcdserver: permission is not granted to the role/);
+    assert.match(await ok(all(), [...ROOT, 'user', 'revoke-role', 'alice', 'extra']), /Role extra is revoked from user alice/);
+    assert.match(await refused(all(), [...ROOT, 'user', 'revoke-role', 'alice', 'extra']), /etcdserver: role is not granted to the user/);
+    assert.match(await ok(all(), [...ROOT, 'role', 'delete', 'tmp']), /Role tmp deleted/);
+    assert.match(await refused(all(), [...ROOT, 'role', 'get', 'tmp']), /etcdserver: role name not found/);
+    assert.match(await refused(all(), [...ROOT, 'user', 'get', 'nobody']), /etcdserver: user name not found/);
+    assert.match(await refused(all(), [...ROOT, 'user', 'add', 'alice:x']), /etcdserver: user name already exists/);
+    // no locking everyone out: the last root keeps its role while auth is on
+    assert.match(await refused(all(), [...ROOT, 'user', 'revoke-role', 'root', 'root']), /etcdserver: invalid auth management/);
+    assert.match(await refused(all(), [...ROOT, 'role', 'delete', 'root']), /etcdserver: invalid auth management/);
   });
 });
 
