@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Command } from 'commander';
 import { pino } from 'pino';
-import { createApi, createHttpServer, operatorOnly, refuseWhileAuthOn } from '../src/api/index.js';
+import { createApi, createHttpServer, operatorOnly } from '../src/api/index.js';
 import { clusterIdFor, createEtcdServer, type EtcdServer } from '../src/etcd/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
@@ -19,6 +19,7 @@ import { SplitMix32 } from '../src/raft/index.js';
 import { DiskUsageSampler, RocksRaftStore, directoryBytes } from '../src/storage/index.js';
 import { PeerTransport } from '../src/transport/index.js';
 import { TlsFileError, TlsReloader, type TlsMaterial } from '../src/tls/index.js';
+import { paddedForEtcdctl } from './lib/etcd-snapshot.js';
 import { systemClock } from './lib/system-clock.js';
 import { clientMembershipAdmin } from './lib/scaling-admin.js';
 import { apiMetricsOf, nodeMetricsOf, requestCountsOf } from './lib/wire-metrics.js';
@@ -126,6 +127,8 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     metrics.storage.writtenBytes.inc(grow('written', store.writtenBytes));
     metrics.storage.sizeBytes.set(await diskUsage.bytes());
   };
+  // One backup source for GET /v1/maintenance/snapshot and the etcd API's Maintenance.Snapshot.
+  const snapshot = (signal: AbortSignal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal);
   const api = createApi({
     server: theMember,
     limits: apiLimitsOf(config.limits),
@@ -134,7 +137,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     logger: logger.child({ component: 'api' }),
     authTokenTtlSeconds: config.authTokenTtlSeconds,
     maintenance: {
-      snapshot: (signal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal),
+      snapshot,
       defragment: async () => {
         const beforeBytes = await directoryBytes(config.dataDir);
         await store.compactStorage();
@@ -168,8 +171,12 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
   let etcd: EtcdServer | null = null;
   if (config.listenEtcdAddress) {
     etcd = createEtcdServer({
-      // The etcd API has no users of its own yet: once auth is on it answers nothing.
-      server: refuseWhileAuthOn(theMember),
+      // The same users, tokens and permissions as /v1 (src/etcd/auth-gate.ts).
+      server: theMember,
+      authTokenTtlSeconds: config.authTokenTtlSeconds,
+      snapshot: async (signal) => paddedForEtcdctl(await snapshot(signal)),
+      // TLS with the client port's certificates (and its CA: client certificates required).
+      ...(clientTls !== null ? { tls: etcdTlsOf(clientTls.current()) } : {}),
       clusterId: clusterIdFor(config.clusterToken),
       limits: {
         maxKeyBytes: config.limits.maxKeyBytes,
@@ -183,8 +190,9 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     });
     const { host, port: wanted } = config.listenEtcdAddress;
     const theEtcd = etcd;
+    clientTls?.onChange((m) => theEtcd.setTls(etcdTlsOf(m)));
     const port = await listening('listenEtcd', config.listenEtcd ?? '', () => theEtcd.listen(host, wanted));
-    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}` }, 'etcd v3 API listening');
+    logger.info({ listenEtcd: `${config.listenEtcdAddress.host}:${port}`, tls: clientTls !== null }, 'etcd v3 API listening');
   }
   logger.info(
     { clientUrl: config.advertiseClientUrl, peerUrl: config.advertisePeerUrl, id: config.memberId, dataDir: config.dataDir },
@@ -244,6 +252,10 @@ function clientTlsOptions(m: TlsMaterial): https.ServerOptions {
     minVersion: 'TLSv1.2',
     ...(m.ca !== undefined ? { ca: m.ca, requestCert: true, rejectUnauthorized: true } : {}),
   };
+}
+
+function etcdTlsOf(m: TlsMaterial): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  return { cert: m.cert, key: m.key, ...(m.ca !== undefined ? { ca: m.ca } : {}) };
 }
 
 function peerMaterial(m: TlsMaterial): { cert: Buffer; key: Buffer; ca: Buffer } {

@@ -53,6 +53,8 @@ export interface PbHeader {
 }
 
 export interface EtcdContext {
+  /** The guarded facade (api/auth.ts): under a principal, writes go through the log as that
+   *  user and reads are checked where they read. */
   readonly server: ServerFacade;
   readonly limits: Readonly<EtcdLimits>;
   readonly logger: ApiLogger;
@@ -66,6 +68,8 @@ export interface EtcdContext {
 
 export function makeContext(opts: {
   server: ServerFacade;
+  /** The member's own facade, for the response header (no permission is needed to see it). */
+  raw?: ServerFacade;
   clusterId: string;
   limits: Readonly<EtcdLimits>;
   logger: ApiLogger;
@@ -73,6 +77,7 @@ export function makeContext(opts: {
   closing: AbortSignal;
 }): EtcdContext {
   const { server } = opts;
+  const raw = opts.raw ?? server;
   let memberId: string | undefined;
   return {
     server,
@@ -81,9 +86,9 @@ export function makeContext(opts: {
     version: opts.version,
     closing: opts.closing,
     header(revision?: number): PbHeader {
-      const info = server.cluster();
+      const info = raw.cluster();
       memberId ??= info.member.id;
-      return { cluster_id: opts.clusterId, member_id: memberId, revision: revision ?? server.state().revision(), raft_term: info.term };
+      return { cluster_id: opts.clusterId, member_id: memberId, revision: revision ?? raw.state().revision(), raft_term: info.term };
     },
   };
 }

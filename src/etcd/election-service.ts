@@ -2,7 +2,8 @@
 // "<name>/<lease id in hex>" with the candidate's value, attached to its lease; the leader is the
 // candidate with the lowest create revision. Clients that run etcd's election recipe on the KV
 // API (etcdctl elect, clientv3/concurrency) therefore take part in the same elections.
-// Who may call: anyone who can reach the etcd listener.
+// Who may call: any user (auth-gate.ts); a campaign needs write on the election's keys, an
+// observer read, as for any key.
 
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { expectResult } from '../api/wire.js';

@@ -40,6 +40,25 @@ export const ETCD_ERRORS = {
   tooManyRequests: new EtcdError('RESOURCE_EXHAUSTED', 'etcdserver: too many requests'),
   electionNotLeader: new EtcdError('UNKNOWN', 'election: not leader'),
   electionNoLeader: new EtcdError('UNKNOWN', 'election: no leader'),
+  // auth (etcd's rpctypes; clients match these messages: clientv3 authenticates again on
+  // "invalid auth token", and ignores "authentication is not enabled" when given a user)
+  userEmpty: new EtcdError('INVALID_ARGUMENT', 'etcdserver: user name is empty'),
+  roleEmpty: new EtcdError('INVALID_ARGUMENT', 'etcdserver: role name is empty'),
+  authFailed: new EtcdError('INVALID_ARGUMENT', 'etcdserver: authentication failed, invalid user ID or password'),
+  invalidAuthToken: new EtcdError('UNAUTHENTICATED', 'etcdserver: invalid auth token'),
+  permissionDenied: new EtcdError('PERMISSION_DENIED', 'etcdserver: permission denied'),
+  authNotEnabled: new EtcdError('FAILED_PRECONDITION', 'etcdserver: authentication is not enabled'),
+  userExists: new EtcdError('FAILED_PRECONDITION', 'etcdserver: user name already exists'),
+  userNotFound: new EtcdError('FAILED_PRECONDITION', 'etcdserver: user name not found'),
+  roleExists: new EtcdError('FAILED_PRECONDITION', 'etcdserver: role name already exists'),
+  roleNotFound: new EtcdError('FAILED_PRECONDITION', 'etcdserver: role name not found'),
+  roleNotGranted: new EtcdError('FAILED_PRECONDITION', 'etcdserver: role is not granted to the user'),
+  permissionNotGranted: new EtcdError('FAILED_PRECONDITION', 'etcdserver: permission is not granted to the role'),
+  rootUserNotExist: new EtcdError('FAILED_PRECONDITION', 'etcdserver: root user does not exist'),
+  invalidAuthMgmt: new EtcdError('INVALID_ARGUMENT', 'etcdserver: invalid auth management'),
+  // membership
+  memberExists: new EtcdError('FAILED_PRECONDITION', 'etcdserver: member ID already exist'),
+  peerUrlExists: new EtcdError('FAILED_PRECONDITION', 'etcdserver: Peer URLs already exists'),
 } as const;
 
 const FROM_CODE: Partial<Record<ErrorCode, EtcdError>> = {
@@ -59,6 +78,15 @@ const FROM_CODE: Partial<Record<ErrorCode, EtcdError>> = {
   TOO_MANY_UNCOMMITTED: ETCD_ERRORS.tooManyRequests,
   TOO_MANY_WATCHERS: ETCD_ERRORS.tooManyRequests,
   PAYLOAD_TOO_LARGE: ETCD_ERRORS.requestTooLarge,
+  UNAUTHENTICATED: ETCD_ERRORS.invalidAuthToken,
+  AUTH_FAILED: ETCD_ERRORS.authFailed,
+  PERMISSION_DENIED: ETCD_ERRORS.permissionDenied,
+  USER_EXISTS: ETCD_ERRORS.userExists,
+  USER_NOT_FOUND: ETCD_ERRORS.userNotFound,
+  ROLE_EXISTS: ETCD_ERRORS.roleExists,
+  ROLE_NOT_FOUND: ETCD_ERRORS.roleNotFound,
+  PERMISSION_NOT_FOUND: ETCD_ERRORS.permissionNotGranted,
+  NO_ROOT_USER: ETCD_ERRORS.invalidAuthMgmt,
 };
 
 /** The gRPC code for raftlock codes without an etcd counterpart. */

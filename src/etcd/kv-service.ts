@@ -1,5 +1,6 @@
 // etcdserverpb.KV over the Server facade: Range, Put, DeleteRange, Txn, Compact.
-// Who may call: anyone who can reach the etcd listener (as the REST API; no auth yet).
+// Who may call: any user (auth-gate.ts), with the permissions of /v1 on the keys touched (the
+// guarded facade checks reads, the state machine writes at apply); Compact needs root.
 
 import { expectResult } from '../api/wire.js';
 import type { StateView } from '../api/server-facade.js';

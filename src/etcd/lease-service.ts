@@ -1,11 +1,13 @@
 // etcdserverpb.Lease over the facade. An etcd lease id N is raftlock lease "%016x" of N, so a
-// lease is the same on /v1/leases and here. Who may call: anyone who can reach the listener.
+// lease is the same on /v1/leases and here. Who may call: any user (auth-gate.ts); a revoke
+// needs write on the lease's keys and locks, as on /v1.
 
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { msToTtlSeconds } from '../api/routes-leases.js';
 import { expectResult } from '../api/wire.js';
 import { HARD_LIMITS } from '../state/limits.js';
 import { bytesOf, int64, leaseIdFromEtcd, leaseIdToEtcd, newEtcdLeaseId } from './codec.js';
+import { callerNow } from './auth-gate.js';
 import { unary, type EtcdContext, type PbHeader } from './context.js';
 import { ETCD_ERRORS, toServiceError } from './errors.js';
 
@@ -93,6 +95,15 @@ export function leaseService(ctx: EtcdContext) {
     };
     call.on('data', (req: { ID?: string }) => {
       if (ended) return;
+      try {
+        // Each renewal as the caller is now (auth-gate.ts): a stream opened before auth was
+        // enabled, or whose token ended, renews nothing more.
+        callerNow(call, server.state().auth());
+      } catch (err) {
+        end();
+        call.emit('error', toServiceError(err));
+        return;
+      }
       if (++queued > limits.maxKeepAlivesQueued) {
         end();
         call.emit('error', toServiceError(ETCD_ERRORS.tooManyRequests));

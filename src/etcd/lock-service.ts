@@ -1,6 +1,6 @@
 // v3lockpb.Lock over raftlock's own locks: a lock taken here is the lock of the same name on
-// /v1/locks (same FIFO queue, same fencing tokens). Who may call: anyone who can reach the
-// etcd listener, as /v1/locks.
+// /v1/locks (same FIFO queue, same fencing tokens). Who may call: any user (auth-gate.ts) with
+// write on the lock's name, as /v1/locks.
 //
 // etcd's Lock answers with a key that names the holder and is later given to Unlock. Here that
 // key is "<name>/<lease id in hex>": Unlock releases lock <name> if lease <id> holds it. The

@@ -1,5 +1,6 @@
 // etcdserverpb.Watch: one bidirectional stream carries many watches (create, cancel, progress),
-// each fed by a Server facade watch. Who may call: anyone who can reach the etcd listener.
+// each fed by a Server facade watch. Who may call: any user (auth-gate.ts); each watch needs
+// read permission on what it watches.
 
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { WatchSubscription } from '../api/server-facade.js';
@@ -7,6 +8,7 @@ import type { WatchEvent } from '../state/commands.js';
 import { eventToPb, int64, type PbEvent } from './codec.js';
 import type { EtcdContext, PbHeader } from './context.js';
 import { ETCD_ERRORS, toEtcdError, toServiceError } from './errors.js';
+import { callerNow, checkRead } from './auth-gate.js';
 import { coveringSelection, inRange, parseKeyRange, type KeyRange } from './key-range.js';
 
 interface WatchCreateRequest {
@@ -76,6 +78,9 @@ export function watchService(ctx: EtcdContext) {
         range = parseKeyRange(req.key, req.range_end, limits.maxKeyBytes);
         if (watches.size >= limits.maxWatchesPerStream) throw ETCD_ERRORS.tooManyRequests;
         if (id !== 0 && watches.has(id)) throw new Error('etcdserver: duplicate watch id');
+        // Under auth, a watch the caller may not read is refused in its created answer, as etcd does.
+        const cover = coveringSelection(range);
+        checkRead(server.state().auth(), cover.key, cover.prefix);
       } catch (err) {
         const msg = err instanceof Error && err.message.startsWith('etcdserver:') ? err.message : toEtcdError(err).message;
         send({ header: ctx.header(published()), watch_id: -1, created: true, canceled: true, cancel_reason: msg });
@@ -146,9 +151,22 @@ export function watchService(ctx: EtcdContext) {
     };
     ctx.closing.addEventListener('abort', onClosing);
 
+    /** A create as the caller is now (auth-gate.ts): refused in its created answer if the
+     *  stream's credential no longer holds. */
+    const createAsCaller = (req: WatchCreateRequest): void => {
+      let asCaller: <T>(fn: () => T) => T;
+      try {
+        asCaller = callerNow(call, server.state().auth());
+      } catch (err) {
+        send({ header: ctx.header(published()), watch_id: -1, created: true, canceled: true, cancel_reason: toEtcdError(err).message });
+        return;
+      }
+      asCaller(() => create(req));
+    };
+
     call.on('data', (req: WatchRequest) => {
       try {
-        if (req.create_request) create(req.create_request);
+        if (req.create_request) createAsCaller(req.create_request);
         else if (req.cancel_request) cancel(int64(req.cancel_request.watch_id, 'watch_id'));
         // A progress request is answered once for the stream, as etcd 3.4 does (watch id -1).
         else if (req.progress_request) send({ header: ctx.header(published()), watch_id: -1 });

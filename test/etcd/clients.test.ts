@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Etcd3, EtcdLeaseInvalidError, EtcdLockFailedError, type Lease } from 'etcd3';
 import { eventually, http } from '../helpers/process-cluster.js';
-import { grpcClient, startEtcdCluster, unaryCall, type EtcdCluster } from './support.js';
+import { grpcClient, settledWithin, startEtcdCluster, unaryCall, type EtcdCluster } from './support.js';
 
 let ec: EtcdCluster;
 let etcd: Etcd3;
@@ -168,6 +168,52 @@ describe('v3lock: the same locks as /v1/locks', () => {
     }
   });
 
+  test('the other direction: a REST holder hands over to v3lock waiters in FIFO order, fencing tokens rising across both', async () => {
+    const lock = grpcClient('v3lockpb', 'Lock', ec.endpoints[2]!);
+    try {
+      const a = await restLease();
+      const b = await restLease();
+      const c = await restLease();
+      const held = await http('POST', `${rest(0)}/v1/locks/handover`, { lease: a.hex, waitMs: 0 });
+      assert.equal(held.status, 200);
+      const tA = held.body.fencingToken as number;
+      // v3lock cannot take a lock REST holds: b and then c wait, in that order
+      const second = unaryCall(lock, 'Lock', { name: Buffer.from('handover'), lease: b.etcdId });
+      await eventually('b to queue', async () => ((await http('GET', `${rest(1)}/v1/locks/handover`)).body.waiters?.length === 1 ? true : undefined));
+      const third = unaryCall(lock, 'Lock', { name: Buffer.from('handover'), lease: c.etcdId });
+      const queue = await eventually('c to queue', async () => {
+        const r = await http('GET', `${rest(1)}/v1/locks/handover`);
+        return r.body.waiters?.length === 2 ? r.body.waiters : undefined;
+      });
+      assert.deepEqual(queue.map((w: { lease: string }) => w.lease), [b.hex, c.hex]);
+      assert.equal(await settledWithin(second, 200), false, 'b waits while REST holds the lock');
+
+      // REST lets go: b (the first waiter) gets it, with the fencing token REST shows
+      assert.equal((await http('DELETE', `${rest(2)}/v1/locks/handover?lease=${a.hex}`)).status, 200);
+      const gotB = await second;
+      assert.equal(gotB.key.toString(), `handover/${b.hex}`);
+      const tB = Number(gotB.header.revision);
+      assert.ok(tB > tA, `fencing token ${tB} after ${tA}`);
+      const now = await http('GET', `${rest(0)}/v1/locks/handover`);
+      assert.deepEqual([now.body.holder.lease, now.body.holder.fencingToken], [b.hex, tB]);
+      assert.deepEqual(now.body.waiters.map((w: { lease: string }) => w.lease), [c.hex]);
+      assert.equal(await settledWithin(third, 200), false, 'c still waits behind b');
+
+      // b unlocks through v3lock: c is next, and a REST contender now queues behind c
+      await unaryCall(lock, 'Unlock', { key: gotB.key });
+      const gotC = await third;
+      const tC = Number(gotC.header.revision);
+      assert.ok(tC > tB);
+      const busy = await http('POST', `${rest(1)}/v1/locks/handover`, { lease: a.hex, waitMs: 0 });
+      assert.equal(busy.status, 409);
+      assert.equal(busy.body.error.code, 'LOCK_HELD');
+      assert.equal((await http('GET', `${rest(1)}/v1/locks/handover`)).body.holder.fencingToken, tC);
+      await unaryCall(lock, 'Unlock', { key: gotC.key });
+    } finally {
+      lock.close();
+    }
+  });
+
   test('a Lock whose caller gives up leaves no waiter behind; an unknown lease is etcd\'s NOT_FOUND', async () => {
     const lock = grpcClient('v3lockpb', 'Lock', ec.endpoints[0]!);
     try {
@@ -253,7 +299,9 @@ describe('Cluster and Maintenance over gRPC', () => {
       assert.deepEqual(list.members.map((m: any) => String(m.ID)).sort(), ids);
       await assert.rejects(unaryCall(cl, 'MemberPromote', { ID: list.members[0].ID }), { code: 9, details: 'etcdserver: can only promote a learner member' });
       await assert.rejects(unaryCall(cl, 'MemberRemove', { ID: '12345' }), { code: 5, details: 'etcdserver: member not found' });
-      await assert.rejects(unaryCall(cl, 'MemberAdd', { peerURLs: ['http://127.0.0.1:1'] }), { code: 12 });
+      await assert.rejects(unaryCall(cl, 'MemberAdd', { peerURLs: ['http://127.0.0.1:1'] }), { code: 3, details: /give the new member's name in the peer URL/ });
+      await assert.rejects(unaryCall(cl, 'MemberAdd', { peerURLs: ['http://127.0.0.1:1?name=x', 'http://127.0.0.1:2?name=x'] }), { code: 3, details: 'etcdserver: raftlock members have exactly one peer URL' });
+      await assert.rejects(unaryCall(cl, 'MemberAdd', { peerURLs: [`${list.members[0].peerURLs[0]}?name=another`] }), { code: 9, details: 'etcdserver: Peer URLs already exists' });
       const st = await unaryCall(mt, 'Status', {});
       assert.equal(st.version, '3.4.0');
       assert.equal(String(st.leader), (await http('GET', `${rest(1)}/v1/cluster`)).body.leader.id);

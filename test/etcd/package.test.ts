@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { PROTO_DIR, PROTO_FILES } from '../../src/etcd/index.js';
+import { PROTO_DIR, PROTO_FILES, PROTO_IMPORTS } from '../../src/etcd/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 test('the .proto files are found from dist and are in the published package', () => {
-  const needed = [...PROTO_FILES, 'kv.proto'];
+  const needed = [...PROTO_FILES, ...PROTO_IMPORTS];
   for (const f of needed) assert.ok(existsSync(join(PROTO_DIR, f)), `${f} in ${PROTO_DIR}`);
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);

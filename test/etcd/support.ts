@@ -52,12 +52,13 @@ export interface EtcdCluster {
   endpoints: string[];
 }
 
+/** Three members with the etcd listener on; members added later (addMember) get one too. */
 export async function startEtcdCluster(): Promise<EtcdCluster> {
   const ports = [await freePort(), await freePort(), await freePort()];
   const cluster = await ProcessCluster.start({
     size: 3,
     extraArgs: ['--heartbeat-interval-ms', '50', '--election-timeout-ms', '500'],
-    argsFor: (i) => ['--listen-etcd', `127.0.0.1:${ports[i]}`],
+    argsFor: (i) => (ports[i] !== undefined ? ['--listen-etcd', `127.0.0.1:${ports[i]}`] : []),
   });
   await waitForLeader(cluster);
   const endpoints = ports.map((p) => `127.0.0.1:${p}`);
@@ -151,17 +152,24 @@ export class Background {
 
 type Client = grpc.Client & Record<string, (...args: any[]) => any>;
 
-export function grpcClient(pkg: 'etcdserverpb' | 'v3lockpb' | 'v3electionpb', service: string, endpoint: string): Client {
+export function grpcClient(pkg: 'etcdserverpb' | 'v3lockpb' | 'v3electionpb', service: string, endpoint: string, creds?: grpc.ChannelCredentials): Client {
   const pkgs = loadEtcdProtos();
   const Ctor = (pkgs[pkg] as grpc.GrpcObject)[service] as grpc.ServiceClientConstructor;
-  return new Ctor(endpoint, grpc.credentials.createInsecure()) as unknown as Client;
+  return new Ctor(endpoint, creds ?? grpc.credentials.createInsecure()) as unknown as Client;
+}
+
+/** gRPC metadata carrying an etcd auth token, as etcd clients send it. */
+export function withToken(token: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('token', token);
+  return md;
 }
 
 /** Call a unary method; resolves with the response or rejects with the gRPC error. */
-export function unaryCall<T = any>(client: Client, method: string, req: unknown, opts: grpc.CallOptions = {}): Promise<T> & { call?: grpc.ClientUnaryCall } {
+export function unaryCall<T = any>(client: Client, method: string, req: unknown, opts: grpc.CallOptions = {}, metadata?: grpc.Metadata): Promise<T> & { call?: grpc.ClientUnaryCall } {
   let call: grpc.ClientUnaryCall | undefined;
   const p = new Promise<T>((resolve, reject) => {
-    call = client[method]!(req, opts, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+    call = client[method]!(req, metadata ?? new grpc.Metadata(), opts, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
   }) as Promise<T> & { call?: grpc.ClientUnaryCall };
   p.call = call;
   return p;
@@ -178,4 +186,41 @@ export async function settledWithin(p: Promise<unknown>, ms: number): Promise<bo
   const r = await Promise.race([done, timer]);
   clearTimeout(t);
   return r;
+}
+
+/** A raw Watch stream: write requests, wait for (and take) the first response matching a predicate. */
+export function watchStream(endpoint: string, metadata?: grpc.Metadata): { write(req: unknown): void; until(what: string, pred: (r: any) => boolean): Promise<any>; close(): void } {
+  const client = grpcClient('etcdserverpb', 'Watch', endpoint);
+  const stream = client['Watch']!(metadata ?? new grpc.Metadata());
+  const got: any[] = [];
+  const waiters: (() => void)[] = [];
+  stream.on('data', (res: any) => {
+    got.push(res);
+    for (const w of waiters.splice(0)) w();
+  });
+  stream.on('error', () => {
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    write: (req) => stream.write(req),
+    async until(what, pred) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const i = got.findIndex(pred);
+        if (i >= 0) return got.splice(i, 1)[0];
+        if (Date.now() > deadline) throw new Error(`no watch response: ${what}; got ${JSON.stringify(got)}`);
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, 200);
+          waiters.push(() => {
+            clearTimeout(t);
+            res();
+          });
+        });
+      }
+    },
+    close() {
+      stream.cancel();
+      client.close();
+    },
+  };
 }
