@@ -245,21 +245,3 @@ export function guardFacade(server: ServerFacade, auth: () => AuthView): ServerF
   return guarded;
 }
 
-/**
- * `server` for a front end that has no users of its own (the etcd v3 API): every call fails with
- * UNAUTHENTICATED while auth is on, so enabling auth never leaves a side door open.
- */
-export function refuseWhileAuthOn<T extends { state(): { auth(): AuthView } }>(server: T): T {
-  return new Proxy(server, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
-        if (target.state().auth().enabled()) {
-          throw new CodedError('UNAUTHENTICATED', 'auth is enabled; this API serves no requests then (use the REST API with a token)');
-        }
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}

@@ -12,4 +12,3 @@ export { RESERVED_PREFIX, LEASE_ID_PATTERN, MAX_LEASE_TTL_SECONDS } from './sche
 export * from './errors.js';
 export type * from './server-facade.js';
 export { OPERATOR_PATHS, operatorOnly } from './operator-listener.js';
-export { refuseWhileAuthOn } from './auth.js';
