@@ -17,6 +17,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { currentPrincipal, principalOfToken, requireAccess, runAs, type Principal } from '../api/auth.js';
 import type { AuthView } from '../state/auth/index.js';
 import { ETCD_ERRORS, toServiceError } from './errors.js';
+import { invariant } from '../invariant/index.js';
 
 /** What a method needs while auth is on. */
 export type Need = 'anyone' | 'user' | 'root';
@@ -112,7 +113,7 @@ export function gateService(
   const out: Record<string, AnyHandler> = {};
   for (const [method, handler] of Object.entries(impl)) {
     const d = (def as Record<string, grpc.MethodDefinition<unknown, unknown>>)[method];
-    if (d === undefined) throw new Error(`invariant: ${serviceName}.${method} is not in the service definition`);
+    invariant(d !== undefined, () => `${serviceName}.${method} is not in the service definition`);
     const unaryAnswer = !d.responseStream;
     const need = needOf(serviceName, method);
     /** The caller (undefined: auth off, or a method open to anyone); throws etcd's refusal. */

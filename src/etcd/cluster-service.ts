@@ -16,6 +16,7 @@ import type { MemberInfo } from '../api/server-facade.js';
 import { mustBeRoot } from './auth-gate.js';
 import { unary, type EtcdContext } from './context.js';
 import { ETCD_ERRORS, EtcdError, toServiceError } from './errors.js';
+import { invariant } from '../invariant/index.js';
 
 const MEMBER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const PLAIN_URL = /^https?:\/\/[^/\s?#@]+$/;
@@ -173,7 +174,7 @@ export function maintenanceService(ctx: EtcdContext, snapshotPort: ((signal: Abo
           }
         }
       }
-      if (remaining !== 0) throw new Error(`invariant: the snapshot file came out ${-remaining} bytes off its announced size`);
+      invariant(remaining === 0, () => `the snapshot file came out ${-remaining} bytes off its announced size`);
       call.end();
     };
     run()

@@ -26,6 +26,7 @@ import { kvService } from './kv-service.js';
 import { leaseService } from './lease-service.js';
 import { lockService } from './lock-service.js';
 import { watchService } from './watch-service.js';
+import { invariant } from '../invariant/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** src/etcd/proto, found from src/etcd or from the compiled dist/src/etcd. */
@@ -160,7 +161,7 @@ export function createEtcdServer(opts: EtcdServerOptions): EtcdServer {
       });
     },
     setTls(tls: EtcdTls): void {
-      if (credentials === null) throw new Error('invariant: setTls on an etcd listener that serves plain text');
+      invariant(credentials !== null, 'setTls on an etcd listener that serves plain text');
       credentials.update(tls);
     },
     close(): Promise<void> {
