@@ -10,11 +10,11 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import type { PaxosMode } from '../src/paxos/types.js';
-import { compareProtocols, formatComparison } from '../test/sim/compare.js';
-import { describePaxosFailure, PAXOS_MODES, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from '../test/sim/paxos-run.js';
-import { describeFailure, MUTATIONS, runSeed, type MutationName, type RunOptions, type SeedResult } from '../test/sim/run.js';
-import { Stats } from '../test/sim/stats.js';
-import { ALL_MIX_NAMES, MIX_NAMES } from '../test/sim/workload.js';
+import { compareProtocols, formatComparison } from './lib/sim/compare.js';
+import { describePaxosFailure, PAXOS_MODES, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from './lib/sim/paxos-run.js';
+import { describeFailure, MUTATIONS, runSeed, type MutationName, type RunOptions, type SeedResult } from './lib/sim/run.js';
+import { Stats } from './lib/sim/stats.js';
+import { ALL_MIX_NAMES, MIX_NAMES } from './lib/sim/workload.js';
 
 function intArg(min: number, max: number) {
   return (v: string): number => {

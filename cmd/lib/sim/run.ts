@@ -5,7 +5,7 @@
 //      within `livenessTicks`.
 // A failure returns the seed, the check that fired and the last events.
 
-import type { RaftMutations } from '../../src/raft/types.js';
+import type { RaftMutations } from '../../../src/raft/types.js';
 import { Cluster } from './cluster.js';
 import type { WriteOp } from './history.js';
 import { SimRng } from './rng.js';
