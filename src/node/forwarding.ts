@@ -13,6 +13,7 @@ import {
   type ForwardResponse,
 } from './forward.js';
 import type { MemberContext } from './member-context.js';
+import { unsafeEarlyResult } from './proposals.js';
 
 export type ForwardOk = Extract<ForwardResponse, { ok: true }>;
 
@@ -159,6 +160,12 @@ export class Forwarder {
       let resp: ForwardResponse;
       if (req.kind === 'propose') {
         if (m.role !== StateRole.Leader) throw m.notLeaderError();
+        const early = m.hooks.ackForwardBeforeApply ? unsafeEarlyResult(req.cmd) : undefined;
+        if (early !== undefined) {
+          // UNSAFE test hook: answer once the entry is in the log, before it commits and applies.
+          const { index } = m.proposals.append(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
+          return encodeForward({ ok: true, kind: 'propose', result: early, index });
+        }
         const { result, index } = await m.proposals.proposeLocal(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
         m.hold.release(from);
         resp = { ok: true, kind: 'propose', result, index };

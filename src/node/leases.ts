@@ -60,7 +60,7 @@ export class LeaseKeeper {
       await this.ensureLeaderCurrent();
       const l = m.sm.lease(id);
       if (!l) throw leaseNotFound(id);
-      if (!m.lessor.isRevoking(id)) return l;
+      if (!m.lessor.isRevoking(id) || m.hooks.renewRevokingLease) return l; // the hook: UNSAFE
       const left = deadline - m.o.clock.now();
       if (left <= 0) throw new CodedError('TIMEOUT', `lease ${id} expired and its revoke is not applied yet; the lease must be taken as gone`, { details: { id } });
       let timer: Cancelable | undefined;
@@ -71,7 +71,8 @@ export class LeaseKeeper {
 
   async keepaliveLocal(id: string): Promise<number> {
     const l = await this.liveLease(id);
-    if (!this.m.lessor.renew(id, l.ttlMs, this.m.o.clock.now())) throw new Error(`invariant: lease ${id} checked live but not renewed`);
+    if (this.m.hooks.renewRevokingLease) this.m.lessor.unsafeRenewEvenIfRevoking(id, l.ttlMs, this.m.o.clock.now());
+    else if (!this.m.lessor.renew(id, l.ttlMs, this.m.o.clock.now())) throw new Error(`invariant: lease ${id} checked live but not renewed`);
     return l.ttlMs;
   }
 

@@ -17,6 +17,7 @@ import type { LockWaits } from './lock-waits.js';
 import { MemberDirectory } from './members.js';
 import type { Membership } from './membership.js';
 import type { MemberOptions } from './options.js';
+import type { MemberTestHooks } from './test-hooks.js';
 import type { Proposals } from './proposals.js';
 import type { ReadIndex } from './read-index.js';
 import type { ReadyLoop } from './ready-loop.js';
@@ -28,6 +29,8 @@ const READY_APPLY_GRACE_MS = 1_000;
 
 export class MemberContext {
   readonly o: MemberOptions;
+  /** Test switches and observers; empty in production (see test-hooks.ts). */
+  readonly hooks: MemberTestHooks;
   readonly raft: RawNode;
   readonly memLog: MemoryLog;
   sm: StateMachine;
@@ -66,8 +69,9 @@ export class MemberContext {
   locks!: LockWaits;
   membership!: Membership;
 
-  constructor(o: MemberOptions, raft: RawNode, memLog: MemoryLog, sm: StateMachine, applied: number, snapshotIndex: number) {
+  constructor(o: MemberOptions, hooks: MemberTestHooks, raft: RawNode, memLog: MemoryLog, sm: StateMachine, applied: number, snapshotIndex: number) {
     this.o = o;
+    this.hooks = hooks;
     this.raft = raft;
     this.memLog = memLog;
     this.sm = sm;

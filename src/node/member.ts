@@ -32,12 +32,14 @@ import { MemberContext } from './member-context.js';
 import { decodeSnapshotEnvelope, encodeMemberContext, type MemberRecord } from './members.js';
 import { Membership, type MembershipChange } from './membership.js';
 import type { MemberOptions } from './options.js';
+import type { MemberTestHooks } from './test-hooks.js';
 import { Proposals } from './proposals.js';
 import { ReadIndex } from './read-index.js';
 import { ReadyLoop } from './ready-loop.js';
 import { Snapshots } from './snapshots.js';
 
 export type { MemberOptions } from './options.js';
+export type { MemberTestHooks } from './test-hooks.js';
 
 export class Member implements ServerFacade {
   private readonly m: MemberContext;
@@ -57,7 +59,8 @@ export class Member implements ServerFacade {
   }
 
   /** Recover from the durable log (or bootstrap a new cluster), then start ticking. */
-  static async start(o: MemberOptions): Promise<Member> {
+  /** `hooks` are for tests and the simulator only (see test-hooks.ts); production passes none. */
+  static async start(o: MemberOptions, hooks: MemberTestHooks = {}): Promise<Member> {
     const loaded = await o.log.load();
     const memLog = new MemoryLog();
     let sm = new StateMachine({ historyRevisions: o.historyRevisions });
@@ -106,8 +109,11 @@ export class Member implements ServerFacade {
       maxSizePerMsg: 1 << 20,
       maxCommittedSizePerReady: 8 << 20,
       maxUncommittedEntriesSize: 64 << 20,
+      // The unsafe ackBeforeCommit hook answers once persisted: it keeps every send after the write.
+      earlySends: !hooks.ackBeforeCommit,
+      ...(hooks.raft ? { mutations: hooks.raft } : {}),
     });
-    const ctx = new MemberContext(o, raft, memLog, sm, snapshotIndex, snapshotIndex);
+    const ctx = new MemberContext(o, hooks, raft, memLog, sm, snapshotIndex, snapshotIndex);
     const member = new Member(ctx);
     if (loaded.hardState) {
       ctx.savedTerm = loaded.hardState.term;
@@ -173,8 +179,11 @@ export class Member implements ServerFacade {
         local: async () => (await m.proposals.proposeLocal(cmd, left())).result,
         request: () => ({ kind: 'propose', cmd, timeoutMs: left() }),
         // Read-your-writes on this member: wait (bounded) until it has applied the entry too.
-        answer: (resp) =>
-          resp.kind === 'propose' ? m.applyWaits.waitFor(resp.index, Math.max(0, deadline - m.o.clock.now())).then(() => resp.result) : null,
+        answer: (resp) => {
+          if (resp.kind !== 'propose') return null;
+          if (m.hooks.ackForwardBeforeApply) return Promise.resolve(resp.result); // UNSAFE test hook
+          return m.applyWaits.waitFor(resp.index, Math.max(0, deadline - m.o.clock.now())).then(() => resp.result);
+        },
         retries: 5,
         retryDeposed: false,
       })

@@ -1,5 +1,6 @@
 // What a member is built from: identity, timing, limits and the injected ports. cmd/ fills it
-// from the validated config; tests and the simulator fill it directly.
+// from the validated config; tests and the simulator fill it directly. Test switches are not
+// here: they are Member.start's second argument (test-hooks.ts), which no config reaches.
 
 import type { Rng } from '../raft/types.js';
 import type { MemberRecord } from './members.js';
@@ -28,11 +29,4 @@ export interface MemberOptions {
   rng: Rng;
   logger: Logger;
   metrics?: NodeMetrics;
-  /** TEST HOOKS that re-introduce bugs on purpose (fault-injection suite only). */
-  unsafe?: {
-    /** Serve linearizable reads from local state without ReadIndex. */
-    localReads?: boolean;
-    /** Acknowledge puts and deletes once the leader has persisted them, before they commit. */
-    ackBeforeCommit?: boolean;
-  };
 }

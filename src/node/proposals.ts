@@ -65,7 +65,7 @@ export class Proposals {
         }
       });
       const p: PendingProposal = {
-        ackOnPersist: m.o.unsafe?.ackBeforeCommit ? unsafeEarlyResult(cmd) : undefined,
+        ackOnPersist: m.hooks.ackBeforeCommit ? unsafeEarlyResult(cmd) : undefined,
         term: r.term,
         startedAt: m.o.clock.now(),
         resolve: (result) => resolve({ result, index }),
@@ -122,7 +122,8 @@ export class Proposals {
   }
 }
 
-function unsafeEarlyResult(cmd: Command): CommandResult | undefined {
+/** The result an UNSAFE early answer makes up (test hooks ackBeforeCommit, ackForwardBeforeApply). */
+export function unsafeEarlyResult(cmd: Command): CommandResult | undefined {
   if (cmd.op === 'put') return { op: 'put', revision: 0 };
   if (cmd.op === 'delete') return { op: 'delete', revision: 0, deleted: 1 };
   return undefined;

@@ -28,7 +28,7 @@ export class ReadIndex {
   barrier(opts?: { timeoutMs?: number }): Promise<void> {
     const m = this.m;
     if (m.stopped) return Promise.reject(new CodedError('SHUTTING_DOWN', 'member is stopped'));
-    if (m.o.unsafe?.localReads) return Promise.resolve(); // UNSAFE test hook: no ReadIndex
+    if (m.hooks.localReads) return Promise.resolve(); // UNSAFE test hook: no ReadIndex
     if (this.queue.length >= MAX_READ_WAITERS) return Promise.reject(new CodedError('TOO_MANY_REQUESTS', 'too many reads waiting'));
     const timeoutMs = Math.min(opts?.timeoutMs ?? m.o.requestTimeoutMs, m.o.requestTimeoutMs);
     return new Promise<void>((resolve, reject) => {
@@ -75,7 +75,7 @@ export class ReadIndex {
       this.queue.unshift(...waiters.filter((w) => !w.done));
       this.issue();
     });
-    this.inFlight = { ctx, waiters, startedAt: performance.now(), retry };
+    this.inFlight = { ctx, waiters, startedAt: m.o.clock.now(), retry };
     m.kick();
   }
 
@@ -85,7 +85,7 @@ export class ReadIndex {
     if (!r || r.ctx !== ctx) return;
     this.inFlight = null;
     r.retry.cancel();
-    this.m.o.metrics?.readIndexSeconds?.((performance.now() - r.startedAt) / 1000);
+    this.m.o.metrics?.readIndexSeconds?.((this.m.o.clock.now() - r.startedAt) / 1000);
     void this.m.applyWaits.wait(index).then(() => {
       for (const w of r.waiters) w.resolve();
     });

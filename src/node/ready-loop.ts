@@ -3,7 +3,7 @@
 // and exits when it has none; inputs (ticks, peer messages, proposals) kick it.
 
 import { decodeConfChange } from '../raft/index.js';
-import { ConfChangeType, EntryType, MessageType, StateRole, type Entry, type Message, type Ready } from '../raft/types.js';
+import { ConfChangeType, EntryType, type Entry, type Ready } from '../raft/types.js';
 import type { CommandResult, WatchEvent } from '../state/commands.js';
 import type { MemberContext } from './member-context.js';
 import { decodeMemberContext } from './members.js';
@@ -69,53 +69,41 @@ export class ReadyLoop {
     }
   }
 
+  /**
+   * One Ready, by the contract in raft/types.ts (Ready), followed mechanically: the core has
+   * already put apart the messages that may go before the write (earlyMessages: appends whose
+   * commit it clamped to durableIndex) from those that must wait for it (messages).
+   */
   private async handleReady(rd: Ready): Promise<void> {
     const m = this.m;
+    const clock = m.o.clock;
+    const hooks = m.hooks;
     if (rd.softState) m.onSoftState(rd.softState.lead, rd.softState.role);
 
-    // 0. A leader may send its AppendEntries while it writes the same entries to its own disk
-    //    (Raft dissertation §10.2.1): followers persist before they acknowledge, and nothing the
-    //    leader learns from their answers becomes visible (applied, acknowledged, or sent as a
-    //    commit index) before this Ready's write has finished, because the next Ready is only
-    //    built after it. The one thing these early messages could leak is a commit index that
-    //    covers entries of this very Ready (a lone voter commits on its own append), so their
-    //    commit is clamped to what is already durable here. Everything else — votes, responses,
-    //    snapshots — still goes out only after the write.
-    //    Only when this Ready changes no term or vote: messages carrying a term must never
-    //    precede the durable record of that term (a lone voter becomes leader in one Ready).
-    const hsNews = rd.hardState !== undefined && (rd.hardState.term !== m.savedTerm || rd.hardState.vote !== m.savedVote);
-    const durable = m.memLog.lastIndex();
-    let messages = rd.messages;
-    if (m.role === StateRole.Leader && !hsNews && rd.entries.length > 0 && !rd.snapshot && !m.o.unsafe?.ackBeforeCommit) {
-      const early: Message[] = [];
-      const late: Message[] = [];
-      for (const msg of messages) {
-        if (msg.type === MessageType.App && msg.entries.length > 0) early.push(msg.commit > durable ? { ...msg, commit: durable } : msg);
-        else late.push(msg);
-      }
-      if (early.length > 0) m.hold.send(early);
-      messages = late;
-    }
+    // 0. early sends: overlap the followers' writes with ours.
+    if (rd.earlyMessages.length > 0) m.hold.send(rd.earlyMessages);
+    if (hooks.sendBeforePersist && rd.messages.length > 0) m.hold.send(rd.messages); // UNSAFE test hook
 
     // 1. persist — one write batch, synced when the core says a promise depends on it.
     //    A hard state whose term and vote are unchanged differs only in its commit index, which
     //    need not be durable (Figure 2 lists it as volatile; a restarted member relearns it), so
     //    it does not cost a write of its own: it rides along with the next write of entries.
     //    The write is handed to the disk first, so everything below overlaps with it.
+    const hsNews = rd.hardState !== undefined && (rd.hardState.term !== m.savedTerm || rd.hardState.vote !== m.savedVote);
     let saving: Promise<void> | null = null;
-    const t0 = performance.now();
+    const t0 = clock.now();
     if (hsNews || rd.entries.length > 0 || rd.snapshot) {
       saving = m.o.log.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync || !!rd.snapshot);
     }
 
-    // Committed entries that were already durable here before this Ready (persisted by an
-    // earlier one) are applied while this Ready's own write is in flight: they are committed and
-    // on disk, so applying them first changes no outcome — it only stops a client from waiting
-    // out an unrelated fsync. The rest are applied after the write, as usual.
+    // Committed entries that were already durable here before this Ready (index <= durableIndex)
+    // are applied while this Ready's own write is in flight: they are committed and on disk, so
+    // applying them first changes no outcome — it only stops a client from waiting out an
+    // unrelated fsync. The rest are applied after the write, as usual.
     let committed = rd.committedEntries;
     if (saving !== null && !rd.snapshot && committed.length > 0) {
       let n = 0;
-      while (n < committed.length && committed[n].index <= durable) n++;
+      while (n < committed.length && committed[n].index <= rd.durableIndex) n++;
       if (n > 0) {
         this.applyEntries(n === committed.length ? committed : committed.slice(0, n));
         committed = n === committed.length ? [] : committed.slice(n);
@@ -128,13 +116,13 @@ export class ReadyLoop {
         m.savedTerm = rd.hardState.term;
         m.savedVote = rd.hardState.vote;
       }
-      m.o.metrics?.storageSyncSeconds?.((performance.now() - t0) / 1000);
-      if (m.o.unsafe?.ackBeforeCommit && rd.entries.length > 0) m.proposals.unsafeAckPersisted(rd.entries[rd.entries.length - 1].index);
+      m.o.metrics?.storageSyncSeconds?.((clock.now() - t0) / 1000);
+      if (hooks.ackBeforeCommit && rd.entries.length > 0) m.proposals.unsafeAckPersisted(rd.entries[rd.entries.length - 1].index);
     }
     if (rd.hardState) m.o.metrics?.term?.(rd.hardState.term);
 
-    // 2. send
-    if (messages.length > 0) m.hold.send(messages);
+    // 2. send what had to wait for the write.
+    if (rd.messages.length > 0 && !hooks.sendBeforePersist) m.hold.send(rd.messages);
 
     // 3. apply
     if (rd.snapshot) m.snapshots.install(rd.snapshot);
@@ -154,7 +142,6 @@ export class ReadyLoop {
 
   private applyEntries(entries: Entry[]): void {
     const m = this.m;
-    const t0 = performance.now();
     const now = m.o.clock.now();
     let leaseChange = false;
     for (const e of entries) {
@@ -183,10 +170,11 @@ export class ReadyLoop {
         }
       }
       m.applied = e.index;
+      m.hooks.onApplied?.(e);
       m.proposals.onApplied(e, result, now);
     }
     m.o.metrics?.proposalApplied?.(entries.length);
-    m.o.metrics?.applySeconds?.((performance.now() - t0) / 1000);
+    m.o.metrics?.applySeconds?.((m.o.clock.now() - now) / 1000);
     if (leaseChange) m.leases.updateGauges();
     m.applyWaits.notify();
     m.locks.checkAll();
@@ -202,7 +190,7 @@ export class ReadyLoop {
     this.publishQueue.push({ revision, events });
     if (this.publishScheduled) return;
     this.publishScheduled = true;
-    setImmediate(() => {
+    this.m.o.clock.defer(() => {
       this.publishScheduled = false;
       const q = this.publishQueue;
       this.publishQueue = [];

@@ -80,7 +80,7 @@ export class Snapshots {
             return;
           }
           m.snapshotIndex = Math.max(m.snapshotIndex, job.index);
-          m.o.metrics?.snapshotTaken?.((performance.now() - job.startedAt) / 1000, bytes);
+          m.o.metrics?.snapshotTaken?.((m.o.clock.now() - job.startedAt) / 1000, bytes);
           m.o.logger.info({ index: job.index, bytes }, 'snapshot taken, log compacted');
         },
         (err: unknown) => {
@@ -91,7 +91,7 @@ export class Snapshots {
       return;
     }
     if (job !== null || m.applied - m.snapshotIndex < m.o.snapshotThreshold) return;
-    const started: { index: number; startedAt: number; data?: Uint8Array } = { index: m.applied, startedAt: performance.now() };
+    const started: { index: number; startedAt: number; data?: Uint8Array } = { index: m.applied, startedAt: m.o.clock.now() };
     this.job = started;
     // Two phases, a few milliseconds per event-loop turn each: encode the cut in pieces, then
     // copy the pieces into the one buffer the core keeps (one copy of tens of MiB at once is
@@ -115,7 +115,7 @@ export class Snapshots {
         cut.kvs.release(); // stopped, or overtaken
         return;
       }
-      const until = performance.now() + SNAPSHOT_SLICE_MS;
+      const until = m.o.clock.now() + SNAPSHOT_SLICE_MS;
       while (out === null) {
         const next = chunks.next();
         if (next.done) {
@@ -124,8 +124,8 @@ export class Snapshots {
           break;
         }
         parts.push(next.value);
-        if (performance.now() >= until) {
-          setImmediate(step);
+        if (m.o.clock.now() >= until) {
+          m.o.clock.defer(step);
           return;
         }
       }
@@ -133,8 +133,8 @@ export class Snapshots {
         out.set(parts[copied]!, at);
         at += parts[copied]!.length;
         parts[copied++] = EMPTY_BYTES; // let the piece go
-        if (copied < parts.length && performance.now() >= until) {
-          setImmediate(step);
+        if (copied < parts.length && m.o.clock.now() >= until) {
+          m.o.clock.defer(step);
           return;
         }
       }

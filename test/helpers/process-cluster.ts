@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/cmd/raftlockd.js (tests run from dist/test/...). */
 export const DAEMON = resolve(here, '../../cmd/raftlockd.js');
+/** The test-only daemon with unsafe hooks (unsafe-raftlockd.ts); used when args ask for one. */
+const UNSAFE_DAEMON = resolve(here, 'unsafe-raftlockd.js');
 
 /**
  * Start one raftlockd on loopback (warn-level logs) with `args` after the standard flags; its
@@ -27,7 +29,7 @@ export function spawnDaemon(
   const proc = spawn(
     process.execPath,
     [
-      DAEMON,
+      args.some((a) => a.startsWith('--testing-unsafe-')) ? UNSAFE_DAEMON : DAEMON,
       '--name', m.name,
       '--data-dir', m.dataDir,
       '--listen-client', `127.0.0.1:${m.clientPort}`,
