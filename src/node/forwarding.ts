@@ -163,7 +163,8 @@ export class Forwarder {
         const early = m.hooks.ackForwardBeforeApply ? unsafeEarlyResult(req.cmd) : undefined;
         if (early !== undefined) {
           // UNSAFE test hook: answer once the entry is in the log, before it commits and applies.
-          const { index } = m.proposals.append(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
+          const { index, done } = m.proposals.append(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
+          done.catch(() => {}); // nobody waits for it
           return encodeForward({ ok: true, kind: 'propose', result: early, index });
         }
         const { result, index } = await m.proposals.proposeLocal(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));

@@ -77,7 +77,7 @@ export class MemberContext {
     this.sm = sm;
     this.applied = applied;
     this.snapshotIndex = snapshotIndex;
-    this.hub = new WatchHub(sm, { maxWatchers: o.maxWatchers });
+    this.hub = new WatchHub(sm, { maxWatchers: o.maxWatchers, defer: (fn) => o.clock.defer(fn) });
     this.applyLag = new ApplyLag(Math.max(READY_APPLY_GRACE_MS, o.electionTicks * o.tickMs));
   }
 
