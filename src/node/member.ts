@@ -14,7 +14,9 @@
 //   cluster-view.ts what the member tells about itself
 //
 // They share one MemberContext (member-context.ts). Every request gets its own result or a
-// coded error, never a silent hang.
+// coded error, never a silent hang. Every timer and every now() comes from the injected Clock,
+// so the simulator (cmd/lib/sim/member, docs/simulator.md) runs this very code; the switches
+// that break it on purpose are Member.start's second argument (test-hooks.ts), never config.
 
 import { CodedError } from '../api/errors.js';
 import type { ClusterInfo, ServerFacade, StateView, WatchOptions, WatchSubscription } from '../api/server-facade.js';

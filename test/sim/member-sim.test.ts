@@ -10,13 +10,16 @@ import { describeMemberFailure, runMemberSeed } from '../../cmd/lib/sim/member/r
 
 const MEMBER_SOAK_FIRST_SEED = 1;
 const MEMBER_SOAK_SEEDS = 1000;
+/** Simulated ms of client work and faults per seed: shorter than the CLI's 2,500 to keep the
+ *  soak near a minute on a shared machine (the mutation tests use the full length). */
+const MEMBER_SOAK_SAFETY_MS = 1500;
 
 // The soak runs in a child process through the CLI: the test runner's async tracking would
 // otherwise cost more than the members' own work (every promise is tracked), and the CLI is what
 // a developer runs. Its output is checked, not only its exit code.
-test(`member simulation: ${MEMBER_SOAK_SEEDS} seeds pass every check (npm run sim -- --seeds ${MEMBER_SOAK_SEEDS})`, (t) => {
+test(`member simulation: ${MEMBER_SOAK_SEEDS} seeds pass every check (npm run sim -- --seeds ${MEMBER_SOAK_SEEDS} --safety-ms ${MEMBER_SOAK_SAFETY_MS})`, (t) => {
   const sim = fileURLToPath(new URL('../../cmd/sim.js', import.meta.url));
-  const r = spawnSync(process.execPath, [sim, '--seed', String(MEMBER_SOAK_FIRST_SEED), '--seeds', String(MEMBER_SOAK_SEEDS)], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, [sim, '--seed', String(MEMBER_SOAK_FIRST_SEED), '--seeds', String(MEMBER_SOAK_SEEDS), '--safety-ms', String(MEMBER_SOAK_SAFETY_MS)], { encoding: 'utf8', timeout: 600_000 });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const summary = new RegExp(`^${MEMBER_SOAK_SEEDS} member seeds \\(${MEMBER_SOAK_FIRST_SEED}\\.\\.${MEMBER_SOAK_FIRST_SEED + MEMBER_SOAK_SEEDS - 1}\\) ok in [0-9.]+s: ([0-9.]+) seeds/s`, 'm').exec(r.stdout);
   assert.ok(summary, r.stdout);
