@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     .option('--members <n>', 'cluster size (3 or 5)', int('members', 1, 9), 5)
     .option('--runs <n>', 'consecutive runs, seeds seed, seed+1, ...', int('runs', 1, 10_000), 1)
     .option('--faults <kinds>', `comma-separated fault kinds (default all: ${FAULT_KINDS.join(',')})`)
-    .option('--member-args <flags>', 'extra raftlockd flags for every member, space separated (e.g. "--testing-unsafe-local-reads")')
+    .option('--member-args <flags>', 'extra raftlockd flags for every member, space separated (e.g. "--snapshot-threshold 500")')
     .option('--election-timeout-ms <n>', 'members\' election timeout', int('election-timeout-ms', 50, 60_000), 500)
     .option('--unsafe-serializable-reads', 'UNSAFE on purpose: register reads skip the read barrier (the checker should report stale reads)')
     .option('--keep-data', 'keep the members\' data directories')

@@ -12,7 +12,7 @@ import { createApi, createHttpServer, operatorOnly } from '../src/api/index.js';
 import { clusterIdFor, createEtcdServer, type EtcdServer } from '../src/etcd/index.js';
 import { ConfigError, addConfigOptions, apiLimitsOf, loadConfig, memberIdFor, type Config } from '../src/config/index.js';
 import { createMetrics } from '../src/metrics/index.js';
-import { Member } from '../src/node/member.js';
+import { Member, type MemberTestHooks } from '../src/node/member.js';
 import { ScalingController } from '../src/node/scaling-controller.js';
 import { exportSnapshot } from '../src/node/snapshot-export.js';
 import { SplitMix32 } from '../src/raft/index.js';
@@ -31,13 +31,15 @@ const LEAVE_TIMEOUT_MS = 10_000;
 /** How stale raftlock_storage_size_bytes may be: one directory walk per this many ms at most. */
 const DISK_USAGE_MAX_AGE_MS = 5_000;
 
-export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
+/** `testHooks` exist for the fault-injection suite only (test/helpers/unsafe-raftlockd.ts): no
+ *  config field, flag or environment variable sets them, and main() below never passes any. */
+export async function runDaemon(config: Config, testHooks?: MemberTestHooks): Promise<{ stop(): Promise<void>; reloadTls(): void }> {
   const logger = pino({ level: config.logLevel, base: { member: config.name } });
   const metrics = createMetrics({ defaultMetrics: true });
   metrics.setMemberInfo({ name: config.name, memberId: config.memberId, version: VERSION });
 
-  if (config.testing.unsafeLocalReads || config.testing.unsafeAckBeforeCommit) {
-    logger.warn({ testing: config.testing }, 'UNSAFE TEST HOOKS ENABLED: this member breaks raftlock\'s guarantees on purpose');
+  if (testHooks !== undefined) {
+    logger.warn({ testHooks: Object.keys(testHooks) }, 'UNSAFE TEST HOOKS ENABLED: this member breaks raftlock\'s guarantees on purpose');
   }
   // Certificates are read and checked before anything listens: a bad file stops the start.
   const tlsLogger = logger.child({ component: 'tls' });
@@ -91,8 +93,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     rng: new SplitMix32(randomInt(0, 2 ** 31)),
     logger: logger.child({ component: 'raft' }),
     metrics: nodeMetricsOf(metrics),
-    unsafe: { localReads: config.testing.unsafeLocalReads, ackBeforeCommit: config.testing.unsafeAckBeforeCommit },
-  });
+  }, testHooks);
   const theMember = member;
 
   // Transport counters live in the transport; at scrape time their growth since the last scrape
@@ -128,7 +129,7 @@ export async function runDaemon(config: Config): Promise<{ stop(): Promise<void>
     metrics.storage.sizeBytes.set(await diskUsage.bytes());
   };
   // One backup source for GET /v1/maintenance/snapshot and the etcd API's Maintenance.Snapshot.
-  const snapshot = (signal: AbortSignal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) } }, new Date(), signal);
+  const snapshot = (signal: AbortSignal) => exportSnapshot({ ...theMember.stateCut(), member: { name: config.name, id: String(config.memberId) }, clock: systemClock }, new Date(), signal);
   const api = createApi({
     server: theMember,
     limits: apiLimitsOf(config.limits),
@@ -289,17 +290,18 @@ async function listening<T>(what: string, address: string, listen: () => Promise
   }
 }
 
-async function main(): Promise<void> {
+/** The daemon's command line; `testHooks` only from the test-only entry (see runDaemon). */
+export async function main(argv: string[] = process.argv, testHooks?: MemberTestHooks): Promise<void> {
   const program = new Command('raftlockd')
     .description('raftlock member daemon: Raft-replicated keys, leases, locks and watches')
     .version(VERSION)
     .allowUnknownOption(false);
   addConfigOptions(program);
-  program.parse(process.argv);
+  program.parse(argv);
 
   let config: Config;
   try {
-    config = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+    config = loadConfig({ argv: argv.slice(2), env: process.env, cwd: process.cwd() });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`raftlockd: ${e.message}\n`);
@@ -309,7 +311,7 @@ async function main(): Promise<void> {
   }
   let d: Awaited<ReturnType<typeof runDaemon>>;
   try {
-    d = await runDaemon(config);
+    d = await runDaemon(config, testHooks);
   } catch (e) {
     if (e instanceof TlsFileError) {
       process.stderr.write(`raftlockd: ${e.message}\n`);

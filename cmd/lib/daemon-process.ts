@@ -22,11 +22,13 @@ export function spawnDaemon(
   output: string[],
   maxChunks: number,
   env?: Record<string, string>,
+  /** The entry point to run: the daemon, or a test's own entry built on its main(). */
+  script: string = DAEMON,
 ): ChildProcess {
   const proc = spawn(
     process.execPath,
     [
-      DAEMON,
+      script,
       '--name', m.name,
       '--data-dir', m.dataDir,
       '--listen-client', `127.0.0.1:${m.clientPort}`,

@@ -11,4 +11,7 @@ export const systemClock: Clock = {
     const t = setTimeout(fn, ms);
     return { cancel: () => clearTimeout(t) };
   },
+  defer(fn: () => void): void {
+    setImmediate(fn);
+  },
 };

@@ -60,9 +60,9 @@ export interface Config {
   readonly historyRevisions: number;
   readonly logLevel: LogLevel;
   readonly limits: Limits;
-  /** Test hooks. `unsafe*` switches re-introduce bugs on purpose so the fault-injection suite
-   *  can show its checkers catch them; never set them in production. */
-  readonly testing: { readonly syncDelayMs: number; readonly unsafeLocalReads: boolean; readonly unsafeAckBeforeCommit: boolean };
+  /** Test hook: a delay added to every storage sync. The switches that break guarantees on
+   *  purpose are not config at all: only a test builds a member with them (node/test-hooks.ts). */
+  readonly testing: { readonly syncDelayMs: number };
   /** Transport security; null where a listener speaks plain TCP/HTTP. Paths are absolute. */
   readonly tls: TlsConfig;
   /** Lifetime of auth tokens, seconds. */
@@ -113,7 +113,7 @@ export const DEFAULTS = Object.freeze({
   historyRevisions: 10_000,
   logLevel: 'info' as LogLevel,
   limits: DEFAULT_LIMITS,
-  testing: Object.freeze({ syncDelayMs: 0, unsafeLocalReads: false, unsafeAckBeforeCommit: false }),
+  testing: Object.freeze({ syncDelayMs: 0 }),
   http: DEFAULT_HTTP,
 });
 
@@ -284,8 +284,6 @@ const RawSchema = z.strictObject({
     .strictObject(
       {
         syncDelayMs: z.int('must be an integer').min(0, 'must be at least 0').max(60_000, 'must be at most 60000').optional(),
-        unsafeLocalReads: z.boolean('must be true or false').optional(),
-        unsafeAckBeforeCommit: z.boolean('must be true or false').optional(),
       },
       'must be a mapping',
     )
@@ -562,8 +560,6 @@ function finishConfig(
     limits,
     testing: {
       syncDelayMs: r.testing?.syncDelayMs ?? DEFAULTS.testing.syncDelayMs,
-      unsafeLocalReads: r.testing?.unsafeLocalReads ?? DEFAULTS.testing.unsafeLocalReads,
-      unsafeAckBeforeCommit: r.testing?.unsafeAckBeforeCommit ?? DEFAULTS.testing.unsafeAckBeforeCommit,
     },
     tls,
     authTokenTtlSeconds: r.authTokenTtlSeconds ?? 300,

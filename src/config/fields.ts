@@ -46,8 +46,6 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { path: ['authTokenTtlSeconds'], kind: 'int', description: 'lifetime of the tokens POST /v1/auth/authenticate issues, in seconds (default 300)' },
   { path: ['listenMetrics'], kind: 'string', description: 'host:port for a plain-HTTP listener serving only /metrics, /livez and /readyz (default: none)' },
   { path: ['testing', 'syncDelayMs'], kind: 'int', description: 'TEST HOOK: extra delay added to every storage sync (default 0)' },
-  { path: ['testing', 'unsafeLocalReads'], kind: 'bool', description: 'TEST HOOK, UNSAFE: serve linearizable reads from local state without ReadIndex (for the fault-injection suite)' },
-  { path: ['testing', 'unsafeAckBeforeCommit'], kind: 'bool', description: 'TEST HOOK, UNSAFE: acknowledge puts/deletes once the leader persisted them, before they commit (for the fault-injection suite)' },
   // The client API's node:http server (src/api/http-server.ts).
   { path: ['http', 'headersTimeoutMs'], kind: 'int', description: 'longest wait for a request line and headers, ms; then 408 and close (default 10000)' },
   { path: ['http', 'requestTimeoutMs'], kind: 'int', description: 'longest wait for a whole request, headers and body, ms; then 408 and close; not the wait for the answer (default 30000)' },

@@ -64,6 +64,11 @@ export class Lessor {
     return true;
   }
 
+  /** UNSAFE test hook (renewRevokingLease): renew even a lease whose expiry is decided. */
+  unsafeRenewEvenIfRevoking(id: string, ttlMs: number, now: number): void {
+    if (this.active) this.expiry.set(id, now + ttlMs);
+  }
+
   /** The lease is gone from the applied state (revoked, by request or by expiry). */
   forget(id: string): void {
     this.expiry.delete(id);

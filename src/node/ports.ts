@@ -32,6 +32,9 @@ export interface Clock {
   now(): number;
   every(ms: number, fn: () => void): Cancelable;
   after(ms: number, fn: () => void): Cancelable;
+  /** Run `fn` once the work queued now has run, without waiting for time to pass (the real
+   *  clock: setImmediate; the simulator: an event at the current instant). */
+  defer(fn: () => void): void;
 }
 
 export interface Logger {

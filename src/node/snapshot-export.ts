@@ -5,6 +5,7 @@
 // give the exact size (and the HTTP answer a Content-Length) before the first byte is sent.
 
 import { snapshotChunks, type SnapshotCut } from '../state/index.js';
+import type { Clock } from './ports.js';
 import { SNAPSHOT_FILE_CHUNK_BYTES, SNAPSHOT_FILE_FORMAT, SNAPSHOT_FILE_VERSION, SnapshotFileWriter, type SnapshotFileHeader } from '../storage/snapshot-file.js';
 
 const KEYS_PER_PIECE = 2_000;
@@ -24,6 +25,8 @@ export interface ExportSource {
   cut: SnapshotCut;
   appliedIndex: number;
   member: { name: string; id: string };
+  /** Measures the slices and yields between them. */
+  clock: Pick<Clock, 'now' | 'defer'>;
 }
 
 /** Encodes the cut (yielding to the event loop between slices; `signal` stops it) and releases it. */
@@ -33,14 +36,14 @@ export async function exportSnapshot(src: ExportSource, createdAt: Date, signal?
   let dataBytes = 0;
   try {
     const pieces = snapshotChunks(cut, KEYS_PER_PIECE);
-    let until = performance.now() + SLICE_MS;
+    let until = src.clock.now() + SLICE_MS;
     for (const p of pieces) {
       parts.push(p);
       dataBytes += p.length;
-      if (performance.now() >= until) {
-        await new Promise<void>((r) => setImmediate(r));
+      if (src.clock.now() >= until) {
+        await new Promise<void>((r) => src.clock.defer(r));
         signal?.throwIfAborted();
-        until = performance.now() + SLICE_MS;
+        until = src.clock.now() + SLICE_MS;
       }
     }
   } finally {

@@ -1,5 +1,5 @@
 // The public surface of the consensus core, as the driver (src/node) and the simulator
-// (test/sim) use it. `RawNode` in raw-node.ts implements it. The core is pure: no I/O, no clock,
+// (cmd/lib/sim) use it. `RawNode` in raw-node.ts implements it. The core is pure: no I/O, no clock,
 // no Math.random; everything arrives through these calls and leaves through `ready()`.
 
 import type {

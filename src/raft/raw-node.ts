@@ -157,6 +157,7 @@ export class RawNode implements RaftNodeApi {
   private readonly heartbeatTicks: number;
   private readonly rng: Rng;
   private readonly preVote: boolean;
+  private readonly earlySends: boolean;
   private readonly checkQuorum: boolean;
   private readonly maxSizePerMsg: number;
   private readonly maxCommittedSizePerReady: number;
@@ -177,6 +178,7 @@ export class RawNode implements RaftNodeApi {
     this.heartbeatTicks = config.heartbeatTicks;
     this.rng = config.rng;
     this.preVote = config.preVote ?? false;
+    this.earlySends = config.earlySends ?? false;
     this.checkQuorum = config.checkQuorum ?? false;
     this.maxSizePerMsg = positive(config.maxSizePerMsg, DEFAULT_MAX_SIZE_PER_MSG, 'maxSizePerMsg');
     this.maxCommittedSizePerReady = positive(config.maxCommittedSizePerReady, DEFAULT_MAX_COMMITTED_SIZE_PER_READY, 'maxCommittedSizePerReady');
@@ -282,12 +284,15 @@ export class RawNode implements RaftNodeApi {
     const entries = this.log.unstableEntriesToHandOut();
     const snapshot = this.log.snapshotToHandOut();
     const committedEntries = this.log.nextCommittedEntries(this.maxCommittedSizePerReady);
+    const durableIndex = this.log.storage.lastIndex();
     const rd: Ready = {
       entries,
       committedEntries,
+      earlyMessages: [],
       messages: this.msgs,
       readStates: this.readStates,
       mustSync: false,
+      durableIndex,
     };
     if (this.prevSoft.lead !== this.lead || this.prevSoft.role !== this.role) {
       rd.softState = { lead: this.lead, role: this.role };
@@ -302,6 +307,16 @@ export class RawNode implements RaftNodeApi {
     }
     if (snapshot) rd.snapshot = snapshot;
     rd.mustSync = termOrVoteChanged || entries.length > 0 || snapshot !== undefined;
+    if (this.earlySends && this.role === StateRole.Leader && !termOrVoteChanged && entries.length > 0 && snapshot === undefined) {
+      // See Ready: appends may go while this write is in flight, their commit clamped to what is
+      // durable before it.
+      const late: Message[] = [];
+      for (const m of rd.messages) {
+        if (m.type === MessageType.App && m.entries.length > 0) rd.earlyMessages.push(m.commit > durableIndex && this.mut.earlyCommitUnclamped !== true ? { ...m, commit: durableIndex } : m);
+        else late.push(m);
+      }
+      rd.messages = late;
+    }
     this.msgs = [];
     this.readStates = [];
     this.log.acceptReady(entries, snapshot, committedEntries);

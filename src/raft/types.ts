@@ -144,13 +144,26 @@ export interface ReadState {
 
 /**
  * A batch of work for the driver. The driver must, in this order:
+ *  0. send `earlyMessages` (it may: they promise nothing that this Ready's write makes true);
  *  1. persist `hardState` (if set), `snapshot` (if set) and `entries` — ONE synced write when
  *     `mustSync` — BEFORE sending any of `messages` (a vote or an AppResp promises durability);
  *  2. send `messages`;
  *  3. apply `snapshot` (if set) to the state machine, then `committedEntries` in order;
  *  4. call `advance(ready)`.
  * `committedEntries` are always already in stable storage (they may have been in an earlier
- * Ready's `entries`, or be in this one's).
+ * Ready's `entries`, or be in this one's); a driver may apply those that were stable before this
+ * Ready (index <= `durableIndex`) while the write of step 1 is in flight.
+ *
+ * Early sends (RaftConfig.earlySends; Raft dissertation §10.2.1, and etcd-io/raft's async
+ * storage writes for the same idea): a leader may send its AppendEntries while it writes the
+ * same entries to its own disk. Followers persist before they acknowledge, and nothing the
+ * leader learns from their answers becomes visible before this write has finished, because the
+ * next Ready is built only after advance(). The one thing such a message could leak is a commit
+ * index covering entries of this very Ready (a lone voter commits on its own append), so the
+ * core clamps its commit to `durableIndex`. Only AppendEntries that carry entries go early, and
+ * only when this Ready changes no term or vote (a message carrying a term must never precede the
+ * durable record of that term) and holds no snapshot. Everything else — votes, responses,
+ * snapshots, heartbeats — is in `messages`.
  */
 export interface Ready {
   softState?: SoftState;
@@ -158,10 +171,15 @@ export interface Ready {
   entries: Entry[];
   snapshot?: Snapshot;
   committedEntries: Entry[];
+  /** May be sent before the write of step 1 (empty unless RaftConfig.earlySends). */
+  earlyMessages: Message[];
+  /** Sent only after the write of step 1 has finished. */
   messages: Message[];
   readStates: ReadState[];
   /** True when hardState (term/vote) or entries changed: the write must be synced. */
   mustSync: boolean;
+  /** The last index in stable storage before this Ready's write (what is durable already). */
+  durableIndex: LogIndex;
 }
 
 /** Deterministic randomness, injected so that tests and the simulator replay exactly. */
@@ -184,6 +202,9 @@ export interface RaftMutations {
   truncateOnHeartbeat?: boolean;
   /** (d) a leader answers ReadIndex at once, without confirming leadership with a quorum. */
   readIndexWithoutQuorum?: boolean;
+  /** (e) early AppendEntries (Ready.earlyMessages) keep the commit index instead of clamping it
+   *  to Ready.durableIndex, so a follower may learn a commit that is not durable anywhere yet. */
+  earlyCommitUnclamped?: boolean;
 }
 
 export interface RaftConfig {
@@ -214,5 +235,8 @@ export interface RaftConfig {
   /** Max outgoing messages buffered between two Readies; more are dropped (like network loss).
    *  Default 65536. */
   maxMsgsPerReady?: number;
+  /** Hand a leader's AppendEntries out as Ready.earlyMessages where the contract allows (see
+   *  Ready). Default false: everything is in Ready.messages. */
+  earlySends?: boolean;
   mutations?: RaftMutations;
 }

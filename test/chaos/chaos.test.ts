@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
 import { formatReport, runChaos } from '../../cmd/lib/chaos/run.js';
+import { UNSAFE_DAEMON } from '../helpers/process-cluster.js';
 
 const seedEnv = process.env['RAFTLOCK_CHAOS_SEED'];
 // A fixed default seed keeps `npm test` on one fault plan (OS timing still varies run to run);
@@ -66,6 +67,7 @@ test('chaos: the checkers catch writes acknowledged before they commit (seed 7)'
     members: 3,
     // A longer election timeout keeps an isolated leader acknowledging for longer.
     memberArgs: ['--testing-unsafe-ack-before-commit', '--election-timeout-ms', '2000'],
+    daemonScript: UNSAFE_DAEMON,
     faultKinds: ['isolate-leader'],
     log: (l) => t.diagnostic(l),
   });

@@ -287,6 +287,14 @@ describe('parseConfig', () => {
     expectConfigError(() => parseConfig({ name: 'x', bogus: 1 }), /^config: bogus: unknown field/);
     expectConfigError(() => parseConfig({ name: 'has space' }), /^config: name: must be 1-63 characters/);
   });
+
+  test('no config turns on a switch that breaks guarantees (they exist only where a test builds a member)', () => {
+    for (const field of ['unsafeLocalReads', 'unsafeAckBeforeCommit']) {
+      expectConfigError(() => parseConfig({ name: 'x', testing: { [field]: true } }, { cwd: dir }), new RegExp(`testing\\.?${field}|${field}.*unknown|unknown.*${field}`));
+    }
+    assert.ok(CONFIG_FIELDS.every((f) => !f.path.join('.').toLowerCase().includes('unsafe')));
+    assert.ok(!JSON.stringify(parseConfig({ name: 'x' }, { cwd: dir })).toLowerCase().includes('unsafe'));
+  });
 });
 
 describe('TLS settings', () => {

@@ -6,9 +6,25 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DAEMON, freePort, spawnDaemon } from '../../cmd/lib/daemon-process.js';
+import { fileURLToPath } from 'node:url';
+import { DAEMON, freePort, spawnDaemon as spawnBase } from '../../cmd/lib/daemon-process.js';
 
-export { DAEMON, freePort, spawnDaemon };
+export { DAEMON, freePort };
+/** The test-only daemon with unsafe hooks (unsafe-raftlockd.ts). */
+export const UNSAFE_DAEMON = fileURLToPath(new URL('./unsafe-raftlockd.js', import.meta.url));
+
+/** spawnDaemon of cmd/lib, starting the test-only unsafe entry when the args ask for a hook. */
+export function spawnDaemon(
+  m: { name: string; dataDir: string; clientPort: number; peerPort: number },
+  initialCluster: string,
+  args: string[],
+  output: string[],
+  maxChunks: number,
+  env?: Record<string, string>,
+): ChildProcess {
+  const script = args.some((a) => a.startsWith('--testing-unsafe-')) ? UNSAFE_DAEMON : DAEMON;
+  return spawnBase(m, initialCluster, args, output, maxChunks, env, script);
+}
 
 export interface ProcMember {
   name: string;

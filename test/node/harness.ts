@@ -36,6 +36,11 @@ export class ManualClock implements Clock {
     return this.add({ at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false });
   }
 
+  /** Work deferred by a member runs between events, as in production (see settle). */
+  defer(fn: () => void): void {
+    setImmediate(fn);
+  }
+
   every(ms: number, fn: () => void): Cancelable {
     return this.add({ at: this.t + ms, seq: this.seq++, fn, everyMs: ms, cancelled: false });
   }

@@ -25,6 +25,9 @@ class ManualClock implements Clock {
   every(): Cancelable {
     throw new Error('not used');
   }
+  defer(fn: () => void): void {
+    this.after(0, fn);
+  }
   advance(ms: number): void {
     this.t += ms;
     const due = this.timers.filter((x) => !x.dead && x.at <= this.t);

@@ -2,7 +2,7 @@
 // reordering, partitions, restarts, compaction, membership changes, transfers and reads. Checks
 // Election Safety (one leader per term), State Machine Safety (the harness) and that the core's
 // own invariants never fire; then heals everything and checks that the cluster makes progress.
-// (The full deterministic simulator lives in test/sim; this is the core's own smoke screen.)
+// (The full deterministic simulator lives in cmd/lib/sim; this is the core's own smoke screen.)
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -12,11 +12,6 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (this file runs as dist/test/repo/boundaries.test.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/**
- * Files allowed to import test/ for now. cmd/sim.ts still imports test/sim/: the simulator's
- * library moves to cmd/lib/sim in the `driver` branch (issue 15); the entry goes when it lands.
- */
-const IMPORTS_TEST_ALLOWED = new Set(['cmd/sim.ts']);
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -70,8 +65,7 @@ test('the import scan sees every form of import', () => {
 });
 
 test('nothing in src/ or cmd/ imports test/', () => {
-  const bad = importers(['src', 'cmd'], (imp) => imp === 'test' || imp.startsWith('test/'))
-    .filter((line) => !IMPORTS_TEST_ALLOWED.has(line.split(' ')[0]!));
+  const bad = importers(['src', 'cmd'], (imp) => imp === 'test' || imp.startsWith('test/'));
   assert.deepEqual(bad, []);
 });
 
@@ -80,8 +74,7 @@ test('the transport imports nothing from storage', () => {
 });
 
 test('one assertion style: src/ uses src/invariant, not node:assert or ad-hoc invariant throws', () => {
-  // src/node/member.ts is being split in the driver branch: its ad-hoc throws are converted there.
-  const skip = new Set(['src/node/member.ts']);
+  const skip = new Set<string>();
   const bad: string[] = [];
   for (const file of tsFiles(join(ROOT, 'src'))) {
     const rel = relative(ROOT, file).split(sep).join('/');

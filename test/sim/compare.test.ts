@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareProtocols, formatComparison } from './compare.js';
+import { compareProtocols, formatComparison } from '../../cmd/lib/sim/compare.js';
 
 test('compare: Paxos beside Raft on the same seeds and faults', (t) => {
   const opts = { firstSeed: 1, seeds: 16, steps: 150 };

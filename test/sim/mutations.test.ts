@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeFailure, MUTATIONS, runSeed, type MutationName } from './run.js';
-import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from './soak-config.js';
-import type { CheckName } from './violation.js';
+import { describeFailure, MUTATIONS, runSeed, type MutationName } from '../../cmd/lib/sim/run.js';
+import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from '../../cmd/lib/sim/soak-config.js';
+import type { CheckName } from '../../cmd/lib/sim/violation.js';
 
 const SAFETY: CheckName[] = ['election-safety', 'log-matching', 'leader-completeness', 'state-machine-safety', 'commit-monotonic'];
 

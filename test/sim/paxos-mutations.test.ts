@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describePaxosFailure, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from './paxos-run.js';
-import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from './soak-config.js';
-import type { CheckName } from './violation.js';
+import { describePaxosFailure, PAXOS_MUTATIONS, runPaxosSeed, type PaxosMutationName, type PaxosRunOptions, type PaxosSeedResult } from '../../cmd/lib/sim/paxos-run.js';
+import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from '../../cmd/lib/sim/soak-config.js';
+import type { CheckName } from '../../cmd/lib/sim/violation.js';
 
 const EXPECTED: Record<PaxosMutationName, CheckName[]> = {
   // The acceptor's own rule, seen on its disk and in what it reports.

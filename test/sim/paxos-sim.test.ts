@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PaxosMode } from '../../src/paxos/types.js';
-import { describePaxosFailure, runPaxosSeed } from './paxos-run.js';
-import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from './soak-config.js';
-import { Stats } from './stats.js';
-import { MIX_NAMES } from './workload.js';
+import { describePaxosFailure, runPaxosSeed } from '../../cmd/lib/sim/paxos-run.js';
+import { SOAK_FIRST_SEED, SOAK_SEEDS, SOAK_STEPS } from '../../cmd/lib/sim/soak-config.js';
+import { Stats } from '../../cmd/lib/sim/stats.js';
+import { MIX_NAMES } from '../../cmd/lib/sim/workload.js';
 
 const SIZES = [1, 3, 5, 7];
 /** Three Multi-Paxos runs for each single-decree one. */

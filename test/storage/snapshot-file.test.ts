@@ -107,7 +107,7 @@ describe('snapshot file', () => {
     const sm = new StateMachine();
     sm.apply({ op: 'put', key: 'a', value: 'x'.repeat(3000) });
     for (let i = 0; i < 3000; i++) sm.apply({ op: 'put', key: `k/${i}`, value: 'v'.repeat(600) });
-    const exp = await exportSnapshot({ cut: sm.cut(), appliedIndex: 42, member: { name: 'm1', id: '1' } }, new Date(0));
+    const exp = await exportSnapshot({ cut: sm.cut(), appliedIndex: 42, member: { name: 'm1', id: '1' }, clock: { now: () => performance.now(), defer: setImmediate } }, new Date(0));
     const out = Buffer.concat([...exp.frames()]);
     assert.equal(out.length, exp.fileBytes);
     const got = read(out, 100_000);

@@ -31,6 +31,8 @@ export interface ChaosClusterOptions {
   memberArgs?: string[];
   /** Keep the data directories (for post-mortems). */
   keepData?: boolean;
+  /** The entry point each member runs (default: raftlockd); tests pass their unsafe-hook entry. */
+  daemonScript?: string;
   /** TLS on both ports (flags per member, from security.ts); URLs become https. */
   tls?: { memberArgs(name: string): string[]; proxyTls: NonNullable<ProxyOptions['tls']> };
 }
@@ -89,7 +91,7 @@ export class ChaosCluster {
     if (this.isRunning(m)) throw new Error(`ChaosCluster: ${m.name} is already running`);
     // Output is kept across restarts: a member's earlier incarnations explain its later trouble.
     const own = this.opts.tls?.memberArgs(m.name) ?? [];
-    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.memberArgs ?? []), ...own, ...extraArgs], m.output, OUTPUT_LINES);
+    m.proc = spawnDaemon(m, this.initialCluster(), [...(this.opts.memberArgs ?? []), ...own, ...extraArgs], m.output, OUTPUT_LINES, undefined, this.opts.daemonScript);
     m.extraArgs = extraArgs;
     m.paused = false;
     m.starts++;

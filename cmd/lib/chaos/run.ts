@@ -28,8 +28,11 @@ export interface ChaosOptions {
   lockClients?: number;
   locks?: number;
   watchers?: number;
-  /** Flags for every member (timing, test hooks such as --testing-unsafe-local-reads). */
+  /** Flags for every member (timing; a test's hooks such as --testing-unsafe-local-reads, which
+   *  only the entry named by daemonScript understands). */
   memberArgs?: string[];
+  /** The entry point each member runs (default: raftlockd). */
+  daemonScript?: string;
   electionTimeoutMs?: number;
   heartbeatMs?: number;
   requestTimeoutMs?: number;
@@ -131,7 +134,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const certDir = o.secure ? mkdtempSync(join(tmpdir(), 'raftlock-chaos-certs-')) : null;
   const sec = certDir === null ? null : makeChaosSecurity(certDir, Array.from({ length: o.members }, (_, i) => `m${i + 1}`));
   secureCalls(sec === null ? null : { agent: sec.agent, tls: sec.clientTls });
-  const cluster = await ChaosCluster.start({ size: o.members, memberArgs, keepData: o.keepData, ...(sec !== null ? { tls: sec } : {}) });
+  const cluster = await ChaosCluster.start({ size: o.members, memberArgs, keepData: o.keepData, ...(o.daemonScript !== undefined ? { daemonScript: o.daemonScript } : {}), ...(sec !== null ? { tls: sec } : {}) });
   const nemesis = new Nemesis(cluster, nemesisRng, { electionTimeoutMs, faultMs: [2000, 5000], quietMs: [500, 2000], kinds: o.faultKinds ?? FAULT_KINDS }, () => rec.now(), log);
   const watchers: Watcher[] = [];
   let lin: ReturnType<typeof checkLinearizable> | undefined;

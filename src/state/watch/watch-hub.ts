@@ -50,6 +50,9 @@ export interface WatchHubOptions {
   maxWatchers?: number;
   /** Events read from history per catch-up step (default 1,000). */
   catchUpChunkEvents?: number;
+  /** Runs a catch-up step after the work queued now (default setImmediate; the member passes
+   *  its injected clock's defer, so the simulator decides when). */
+  defer?(fn: () => void): void;
   /** Told about exceptions thrown by watcher callbacks (the watcher is ended either way). */
   onCallbackError?(err: unknown): void;
 }
@@ -64,7 +67,8 @@ interface Watcher {
   /** True while replaying history; `cursor` is then the next revision to read. */
   catchingUp: boolean;
   cursor: number;
-  timer: NodeJS.Immediate | undefined;
+  /** A catch-up step is scheduled (see WatchHubOptions.defer). */
+  stepScheduled: boolean;
   ended: boolean;
 }
 
@@ -78,6 +82,7 @@ function stripPrevKv(events: readonly WatchEvent[]): readonly WatchEvent[] {
 export class WatchHub {
   private source: WatchSource;
   private readonly maxWatchers: number;
+  private readonly defer: (fn: () => void) => void;
   private readonly chunkEvents: number;
   private readonly onCallbackError: ((err: unknown) => void) | undefined;
   /** Every open watcher (insertion order; not replicated, so any order is fine). */
@@ -95,6 +100,7 @@ export class WatchHub {
     if (!Number.isSafeInteger(this.maxWatchers) || this.maxWatchers < 1) throw new RangeError('maxWatchers must be a positive integer');
     if (!Number.isSafeInteger(this.chunkEvents) || this.chunkEvents < 1) throw new RangeError('catchUpChunkEvents must be a positive integer');
     this.onCallbackError = opts.onCallbackError;
+    this.defer = opts.defer ?? ((fn) => void setImmediate(fn));
     this.published = source.revision();
   }
 
@@ -130,7 +136,7 @@ export class WatchHub {
       req,
       catchingUp: startRevision <= this.published,
       cursor: startRevision,
-      timer: undefined,
+      stepScheduled: false,
       ended: false,
     };
     this.all.add(w);
@@ -235,12 +241,14 @@ export class WatchHub {
   }
 
   private schedule(w: Watcher): void {
-    if (w.timer === undefined && !w.ended) w.timer = setImmediate(() => this.catchUpStep(w));
+    if (w.stepScheduled || w.ended) return;
+    w.stepScheduled = true;
+    this.defer(() => this.catchUpStep(w));
   }
 
   /** One chunk of history for `w`; turns it live once it has read everything published. */
   private catchUpStep(w: Watcher): void {
-    w.timer = undefined;
+    w.stepScheduled = false;
     if (w.ended || !w.catchingUp) return;
     const res = this.source.eventsSince(w.cursor, w.key, w.prefix, this.chunkEvents);
     if (res.compacted) {
@@ -284,8 +292,7 @@ export class WatchHub {
   private remove(w: Watcher): void {
     if (w.ended) return;
     w.ended = true;
-    if (w.timer !== undefined) clearImmediate(w.timer);
-    w.timer = undefined;
+    w.stepScheduled = false; // a step already scheduled finds the watcher ended
     this.all.delete(w);
     const index = w.prefix ? this.prefixes : this.exact;
     const set = index.get(w.key);

@@ -5,8 +5,8 @@
 // Generator: sfc32 (Chris Doty-Humphrey's "small fast chaotic" 32-bit generator), seeded through
 // splitmix32 so that nearby seeds give unrelated streams. Never Math.random.
 
-import { SplitMix32 } from '../../src/raft/rng.js';
-import type { Rng } from '../../src/raft/types.js';
+import { SplitMix32 } from '../../../src/raft/rng.js';
+import type { Rng } from '../../../src/raft/types.js';
 
 export class SimRng implements Rng {
   private a: number;

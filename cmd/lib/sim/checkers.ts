@@ -13,7 +13,7 @@
 //  - State Machine Safety: no two members apply different entries at one index.
 //  - Commit monotonicity: a member's commit index never decreases within one life.
 
-import type { Entry, LogIndex, NodeId, Term } from '../../src/raft/types.js';
+import type { Entry, LogIndex, NodeId, Term } from '../../../src/raft/types.js';
 import { SimViolation } from './violation.js';
 
 /** A read-only view of one member's log (stable storage plus anything not yet persisted). */

@@ -3,9 +3,8 @@
 // membership change, transfer, compact. Random choices are made by the scheduler; this file only
 // carries them out and keeps the checkers informed.
 
-import { encodeConfChange } from '../../src/raft/conf-change.js';
-import { MemoryLog } from '../../src/raft/log-storage.js';
-import { ConfChangeType, MessageType, StateRole, type ConfState, type NodeId } from '../../src/raft/types.js';
+import { MemoryLog } from '../../../src/raft/log-storage.js';
+import { ConfChangeType, MessageType, StateRole, type ConfState, type NodeId } from '../../../src/raft/types.js';
 import { SafetyChecker } from './checkers.js';
 import { Disk } from './disk.js';
 import { History, type WriteOp } from './history.js';

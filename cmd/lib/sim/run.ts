@@ -5,7 +5,7 @@
 //      within `livenessTicks`.
 // A failure returns the seed, the check that fired and the last events.
 
-import type { RaftMutations } from '../../src/raft/types.js';
+import type { RaftMutations } from '../../../src/raft/types.js';
 import { Cluster } from './cluster.js';
 import type { WriteOp } from './history.js';
 import { SimRng } from './rng.js';
@@ -207,7 +207,7 @@ function liveness(c: Cluster, rng: SimRng, budget: number): number {
 /** A readable failure report: seed, setup, the check that fired, the trace, how to replay. */
 export function describeFailure(r: SeedResult, steps?: number): string {
   if (r.failure === undefined) return `seed ${r.seed}: ok`;
-  const flags = [`--seed ${r.seed}`, `--nodes ${r.nodes}`, `--mix ${r.mix}`];
+  const flags = ['--protocol raft', `--seed ${r.seed}`, `--nodes ${r.nodes}`, `--mix ${r.mix}`];
   if (steps !== undefined) flags.push(`--steps ${steps}`);
   if (r.mutation !== undefined) flags.push(`--mutation ${r.mutation}`);
   if (!r.raft.directChecks) flags.push('--no-direct-checks');

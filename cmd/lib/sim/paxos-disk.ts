@@ -2,8 +2,8 @@
 // values its learner learned. Written only when the driver persists a Ready; a crash keeps
 // exactly this and loses the PaxosNode and everything it had not handed out.
 
-import { ZERO_BALLOT } from '../../src/paxos/ballot.js';
-import type { AcceptedEntry, Ballot, ChosenEntry, PaxosDurableState, PaxosReady, Slot, Value } from '../../src/paxos/types.js';
+import { ZERO_BALLOT } from '../../../src/paxos/ballot.js';
+import type { AcceptedEntry, Ballot, ChosenEntry, PaxosDurableState, PaxosReady, Slot, Value } from '../../../src/paxos/types.js';
 
 export class PaxosDisk {
   promised: Ballot = ZERO_BALLOT;

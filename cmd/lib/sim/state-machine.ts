@@ -2,7 +2,7 @@
 // order. Its snapshot is the list encoded as bytes. Leader no-ops and conf changes advance
 // `applied` without adding a write.
 
-import type { LogIndex } from '../../src/raft/types.js';
+import type { LogIndex } from '../../../src/raft/types.js';
 import type { ReadableState } from './history.js';
 
 const enc = new TextEncoder();

@@ -5,8 +5,8 @@
 //   entries -> advance.
 // Every step reports to the safety checker and the client history.
 
-import { MemoryLog } from '../../src/raft/log-storage.js';
-import { RawNode } from '../../src/raft/raw-node.js';
+import { MemoryLog } from '../../../src/raft/log-storage.js';
+import { RawNode } from '../../../src/raft/raw-node.js';
 import {
   EntryType,
   MessageType,
@@ -17,7 +17,7 @@ import {
   type RaftMutations,
   type Ready,
   type Term,
-} from '../../src/raft/types.js';
+} from '../../../src/raft/types.js';
 import type { LogView, SafetyChecker } from './checkers.js';
 import { fingerprint } from './checkers.js';
 import type { Disk } from './disk.js';

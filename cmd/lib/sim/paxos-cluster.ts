@@ -3,9 +3,9 @@
 // and the driver loop that follows the PaxosReady contract: persist -> send -> apply. Every step
 // reports to the PaxosChecker and to the client history.
 
-import { compareBallots, formatBallot } from '../../src/paxos/ballot.js';
-import { PaxosNode, type ProposerCounters } from '../../src/paxos/paxos-node.js';
-import type { NodeId, PaxosMessage, PaxosMode, PaxosMutations, PaxosReady, PaxosRole, Slot, Value } from '../../src/paxos/types.js';
+import { compareBallots, formatBallot } from '../../../src/paxos/ballot.js';
+import { PaxosNode, type ProposerCounters } from '../../../src/paxos/paxos-node.js';
+import type { NodeId, PaxosMessage, PaxosMode, PaxosMutations, PaxosReady, PaxosRole, Slot, Value } from '../../../src/paxos/types.js';
 import { Network, type Wire } from './network.js';
 import { PaxosChecker } from './paxos-checkers.js';
 import { PaxosDisk } from './paxos-disk.js';

@@ -12,8 +12,8 @@
 //    acceptances it writes and on the ones it reports), and never forgets a promise or an
 //    acceptance across a crash: what it restarts with covers everything it ever sent.
 
-import { compareBallots, formatBallot } from '../../src/paxos/ballot.js';
-import type { AcceptedEntry, Ballot, NodeId, PaxosMessage, Slot, Value } from '../../src/paxos/types.js';
+import { compareBallots, formatBallot } from '../../../src/paxos/ballot.js';
+import type { AcceptedEntry, Ballot, NodeId, PaxosMessage, Slot, Value } from '../../../src/paxos/types.js';
 import type { PaxosDisk } from './paxos-disk.js';
 import { SimViolation } from './violation.js';
 

@@ -3,7 +3,7 @@
 // then healing before the protocol's own liveness check. A broken property or invariant ends the
 // run as a failure that names the check.
 
-import type { NodeId } from '../../src/raft/types.js';
+import type { NodeId } from '../../../src/raft/types.js';
 import { CALM_NETWORK } from './network.js';
 import type { FaultScheduler, FaultTarget } from './scheduler.js';
 import { SimViolation, type CheckName } from './violation.js';

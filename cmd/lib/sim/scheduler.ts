@@ -4,7 +4,7 @@
 // compactions). It drives any protocol's simulated cluster through FaultTarget, so Raft and Paxos
 // runs face the same fault machinery.
 
-import type { NodeId } from '../../src/raft/types.js';
+import type { NodeId } from '../../../src/raft/types.js';
 import type { LinkControl } from './network.js';
 import type { SimRng } from './rng.js';
 import type { CrashPoint } from './sim-node.js';

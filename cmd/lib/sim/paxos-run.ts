@@ -7,7 +7,7 @@
 //      proposer is left (Paxos promises progress only then), and it must get a new value chosen
 //      and every member of the core must learn every slot up to it within `livenessTicks`.
 
-import type { NodeId, PaxosMode, PaxosMutations } from '../../src/paxos/types.js';
+import type { NodeId, PaxosMode, PaxosMutations } from '../../../src/paxos/types.js';
 import { PaxosCluster, type PaxosOptions, type PaxosWrite } from './paxos-cluster.js';
 import { SimRng } from './rng.js';
 import { heal, runPhases, step } from './phases.js';

@@ -5,7 +5,7 @@
 // protocol's messages (Raft's and Paxos's): the protocol says how to copy one and which ones are
 // snapshots whose loss the sender must hear about.
 
-import { MessageType, type Message, type NodeId } from '../../src/raft/types.js';
+import { MessageType, type Message, type NodeId } from '../../../src/raft/types.js';
 import type { SimRng } from './rng.js';
 import type { Stats } from './stats.js';
 

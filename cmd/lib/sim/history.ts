@@ -3,7 +3,7 @@
 // ReadState, once the member applied >= r) must observe every write acknowledged before the read
 // was issued.
 
-import type { LogIndex, NodeId, Term } from '../../src/raft/types.js';
+import type { LogIndex, NodeId, Term } from '../../../src/raft/types.js';
 import { SimViolation } from './violation.js';
 
 export type WriteStatus = 'pending' | 'acked' | 'lost';

@@ -3,7 +3,7 @@
 // what is here and loses everything else (the RawNode, its unstable entries, the MemoryLog and
 // the state machine).
 
-import type { Entry, HardState, Snapshot } from '../../src/raft/types.js';
+import type { Entry, HardState, Snapshot } from '../../../src/raft/types.js';
 
 export class Disk {
   hardState: HardState = { term: 0, vote: 0, commit: 0 };

@@ -1,0 +1,189 @@
+// Forwarding: a request that only the leader can answer (a write, a keepalive, a TTL query, a
+// membership change) is answered here when this member leads, and forwarded to the leader
+// otherwise — all through one helper, leaderOrForward. The serving side (handlePeerRequest)
+// answers what followers forward to us.
+
+import { CodedError, isErrorCode } from '../api/errors.js';
+import { StateRole, type NodeId } from '../raft/types.js';
+import {
+  decodeForwardRequest,
+  decodeForwardResponse,
+  encodeForward,
+  type ForwardRequest,
+  type ForwardResponse,
+} from './forward.js';
+import type { MemberContext } from './member-context.js';
+import { unsafeEarlyResult } from './proposals.js';
+
+export type ForwardOk = Extract<ForwardResponse, { ok: true }>;
+
+/** How one leader-only request is answered locally, forwarded, and retried. */
+export interface LeaderRequest<T> {
+  /** Absolute time (member clock) by which the request must be answered. */
+  deadline: number;
+  /** Answer it here; called only while this member leads. */
+  local(): Promise<T>;
+  /** The request to forward (built when it is sent, so it carries the time left). */
+  request(): ForwardRequest;
+  /** The leader's answer, or null when it is of the wrong kind. */
+  answer(resp: ForwardOk): Promise<T> | null;
+  /** How many times a request the leader could not take (NO_LEADER, PEER_UNREACHABLE before it
+   *  was sent) is asked again within the deadline. */
+  retries: number;
+  /** The request changes nothing, so one a deposed leader refused here may be asked again. */
+  retryDeposed: boolean;
+}
+
+interface ForwardInFlight {
+  to: NodeId;
+  /** End the wait: this member now knows `lead` as the leader. */
+  supersede(lead: NodeId): void;
+}
+
+/** Pause between retries of a request the leader could not take. */
+const RETRY_PAUSE_MS = 50;
+
+export class Forwarder {
+  /** Requests forwarded to a leader and not answered yet (see forward). */
+  private readonly inFlight = new Set<ForwardInFlight>();
+
+  constructor(private readonly m: MemberContext) {}
+
+  /** Answer `r` here when this member leads, else forward it to the leader; retry as it allows. */
+  async leaderOrForward<T>(r: LeaderRequest<T>): Promise<T> {
+    const m = this.m;
+    const clock = m.o.clock;
+    const mayRetry = (attempt: number) => attempt < r.retries && clock.now() < r.deadline;
+    const pause = () => m.sleep(Math.min(RETRY_PAUSE_MS, Math.max(0, r.deadline - clock.now())));
+    for (let attempt = 0; ; attempt++) {
+      m.assertRunning();
+      if (m.role === StateRole.Leader) {
+        try {
+          return await r.local();
+        } catch (e) {
+          // Deposed while answering (nothing was changed): ask the new leader, within the deadline.
+          if (!(r.retryDeposed && e instanceof CodedError && e.code === 'NO_LEADER' && mayRetry(attempt))) throw e;
+          await pause();
+          continue;
+        }
+      }
+      const left = r.deadline - clock.now();
+      if (m.lead === 0 && !(await m.waitForLeader(Math.max(0, Math.min(left, m.electionTimeoutMs() * 2))))) {
+        throw new CodedError('NO_LEADER', 'no leader is known; retry shortly');
+      }
+      if ((m.role as StateRole) === StateRole.Leader) continue; // became leader while waiting
+      const resp = await this.forward(r.request(), r.deadline);
+      if (resp.ok) {
+        const out = r.answer(resp);
+        if (out === null) throw new CodedError('INTERNAL', 'unexpected forward response');
+        return await out;
+      }
+      // The peer we thought was leader is not (any more): nothing was proposed; retry once the
+      // leader is known again, within the deadline.
+      if ((resp.code === 'NO_LEADER' || resp.code === 'PEER_UNREACHABLE') && mayRetry(attempt)) {
+        await pause();
+        continue;
+      }
+      throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message, { details: resp.details });
+    }
+  }
+
+  /** This member learnt of leader `lead`: requests forwarded to another one stop waiting. */
+  supersede(lead: NodeId): void {
+    for (const f of [...this.inFlight]) if (f.to !== lead) f.supersede(lead);
+  }
+
+  /**
+   * Send `req` to the leader this member knows. Should this member learn of another leader while
+   * the request waits (the old one froze or was deposed), the wait ends at once: a write (or
+   * membership change) with the outcome-unknown TIMEOUT, since the old leader may have proposed
+   * it; a keepalive or TTL query with NO_LEADER (it changed nothing and is asked again).
+   */
+  private async forward(req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
+    const to = this.m.lead;
+    if (to === 0) return { ok: false, code: 'NO_LEADER', message: 'no leader is known' };
+    let rec!: ForwardInFlight;
+    const superseded = new Promise<ForwardResponse>((resolve) => {
+      rec = {
+        to,
+        supersede: (lead) => {
+          const what = `leader changed from ${to} to ${lead} while the request was forwarded`;
+          resolve(
+            req.kind === 'propose' || req.kind === 'confChange'
+              ? { ok: false, code: 'TIMEOUT', message: `${what}; the outcome is unknown` }
+              : { ok: false, code: 'NO_LEADER', message: what },
+          );
+        },
+      };
+    });
+    this.inFlight.add(rec);
+    try {
+      return await Promise.race([this.request(to, req, deadline), superseded]);
+    } finally {
+      this.inFlight.delete(rec);
+    }
+  }
+
+  private async request(to: NodeId, req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
+    const timeout = Math.max(1, deadline - this.m.o.clock.now()) + 250;
+    try {
+      return decodeForwardResponse(await this.m.o.peers.request(to, encodeForward(req), timeout));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const unknown = (e as { outcomeUnknown?: boolean }).outcomeUnknown !== false;
+      if (req.kind === 'propose' || req.kind === 'confChange') {
+        // Never sent: nothing was proposed, safe to retry. Sent: the leader may have proposed
+        // it, so the outcome is unknown (TIMEOUT), never "not applied".
+        if (code === 'PEER_UNREACHABLE' && !unknown) {
+          return { ok: false, code: 'PEER_UNREACHABLE', message: `leader ${to} unreachable; the request was not sent: ${(e as Error).message}` };
+        }
+        if (code && isErrorCode(code) && code !== 'PEER_UNREACHABLE' && code !== 'TIMEOUT' && code !== 'INTERNAL') {
+          // An error the leader's handler itself reported (e.g. NO_LEADER before proposing).
+          return { ok: false, code, message: (e as Error).message };
+        }
+        return { ok: false, code: 'TIMEOUT', message: `forwarding to leader ${to} failed; the outcome is unknown: ${(e as Error).message}` };
+      }
+      return { ok: false, code: code && isErrorCode(code) ? code : 'PEER_UNREACHABLE', message: (e as Error).message };
+    }
+  }
+
+  /** A forwarded client request from a follower (we are, or were, the leader). */
+  async handlePeerRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
+    const m = this.m;
+    let req: ForwardRequest;
+    try {
+      req = decodeForwardRequest(payload);
+    } catch (e) {
+      return encodeForward({ ok: false, code: 'BAD_REQUEST', message: (e as Error).message });
+    }
+    try {
+      let resp: ForwardResponse;
+      if (req.kind === 'propose') {
+        if (m.role !== StateRole.Leader) throw m.notLeaderError();
+        const early = m.hooks.ackForwardBeforeApply ? unsafeEarlyResult(req.cmd) : undefined;
+        if (early !== undefined) {
+          // UNSAFE test hook: answer once the entry is in the log, before it commits and applies.
+          const { index, done } = m.proposals.append(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
+          done.catch(() => {}); // nobody waits for it
+          return encodeForward({ ok: true, kind: 'propose', result: early, index });
+        }
+        const { result, index } = await m.proposals.proposeLocal(req.cmd, Math.min(req.timeoutMs, m.o.requestTimeoutMs));
+        m.hold.release(from);
+        resp = { ok: true, kind: 'propose', result, index };
+      } else if (req.kind === 'keepalive') {
+        const ttlMs = await m.leases.keepaliveLocal(req.lease);
+        resp = { ok: true, kind: 'keepalive', ttlMs };
+      } else if (req.kind === 'leaseRemaining') {
+        const remainingMs = await m.leases.remainingLocal(req.lease);
+        resp = { ok: true, kind: 'leaseRemaining', remainingMs };
+      } else {
+        const index = await m.membership.confChangeLocal(req.change, req.member);
+        resp = { ok: true, kind: 'confChange', index };
+      }
+      return encodeForward(resp);
+    } catch (e) {
+      const ce = e instanceof CodedError ? e : new CodedError('INTERNAL', (e as Error)?.message ?? 'internal error');
+      return encodeForward({ ok: false, code: ce.code, message: ce.message, details: ce.details });
+    }
+  }
+}
