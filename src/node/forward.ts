@@ -11,6 +11,8 @@ export type ForwardRequest =
 
 export type ForwardResponse =
   | { ok: true; kind: 'propose'; result: CommandResult; index: number }
+  /** A batched write (forward-batch.ts): the leader appended it at (index, term). */
+  | { ok: true; kind: 'proposed'; index: number; term: number }
   | { ok: true; kind: 'keepalive'; ttlMs: number }
   | { ok: true; kind: 'leaseRemaining'; remainingMs: number }
   | { ok: true; kind: 'confChange'; index: number }

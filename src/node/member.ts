@@ -174,7 +174,11 @@ export class Member implements ServerFacade {
         request: () => ({ kind: 'propose', cmd, timeoutMs: left() }),
         // Read-your-writes on this member: wait (bounded) until it has applied the entry too.
         answer: (resp) =>
-          resp.kind === 'propose' ? m.applyWaits.waitFor(resp.index, Math.max(0, deadline - m.o.clock.now())).then(() => resp.result) : null,
+          resp.kind === 'proposed'
+            ? m.proposals.expect(resp.index, resp.term, left()).then((p) => p.result)
+            : resp.kind === 'propose'
+              ? m.applyWaits.waitFor(resp.index, Math.max(0, deadline - m.o.clock.now())).then(() => resp.result)
+              : null,
         retries: 5,
         retryDeposed: false,
       })
