@@ -56,6 +56,12 @@ export class Forwarder {
   private readonly inFlight = new Set<ForwardInFlight>();
   /** Writes go to the leader in binary batches (forward-batch.ts). */
   readonly batcher: ProposeBatcher;
+  /**
+   * Leader: per follower, the last index of each forwarded batch it appended, oldest first. The
+   * follower answers its clients once it has applied those entries, so the commit that covers
+   * one is sent to it at once rather than held (commit-hold.ts). Bounded by the batches in flight.
+   */
+  private readonly awaitingCommit = new Map<NodeId, number[]>();
 
   constructor(private readonly m: MemberContext) {
     this.batcher = new ProposeBatcher({ request: (to, payload, ms) => m.o.peers.request(to, payload, ms), now: () => m.o.clock.now() });
@@ -174,7 +180,7 @@ export class Forwarder {
    * A batch of forwarded writes: each is appended to the log now (all in one Ready) and answered
    * with its (index, term), or refused with a code (then it was not appended).
    */
-  private handleProposeBatch(payload: Uint8Array): Uint8Array {
+  private handleProposeBatch(from: NodeId, payload: Uint8Array): Uint8Array {
     const m = this.m;
     let items;
     try {
@@ -202,14 +208,29 @@ export class Forwarder {
         }
       }
     }
-    if (appended > 0) m.kick();
+    if (appended > 0) {
+      let q = this.awaitingCommit.get(from);
+      if (!q) this.awaitingCommit.set(from, (q = []));
+      if (q.length >= 64) q.shift(); // a follower that never hears back: keep the newest
+      q.push(m.memLog.lastIndex());
+      m.kick();
+    }
     return encodeBatchAnswers(answers);
+  }
+
+  /** Leader: whether a commit index of `commit` for `to` covers a forwarded batch it waits on. */
+  commitAwaited(to: NodeId, commit: number): boolean {
+    const q = this.awaitingCommit.get(to);
+    if (q === undefined || q[0]! > commit) return false;
+    while (q.length > 0 && q[0]! <= commit) q.shift();
+    if (q.length === 0) this.awaitingCommit.delete(to);
+    return true;
   }
 
   /** A forwarded client request from a follower (we are, or were, the leader). */
   async handlePeerRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
     const m = this.m;
-    if (payload[0] === PROPOSE_BATCH_TAG) return this.handleProposeBatch(payload);
+    if (payload[0] === PROPOSE_BATCH_TAG) return this.handleProposeBatch(from, payload);
     let req: ForwardRequest;
     try {
       req = decodeForwardRequest(payload);

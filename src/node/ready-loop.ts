@@ -137,7 +137,7 @@ export class ReadyLoop {
     if (messages.length > 0) m.hold.send(messages);
 
     // 3. apply
-    if (rd.snapshot) m.snapshots.install(rd.snapshot);
+    if (rd.snapshot && !(await m.snapshots.install(rd.snapshot))) return; // stopped while installing
     if (committed.length > 0) this.applyEntries(committed);
     for (const rs of rd.readStates) m.reads.onReadState(utf8Decoder.decode(rs.requestCtx), rs.index);
   }
