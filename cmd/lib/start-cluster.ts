@@ -35,8 +35,27 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** Children of every cluster started and not stopped yet: killed, and their data removed, if
+ *  this process exits first (an error, Ctrl-C), so no member outlives the bench. */
+const live = new Map<ChildProcess[], string>();
+let exitHook = false;
+function track(children: ChildProcess[], dir: string): void {
+  live.set(children, dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const [ks, d] of live) {
+      for (const k of ks) if (k.exitCode === null && k.signalCode === null) k.kill('SIGKILL');
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+}
+
 function stopper(children: ChildProcess[], dir: string): () => Promise<void> {
+  track(children, dir);
   return async () => {
+    live.delete(children);
     await Promise.all(
       children.map((k) => {
         if (k.exitCode !== null || k.signalCode !== null) return undefined;
