@@ -1,5 +1,7 @@
 // Requests a follower forwards to the leader over the peer transport's RPC channel, and their
-// answers. JSON is fine here: these are client requests, not per-entry replication traffic.
+// answers. Writes travel batched and binary (forward-batch.ts); the rarer requests here —
+// keepalives, TTL queries, membership changes, and single writes from a member of an older
+// version — are JSON.
 
 import type { Command, CommandResult } from '../state/commands.js';
 
