@@ -2,8 +2,7 @@
 // compact the log, persist), and one from the leader (install it in place of the state).
 
 import type { Snapshot } from '../raft/types.js';
-import { StateMachine, snapshotChunks } from '../state/index.js';
-import { SnapshotReader } from '../state/snapshot-reader.js';
+import { SnapshotReader, StateMachine, snapshotChunks } from '../state/index.js';
 import type { MemberContext } from './member-context.js';
 import { decodeSnapshotEnvelope, snapshotEnvelopeHeader } from './members.js';
 
