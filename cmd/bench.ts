@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { SECURITY_MODES, startBenchCluster, type BenchCluster } from './lib/bench-clusters.js';
 import { EtcdGrpcOps } from './lib/etcd-grpc-ops.js';
 import { startFloor } from './lib/start-floor.js';
+import { startEtcd, startRaftlock, type StartedCluster } from './lib/start-cluster.js';
 
 interface Endpoint {
   host: string;
@@ -46,6 +47,8 @@ interface Result {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** The slowest successful operation of the run. */
+  maxMs: number;
   /** CPU time the target's processes (--cpu-pids / --etcd-cpu-pids) spent per operation. */
   cpuUsPerOp?: number;
   /** With --rounds > 1: how many runs this median row summarises. */
@@ -133,6 +136,26 @@ function leaseCycleOp(): Op {
   };
 }
 
+/** etcd's lock service through its JSON gateway: one session lease per client, then lock/unlock. */
+function etcdLockCycleOp(shared: boolean): Op {
+  const leases = new Map<number, string>();
+  return async (ep, w) => {
+    let lease = leases.get(w);
+    if (!lease) {
+      const g = await request(ep, w, 'POST', '/v3/lease/grant', JSON.stringify({ TTL: 60 }));
+      if (g.status !== 200) return false;
+      lease = (JSON.parse(g.text) as { ID: string }).ID;
+      leases.set(w, lease);
+    }
+    const name = b64(shared ? 'bench-contended' : `bench-lock-${w}`);
+    const a = await request(ep, w, 'POST', '/v3/lock/lock', JSON.stringify({ name, lease }));
+    if (a.status !== 200) return false;
+    const key = (JSON.parse(a.text) as { key?: string }).key;
+    if (!key) return false;
+    return (await request(ep, w, 'POST', '/v3/lock/unlock', JSON.stringify({ key }))).status === 200;
+  };
+}
+
 function lockCycleOp(shared: boolean): Op {
   const leases = new Map<number, string>();
   return async (ep, w) => {
@@ -169,6 +192,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   const cpu0 = cpuPids.map(cpuTicks);
   const lat: number[] = [];
   let errors = 0;
+  let maxMs = 0;
   const stopAt = performance.now() + seconds * 1000;
   const t0 = performance.now();
   await Promise.all(
@@ -182,8 +206,11 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
         } catch {
           ok = false;
         }
-        if (ok) lat.push(performance.now() - s);
-        else errors++;
+        if (ok) {
+          const ms = performance.now() - s;
+          lat.push(ms);
+          if (ms > maxMs) maxMs = ms;
+        } else errors++;
       }
     }),
   );
@@ -200,6 +227,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
     opsPerSec: Math.round(lat.length / elapsed),
     p50Ms: Number(percentile(lat, 50).toFixed(3)),
     p99Ms: Number(percentile(lat, 99).toFixed(3)),
+    maxMs: Number(maxMs.toFixed(3)),
   };
   if (cpuPids.length > 0 && lat.length > 0) r.cpuUsPerOp = Math.round((cpuTicksUsed * TICK_US) / lat.length);
   return r;
@@ -219,6 +247,7 @@ function medianOf(runs: Result[]): Result {
     opsPerSec: med(runs.map((x) => x.opsPerSec)),
     p50Ms: med(runs.map((x) => x.p50Ms)),
     p99Ms: med(runs.map((x) => x.p99Ms)),
+    maxMs: med(runs.map((x) => x.maxMs)),
     rounds: runs.length,
   };
   const cpu = runs.map((x) => x.cpuUsPerOp).filter((x): x is number => x !== undefined);
@@ -318,6 +347,7 @@ async function watchLatency(ep: Endpoint, watchers: number, puts: number): Promi
     opsPerSec: Math.round(lat.length / elapsed),
     p50Ms: Number(percentile(lat, 50).toFixed(3)),
     p99Ms: Number(percentile(lat, 99).toFixed(3)),
+    maxMs: Number((lat[lat.length - 1] ?? 0).toFixed(3)),
   };
 }
 
@@ -379,6 +409,8 @@ function parsePids(s: string | undefined): number[] {
 interface Target {
   /** raftlock, etcd, etcd-grpc, floor, or with --compare-security raftlock-<mode>. */
   name: string;
+  /** How rows name it (default: name), e.g. `raftlock/snap-15000` for one of several started clusters. */
+  label?: string;
   eps: Endpoint[];
   cpuPids: number[];
 }
@@ -388,11 +420,13 @@ async function main(): Promise<void> {
     .description('load a running raftlock (or etcd) cluster and report throughput and latency')
     .option('--target <target>', 'raftlock | etcd | etcd-grpc (the etcd v3 gRPC API at --endpoints host:port, raftlock\'s --listen-etcd or etcd\'s own)', 'raftlock')
     .option('--endpoints <urls>', 'comma-separated client URLs', 'http://127.0.0.1:7379,http://127.0.0.1:7479,http://127.0.0.1:7579')
-    .option('--compare-etcd <urls>', 'also run put and get against etcd at these client URLs, level by level, interleaved with raftlock')
+    .option('--compare-etcd <urls>', 'also run put, get and lock against etcd at these client URLs (or `start`: a fresh local etcd 3.4 cluster), level by level, interleaved with raftlock')
+    .option('--start', 'start a fresh three-member raftlock cluster on free loopback ports (data in a temporary directory) and load it instead of --endpoints', false)
+    .option('--snapshot-threshold <list>', 'with --start (implied): the clusters\' snapshot threshold in entries; a list (e.g. 15000,off) starts one cluster per value and runs them interleaved as targets of their own')
     .option('--clients <list>', 'concurrency levels', '1,16,64,256')
     .option('--seconds <n>', 'seconds per level', '5')
     .option('--rounds <n>', 'run every level this many times (interleaved between targets) and report the medians', '1')
-    .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get; etcd-grpc: put,get,lock)', 'put,get')
+    .option('--workloads <list>', 'put,get,lease,lock,contended,watch (etcd: put,get,lock,contended; etcd-grpc: put,get,lock)', 'put,get')
     .option('--spread', 'spread clients over all endpoints instead of sending to the leader', false)
     .option('--value-bytes <n>', 'value size for puts', '64')
     .option('--warmup <seconds>', 'unmeasured load (16 clients) before each workload: JIT, connections, caches', '5')
@@ -415,6 +449,8 @@ async function main(): Promise<void> {
     target: string;
     endpoints: string;
     compareEtcd?: string;
+    start: boolean;
+    snapshotThreshold?: string;
     clients: string;
     seconds: string;
     rounds: string;
@@ -477,7 +513,8 @@ async function main(): Promise<void> {
   };
   const clusters: BenchCluster[] = [];
   const targets: Target[] = [];
-  const stopClusters = () => Promise.all(clusters.map((c) => c.stop()));
+  const started: StartedCluster[] = [];
+  const stopClusters = () => Promise.all([...clusters, ...started].map((c) => c.stop()));
   if (o.compareSecurity) {
     try {
       for (const mode of SECURITY_MODES) {
@@ -496,9 +533,37 @@ async function main(): Promise<void> {
     }
   } else {
     if (o.user !== undefined) await keepToken(parseEndpoints(o.endpoints)[0]!, security, o.user);
-    targets.push({ name: o.target, eps: await pick(o.target as 'raftlock' | 'etcd' | 'etcd-grpc', o.endpoints), cpuPids: parsePids(o.cpuPids) });
+    if (o.start || o.snapshotThreshold !== undefined) {
+      if (o.target !== 'raftlock') throw new Error('--start and --snapshot-threshold go with --target raftlock');
+      const thresholds = (o.snapshotThreshold ?? 'default').split(',');
+      try {
+        for (const th of thresholds) {
+          if (th !== 'default' && th !== 'off' && !/^[1-9][0-9]*$/.test(th)) throw new Error(`--snapshot-threshold takes entry counts or off (got ${th})`);
+          // off: the largest threshold the config takes, so no run of the bench crosses one.
+          const c = await startRaftlock(th === 'default' ? [] : ['--snapshot-threshold', th === 'off' ? '100000000' : th]);
+          started.push(c);
+          process.stderr.write(`started raftlock (snapshot threshold ${th}): ${c.urls} (pids ${c.pids.join(',')}, data ${c.dir})\n`);
+          targets.push({ name: 'raftlock', ...(thresholds.length > 1 ? { label: `raftlock/snap-${th}` } : {}), eps: await pick('raftlock', c.urls), cpuPids: c.pids });
+        }
+      } catch (err) {
+        await stopClusters();
+        throw err;
+      }
+    } else {
+      targets.push({ name: o.target, eps: await pick(o.target as 'raftlock' | 'etcd' | 'etcd-grpc', o.endpoints), cpuPids: parsePids(o.cpuPids) });
+    }
   }
-  if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
+  try {
+    if (o.compareEtcd === 'start') {
+      const c = await startEtcd();
+      started.push(c);
+      process.stderr.write(`started etcd: ${c.urls} (pids ${c.pids.join(',')}, data ${c.dir})\n`);
+      targets.push({ name: 'etcd', eps: await pick('etcd', c.urls), cpuPids: c.pids });
+    } else if (o.compareEtcd !== undefined) targets.push({ name: 'etcd', eps: await pick('etcd', o.compareEtcd), cpuPids: parsePids(o.etcdCpuPids) });
+  } catch (err) {
+    await stopClusters();
+    throw err;
+  }
   const floor = o.floor ? await startFloor() : null;
   try {
     if (floor !== null) {
@@ -539,31 +604,33 @@ async function runAll(
     const opFor = (target: string): Op =>
       target === 'etcd-grpc'
         ? wl === 'put' ? grpcOps.put(value) : wl === 'get' ? grpcOps.get() : grpcOps.lock()
-        : wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp() : lockCycleOp(wl === 'contended');
-    // etcd runs puts and gets, etcd-grpc puts, gets and locks; the floor serves puts only.
+        : wl === 'put' ? putOp(target, value) : wl === 'get' ? getOp(target) : wl === 'lease' ? leaseCycleOp()
+        : target === 'etcd' ? etcdLockCycleOp(wl === 'contended') : lockCycleOp(wl === 'contended');
+    // etcd runs puts, gets and locks, etcd-grpc puts, gets and locks; the floor serves puts only.
     const these = targets.filter(
       (t) =>
         t.name.startsWith('raftlock') ||
-        (t.name === 'etcd' && (wl === 'put' || wl === 'get')) ||
+        (t.name === 'etcd' && (wl === 'put' || wl === 'get' || wl === 'lock' || wl === 'contended')) ||
         (t.name === 'etcd-grpc' && (wl === 'put' || wl === 'get' || wl === 'lock')) ||
         (t.name === 'floor' && wl === 'put'),
     );
     const lv = wl === 'contended' ? [16] : levels;
     const warmup = Number(o.warmup);
-    for (const t of these) if (warmup > 0) await runLevel(wl, t.name, t.eps, 16, warmup, opFor(t.name));
+    const labelOf = (t: Target): string => t.label ?? t.name;
+    for (const t of these) if (warmup > 0) await runLevel(wl, labelOf(t), t.eps, 16, warmup, opFor(t.name));
     for (const n of lv) {
-      const runs = new Map<string, Result[]>(these.map((t) => [t.name, []]));
+      const runs = new Map<string, Result[]>(these.map((t) => [labelOf(t), []]));
       for (let round = 0; round < rounds; round++) {
         // Each round starts with the next target, so none always runs first (or right after another).
         for (const t of these.map((_, j) => these[(j + round) % these.length]!)) {
-          const r = await runLevel(wl, t.name, t.eps, n, seconds, opFor(t.name), t.cpuPids);
-          runs.get(t.name)!.push(r);
+          const r = await runLevel(wl, labelOf(t), t.eps, n, seconds, opFor(t.name), t.cpuPids);
+          runs.get(labelOf(t))!.push(r);
           const cpu = r.cpuUsPerOp === undefined ? '' : `, ${r.cpuUsPerOp} us CPU/op`;
-          process.stderr.write(`${t.name} ${wl} x${n}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms (${r.errors} errors${cpu})\n`);
+          process.stderr.write(`${labelOf(t)} ${wl} x${n}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.errors} errors${cpu})\n`);
         }
       }
       const med = these.map((t) => {
-        const rs = runs.get(t.name)!;
+        const rs = runs.get(labelOf(t))!;
         return rs.length === 1 ? rs[0]! : medianOf(rs);
       });
       results.push(...med);
@@ -572,7 +639,7 @@ async function runAll(
         if (b.opsPerSec === 0) continue;
         comparisons.push(
           `${wl} x${n}: ${a.target}/${b.target} throughput ${(a.opsPerSec / b.opsPerSec).toFixed(2)}x, p50 ${a.p50Ms.toFixed(2)} vs ${b.p50Ms.toFixed(2)} ms, ` +
-            `p99 ${a.p99Ms.toFixed(2)} vs ${b.p99Ms.toFixed(2)} ms` +
+            `p99 ${a.p99Ms.toFixed(2)} vs ${b.p99Ms.toFixed(2)} ms, max ${a.maxMs.toFixed(1)} vs ${b.maxMs.toFixed(1)} ms` +
             (a.cpuUsPerOp !== undefined && b.cpuUsPerOp !== undefined ? `, CPU ${a.cpuUsPerOp} vs ${b.cpuUsPerOp} us/op` : ''),
         );
       }
@@ -585,10 +652,11 @@ async function runAll(
     String(r.opsPerSec),
     r.p50Ms.toFixed(3),
     r.p99Ms.toFixed(3),
+    r.maxMs.toFixed(1),
     r.cpuUsPerOp === undefined ? '-' : String(r.cpuUsPerOp),
     String(r.errors),
   ]);
-  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'cpu us/op', 'errors'];
+  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'cpu us/op', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   if (rounds > 1) process.stdout.write(`medians of ${rounds} interleaved rounds per level\n`);

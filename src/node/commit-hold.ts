@@ -8,9 +8,10 @@
 // wake-up of the follower and an answer, which on a virtual machine is most of the CPU of a lone
 // put. A quiet leader sends it when the hold ends: followers learn a commit (and apply, serve
 // watchers) at most that much later; linearizable reads on followers are not delayed, as their
-// ReadIndex heartbeat carries the commit, and a follower whose forwarded proposal was answered
-// gets its held commit with the answer (release), since it waits to apply that entry itself
-// before it answers its client.
+// ReadIndex heartbeat carries the commit, and a follower with forwarded writes in the log is
+// sent the commit that covers them at once (batched writes: Forwarder.commitAwaited; a single
+// JSON-forwarded one: release with the answer), since it waits to apply them itself before it
+// answers its clients.
 
 import { MessageType, StateRole, type Message, type NodeId } from '../raft/types.js';
 import type { MemberContext } from './member-context.js';
@@ -37,6 +38,10 @@ export class CommitHold {
       if (msg.type !== MessageType.App) {
         out.push(msg);
       } else if (msg.entries.length > 0) {
+        this.held.delete(msg.to);
+        out.push(msg);
+      } else if (m.forwarder.commitAwaited(msg.to, msg.commit)) {
+        // The follower waits for this commit to answer writes it forwarded: no hold.
         this.held.delete(msg.to);
         out.push(msg);
       } else {

@@ -1,5 +1,7 @@
 // Requests a follower forwards to the leader over the peer transport's RPC channel, and their
-// answers. JSON is fine here: these are client requests, not per-entry replication traffic.
+// answers. Writes travel batched and binary (forward-batch.ts); the rarer requests here —
+// keepalives, TTL queries, membership changes, and single writes from a member of an older
+// version — are JSON.
 
 import type { Command, CommandResult } from '../state/commands.js';
 
@@ -11,6 +13,8 @@ export type ForwardRequest =
 
 export type ForwardResponse =
   | { ok: true; kind: 'propose'; result: CommandResult; index: number }
+  /** A batched write (forward-batch.ts): the leader appended it at (index, term). */
+  | { ok: true; kind: 'proposed'; index: number; term: number }
   | { ok: true; kind: 'keepalive'; ttlMs: number }
   | { ok: true; kind: 'leaseRemaining'; remainingMs: number }
   | { ok: true; kind: 'confChange'; index: number }

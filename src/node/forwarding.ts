@@ -12,7 +12,16 @@ import {
   type ForwardRequest,
   type ForwardResponse,
 } from './forward.js';
+import {
+  PROPOSE_BATCH_TAG,
+  ProposeBatcher,
+  decodeProposeBatch,
+  encodeBatchAnswers,
+  refusalOf,
+  type BatchAnswer,
+} from './forward-batch.js';
 import type { MemberContext } from './member-context.js';
+import { proposalBytes } from './proposal-check.js';
 import { unsafeEarlyResult } from './proposals.js';
 
 export type ForwardOk = Extract<ForwardResponse, { ok: true }>;
@@ -46,8 +55,18 @@ const RETRY_PAUSE_MS = 50;
 export class Forwarder {
   /** Requests forwarded to a leader and not answered yet (see forward). */
   private readonly inFlight = new Set<ForwardInFlight>();
+  /** Writes go to the leader in binary batches (forward-batch.ts). */
+  readonly batcher: ProposeBatcher;
+  /**
+   * Leader: per follower, the last index of each forwarded batch it appended, oldest first. The
+   * follower answers its clients once it has applied those entries, so the commit that covers
+   * one is sent to it at once rather than held (commit-hold.ts). Bounded by the batches in flight.
+   */
+  private readonly awaitingCommit = new Map<NodeId, number[]>();
 
-  constructor(private readonly m: MemberContext) {}
+  constructor(private readonly m: MemberContext) {
+    this.batcher = new ProposeBatcher({ request: (to, payload, ms) => m.o.peers.request(to, payload, ms), now: () => m.o.clock.now(), defer: (fn) => m.o.clock.defer(fn) });
+  }
 
   /** Answer `r` here when this member leads, else forward it to the leader; retry as it allows. */
   async leaderOrForward<T>(r: LeaderRequest<T>): Promise<T> {
@@ -125,13 +144,27 @@ export class Forwarder {
   }
 
   private async request(to: NodeId, req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
+    // Writes go in binary batches; with the UNSAFE ackForwardBeforeApply hook (tests only) they
+    // take the one-request JSON path, whose leader may answer before the entry applies.
+    if (req.kind === 'propose' && !this.m.hooks.ackForwardBeforeApply) {
+      const bytes = proposalBytes(req.cmd);
+      const proposals = this.m.proposals;
+      proposals.forwardStarted();
+      try {
+        const a = await this.batcher.submit(to, bytes, deadline);
+        return a.ok ? { ok: true, kind: 'proposed', index: a.index, term: a.term } : { ok: false, code: a.code, message: a.message };
+      } finally {
+        // Counted down once expect() has registered (or not) the answer: a turn later.
+        this.m.o.clock.defer(() => proposals.forwardAnswered());
+      }
+    }
     const timeout = Math.max(1, deadline - this.m.o.clock.now()) + 250;
     try {
       return decodeForwardResponse(await this.m.o.peers.request(to, encodeForward(req), timeout));
     } catch (e) {
       const code = (e as { code?: string }).code;
       const unknown = (e as { outcomeUnknown?: boolean }).outcomeUnknown !== false;
-      if (req.kind === 'propose' || req.kind === 'confChange') {
+      if (req.kind === 'confChange') {
         // Never sent: nothing was proposed, safe to retry. Sent: the leader may have proposed
         // it, so the outcome is unknown (TIMEOUT), never "not applied".
         if (code === 'PEER_UNREACHABLE' && !unknown) {
@@ -147,9 +180,64 @@ export class Forwarder {
     }
   }
 
+  /**
+   * A batch of forwarded writes: each is appended to the log now (all in one Ready) and answered
+   * with its (index, term), or refused with a code (then it was not appended).
+   */
+  private handleProposeBatch(from: NodeId, payload: Uint8Array): Uint8Array {
+    const m = this.m;
+    let items;
+    try {
+      items = decodeProposeBatch(payload);
+    } catch (e) {
+      // Unreadable: nothing was appended. The follower cannot match answers, so it sees TIMEOUT.
+      return encodeBatchAnswers([refusalOf(new CodedError('BAD_REQUEST', (e as Error).message))]);
+    }
+    const answers: BatchAnswer[] = [];
+    let appended = 0;
+    for (const it of items) {
+      if (m.stopped) {
+        answers.push({ ok: false, code: 'SHUTTING_DOWN', message: 'the leader is stopping; the write was not appended' });
+      } else if (m.role !== StateRole.Leader) {
+        answers.push(refusalOf(m.notLeaderError()));
+      } else if (m.memLog.lastIndex() - m.applied >= m.o.maxPendingProposals) {
+        answers.push({ ok: false, code: 'TOO_MANY_REQUESTS', message: `too many entries not yet applied on the leader (${m.memLog.lastIndex() - m.applied})` });
+      } else {
+        const r = m.raft.propose(it.cmd);
+        if (r.ok) {
+          appended++;
+          answers.push({ ok: true, index: r.index, term: r.term });
+        } else {
+          answers.push({ ok: false, code: r.code === 'NOT_LEADER' ? 'NO_LEADER' : isErrorCode(r.code) ? r.code : 'INTERNAL', message: r.message });
+        }
+      }
+    }
+    if (appended > 0) {
+      let q = this.awaitingCommit.get(from);
+      if (!q) {
+        q = [];
+        this.awaitingCommit.set(from, q);
+      }
+      if (q.length >= 64) q.shift(); // a follower that never hears back: keep the newest
+      q.push(m.memLog.lastIndex());
+      m.kick();
+    }
+    return encodeBatchAnswers(answers);
+  }
+
+  /** Leader: whether a commit index of `commit` for `to` covers a forwarded batch it waits on. */
+  commitAwaited(to: NodeId, commit: number): boolean {
+    const q = this.awaitingCommit.get(to);
+    if (q === undefined || q[0]! > commit) return false;
+    while (q.length > 0 && q[0]! <= commit) q.shift();
+    if (q.length === 0) this.awaitingCommit.delete(to);
+    return true;
+  }
+
   /** A forwarded client request from a follower (we are, or were, the leader). */
   async handlePeerRequest(from: NodeId, payload: Uint8Array): Promise<Uint8Array> {
     const m = this.m;
+    if (payload[0] === PROPOSE_BATCH_TAG) return this.handleProposeBatch(from, payload);
     let req: ForwardRequest;
     try {
       req = decodeForwardRequest(payload);

@@ -182,6 +182,7 @@ export class Member implements ServerFacade {
         request: () => ({ kind: 'propose', cmd, timeoutMs: left() }),
         // Read-your-writes on this member: wait (bounded) until it has applied the entry too.
         answer: (resp) => {
+          if (resp.kind === 'proposed') return m.proposals.expect(resp.index, resp.term, left()).then((p) => p.result);
           if (resp.kind !== 'propose') return null;
           if (m.hooks.ackForwardBeforeApply) return Promise.resolve(resp.result); // UNSAFE test hook
           return m.applyWaits.waitFor(resp.index, Math.max(0, deadline - m.o.clock.now())).then(() => resp.result);

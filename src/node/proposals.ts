@@ -22,9 +22,17 @@ interface PendingProposal {
 
 export type Proposed = { result: CommandResult; index: number };
 
+/** Results of entries applied while forwarded writes wait for their answers, kept this long
+ *  (entries) in case an answer arrives after this member applied the entry. */
+const RECENT_RESULTS = 8_192;
+
 export class Proposals {
   /** Log index -> the proposal waiting for that entry. Bounded by maxPendingProposals. */
   private readonly pending = new Map<number, PendingProposal>();
+  /** Forwarded batches waiting for the leader's answer: while any does, results are kept. */
+  private awaitingAnswers = 0;
+  /** Log index -> (term, result) of recently applied entries (only while awaitingAnswers > 0). */
+  private readonly recent = new Map<number, { term: number; result: CommandResult | undefined }>();
 
   constructor(private readonly m: MemberContext) {}
 
@@ -72,14 +80,72 @@ export class Proposals {
         reject,
         timer,
       };
+      this.displace(index, r.term);
       this.pending.set(index, p);
       m.kick();
     });
     return { index, done };
   }
 
+  /** A forwarded write is on its way to the leader: keep applied results until it is answered. */
+  forwardStarted(): void {
+    this.awaitingAnswers++;
+  }
+
+  forwardAnswered(): void {
+    if (--this.awaitingAnswers === 0) this.recent.clear();
+  }
+
+  /**
+   * The leader appended a forwarded command of ours at (`index`, `term`): settle with the result
+   * of the entry this member applies at that index, PROPOSAL_LOST if another term's entry takes
+   * it, or TIMEOUT (outcome unknown) after `timeoutMs`.
+   */
+  expect(index: number, term: number, timeoutMs: number): Promise<Proposed> {
+    const m = this.m;
+    if (index <= m.applied) {
+      const r = this.recent.get(index);
+      if (r === undefined) return Promise.reject(new CodedError('TIMEOUT', `entry ${index} was applied before its answer arrived; the outcome is unknown`));
+      if (r.term !== term) return Promise.reject(new CodedError('PROPOSAL_LOST', 'leader changed and the proposed entry was replaced; it was not applied'));
+      return Promise.resolve({ result: r.result ?? { op: 'noop', revision: m.sm.revision() }, index });
+    }
+    const prior = this.pending.get(index);
+    if (prior !== undefined && prior.term >= term) return Promise.reject(new CodedError('INTERNAL', `two proposals claim entry ${index} of term ${term}`));
+    this.displace(index, term);
+    if (this.pending.size >= m.o.maxPendingProposals) {
+      return Promise.reject(new CodedError('TIMEOUT', `too many proposals in flight (${this.pending.size}); the outcome of entry ${index} is unknown`));
+    }
+    return new Promise<Proposed>((resolve, reject) => {
+      const timer = m.o.clock.after(timeoutMs, () => {
+        if (this.pending.get(index) === p) {
+          this.pending.delete(index);
+          reject(new CodedError('TIMEOUT', `not applied here within ${timeoutMs} ms; the outcome is unknown`));
+        }
+      });
+      const p: PendingProposal = { term, startedAt: m.o.clock.now(), resolve: (result) => resolve({ result, index }), reject, timer };
+      this.pending.set(index, p);
+    });
+  }
+
+  /**
+   * A proposal of `term` now claims entry `index`. Only one entry ever commits at an index, and a
+   * leader of a later term put its own there: the earlier term's entry that a proposal still
+   * waits for can never commit (Leader Completeness), so that proposal is lost.
+   */
+  private displace(index: number, term: number): void {
+    const prior = this.pending.get(index);
+    if (prior === undefined || prior.term >= term) return;
+    this.pending.delete(index);
+    prior.timer.cancel();
+    prior.reject(new CodedError('PROPOSAL_LOST', 'leader changed and the proposed entry was replaced; it was not applied'));
+  }
+
   /** Entry `e` was applied with `result` (none for a membership change or an empty entry). */
   onApplied(e: Entry, result: CommandResult | undefined, now: number): void {
+    if (this.awaitingAnswers > 0) {
+      this.recent.set(e.index, { term: e.term, result });
+      if (this.recent.size > RECENT_RESULTS) this.recent.delete(this.recent.keys().next().value!);
+    }
     const p = this.pending.get(e.index);
     if (!p) return;
     this.pending.delete(e.index);

@@ -125,7 +125,7 @@ export class ReadyLoop {
     if (rd.messages.length > 0 && !hooks.sendBeforePersist) m.hold.send(rd.messages);
 
     // 3. apply
-    if (rd.snapshot) m.snapshots.install(rd.snapshot);
+    if (rd.snapshot && !(await m.snapshots.install(rd.snapshot))) return; // stopped while installing
     if (committed.length > 0) this.applyEntries(committed);
     for (const rs of rd.readStates) m.reads.onReadState(utf8Decoder.decode(rs.requestCtx), rs.index);
   }

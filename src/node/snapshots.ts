@@ -2,13 +2,15 @@
 // compact the log, persist), and one from the leader (install it in place of the state).
 
 import type { Snapshot } from '../raft/types.js';
-import { StateMachine, snapshotChunks } from '../state/index.js';
+import { SnapshotReader, StateMachine, snapshotChunks } from '../state/index.js';
 import type { MemberContext } from './member-context.js';
 import { decodeSnapshotEnvelope, snapshotEnvelopeHeader } from './members.js';
 
 /** Snapshot encoding: keys per encoded piece, and how long one event-loop turn may encode. */
 const SNAPSHOT_KEYS_PER_CHUNK = 2_000;
 const SNAPSHOT_SLICE_MS = 4;
+/** Installing: bytes of snapshot text read (and their whole elements parsed) per piece. */
+const RESTORE_PIECE_BYTES = 32 << 10;
 const EMPTY_BYTES = new Uint8Array(0);
 
 export class Snapshots {
@@ -29,13 +31,61 @@ export class Snapshots {
     return this.job?.data !== undefined && !this.job.persisting;
   }
 
-  /** A snapshot from the leader (in a Ready): it replaces the applied state. */
-  install(snap: Snapshot): void {
+  /**
+   * A snapshot from the leader (in a Ready): it replaces the applied state. The new state is
+   * read a slice per event-loop turn (SnapshotReader) while this member goes on serving its
+   * clients from the old one; the swap itself is one step. Resolves false if the member stopped
+   * meanwhile (nothing was replaced).
+   */
+  async install(snap: Snapshot): Promise<boolean> {
     const m = this.m;
     const idx = snap.metadata.index;
+    let restored: { sm: StateMachine; members: ReturnType<typeof decodeSnapshotEnvelope>['members'] } | null = null;
     if (snap.data.length > 0) {
       const env = decodeSnapshotEnvelope(snap.data);
-      m.sm = StateMachine.restore(env.state, { historyRevisions: m.o.historyRevisions });
+      restored = { sm: await this.readState(env.state), members: env.members };
+      if (m.stopped) return false;
+    }
+    this.swap(idx, restored);
+    return true;
+  }
+
+  /** The state of snapshot bytes, read a few milliseconds per event-loop turn. */
+  private async readState(bytes: Uint8Array): Promise<StateMachine> {
+    const opts = { historyRevisions: this.m.o.historyRevisions };
+    if (bytes.length <= RESTORE_PIECE_BYTES) return StateMachine.restore(bytes, opts);
+    const reader = new SnapshotReader();
+    let until = this.m.o.clock.now() + SNAPSHOT_SLICE_MS;
+    try {
+      for (let at = 0; at < bytes.length; at += RESTORE_PIECE_BYTES) {
+        if (this.m.stopped) break;
+        reader.push(bytes.subarray(at, at + RESTORE_PIECE_BYTES));
+        if (this.m.o.clock.now() >= until) {
+          await new Promise<void>((r) => this.m.o.clock.defer(r));
+          until = this.m.o.clock.now() + SNAPSHOT_SLICE_MS;
+        }
+      }
+      const { sm, steps } = StateMachine.restoreDocSteps(reader.finish(), opts);
+      for (const _ of steps) {
+        if (this.m.stopped) break;
+        if (this.m.o.clock.now() >= until) {
+          await new Promise<void>((r) => this.m.o.clock.defer(r));
+          until = this.m.o.clock.now() + SNAPSHOT_SLICE_MS;
+        }
+      }
+      return sm;
+    } catch (err) {
+      // Not the layout the reader expects after all: read it in one go, which names the defect.
+      this.m.o.logger.warn({ err: String(err) }, 'snapshot could not be read in slices; reading it whole');
+      return StateMachine.restore(bytes, opts);
+    }
+  }
+
+  private swap(idx: number, restored: { sm: StateMachine; members: ReturnType<typeof decodeSnapshotEnvelope>['members'] } | null): void {
+    const m = this.m;
+    if (restored !== null) {
+      const env = restored;
+      m.sm = restored.sm;
       m.directory.replaceAll(env.members);
       m.directory.upsert(m.o.self);
       for (const rec of env.members) if (rec.id !== m.o.self.id) m.o.peers.setPeer(rec.id, rec.peerUrl);

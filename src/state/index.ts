@@ -12,6 +12,7 @@ export {
   snapshotChunks,
   concatBytes,
 } from './state-machine.js';
+export { SnapshotReader } from './snapshot-reader.js';
 export { validateCommand, encodeCommand, decodeCommand, encodeProposal } from './validate.js';
 export { StateError, type StateThrownCode } from './errors.js';
 export { RESERVED_PREFIX, LOCK_KEY_PREFIX, HARD_LIMITS, DEFAULT_HISTORY_REVISIONS } from './limits.js';

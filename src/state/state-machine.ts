@@ -687,16 +687,41 @@ export class StateMachine {
     this.rev = fresh.rev;
   }
 
+  /** A new state machine from a snapshot document already parsed (see SnapshotReader), checked
+   *  as restore() checks the bytes. */
+  static restoreDoc(doc: unknown, opts: StateMachineOptions = {}): StateMachine {
+    const sm = new StateMachine(opts);
+    sm.loadDoc(doc as SnapshotDoc);
+    return sm;
+  }
+
+  /**
+   * The same, a step at a time: `steps` loads a few thousand keys (or history revisions) per
+   * step and throws as restoreDoc does; `sm` is the machine once every step has run.
+   */
+  static restoreDocSteps(doc: unknown, opts: StateMachineOptions = {}): { sm: StateMachine; steps: Generator<void> } {
+    const sm = new StateMachine(opts);
+    return { sm, steps: sm.loadSteps(doc as SnapshotDoc) };
+  }
+
   private load(bytes: Uint8Array): void {
-    const bad = (what: string): never => {
-      throw new Error(`invalid state snapshot: ${what}`);
-    };
     let doc: SnapshotDoc;
     try {
       doc = JSON.parse(decoder.decode(bytes)) as SnapshotDoc;
     } catch (err) {
-      return bad(`not UTF-8 JSON (${(err as Error).message})`);
+      throw new Error(`invalid state snapshot: not UTF-8 JSON (${(err as Error).message})`);
     }
+    this.loadDoc(doc);
+  }
+
+  private loadDoc(doc: SnapshotDoc): void {
+    for (const _ of this.loadSteps(doc));
+  }
+
+  private *loadSteps(doc: SnapshotDoc): Generator<void> {
+    const bad = (what: string): never => {
+      throw new Error(`invalid state snapshot: ${what}`);
+    };
     if (typeof doc !== 'object' || doc === null || doc.format !== SNAPSHOT_FORMAT) bad('unknown format');
     if (doc.version !== SNAPSHOT_VERSION) bad(`unsupported version ${String(doc.version)}`);
     const isInt = (x: unknown, min = 0): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
@@ -725,6 +750,7 @@ export class StateMachine {
       if (kv.version < 1 || kv.createRevision < 1 || kv.createRevision > kv.modRevision || kv.modRevision > doc.revision) bad(`kvs[${i}]: revisions out of range`);
       if (i > 0 && !(kvs[i - 1]![0] < kv.key)) bad(`kvs[${i}]: keys not strictly sorted`);
       this.kv.load(kv);
+      if ((i & 2047) === 2047) yield;
       if (kv.key.startsWith(RESERVED_PREFIX)) {
         lockKeys++;
       } else if (kv.lease !== '') {
@@ -767,6 +793,7 @@ export class StateMachine {
         return Object.freeze(e[2] === null ? { type: e[0], kv } : { type: e[0], kv, prevKv: toKv(e[2], where) });
       });
       this.history.append(t[0], Object.freeze(events) as WatchEvent[]);
+      if ((i & 1023) === 1023) yield;
     }
     if (doc.auth !== undefined) this.authTable = AuthTable.fromDoc(doc.auth);
   }

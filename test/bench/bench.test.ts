@@ -27,6 +27,7 @@ interface BenchResult {
   opsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
   cpuUsPerOp?: number;
   rounds?: number;
 }
@@ -162,6 +163,39 @@ describe('npm run bench (real processes)', { timeout: 180_000 }, () => {
     assert.ok(m, r.stderr);
     for (const pid of m.slice(1, 4).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `floor process ${pid} is gone`);
     assert.equal(existsSync(m[4]!), false, 'the floor data directory is removed');
+  });
+
+  test('--snapshot-threshold starts one cluster per threshold and etcd with --compare-etcd start; all are stopped and removed after', async () => {
+    const out = join(tmp, 'start.json');
+    const r = await runBench([
+      '--snapshot-threshold', '40,off',
+      '--compare-etcd', 'start',
+      '--spread',
+      '--clients', '4',
+      '--seconds', '0.8',
+      '--warmup', '0.3',
+      '--workloads', 'put,lock',
+      '--json', out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResult[];
+    assert.deepEqual(
+      results.map((x) => `${x.target} ${x.workload}`),
+      ['raftlock/snap-40 put', 'raftlock/snap-off put', 'etcd put', 'raftlock/snap-40 lock', 'raftlock/snap-off lock', 'etcd lock'],
+    );
+    for (const x of results) {
+      const what = `${x.target} ${x.workload}`;
+      assert.equal(x.errors, 0, `${what}: no errors`);
+      assert.ok(x.ops > 0 && x.p50Ms > 0 && x.p99Ms >= x.p50Ms && x.maxMs >= x.p99Ms, `${what}: p50 <= p99 <= max`);
+      assert.ok(x.cpuUsPerOp !== undefined && x.cpuUsPerOp > 0, `${what}: the started processes are measured for CPU`);
+    }
+    assert.match(r.stdout, /max ms/);
+    const started = [...r.stderr.matchAll(/started \S+(?: \(snapshot threshold \S+\))?: \S+ \(pids (\d+),(\d+),(\d+), data (\S+)\)/g)];
+    assert.equal(started.length, 3, r.stderr);
+    for (const m of started) {
+      for (const pid of m.slice(1, 4).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `process ${pid} is gone`);
+      assert.equal(existsSync(m[4]!), false, `${m[4]} is removed`);
+    }
   });
 
   test('bad options are refused with a clear message, before any load is sent', async () => {

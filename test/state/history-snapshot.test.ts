@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine, concatBytes, snapshotChunks } from '../../src/state/index.js';
 import type { Command, TxnOp } from '../../src/state/commands.js';
+import { SnapshotReader } from '../../src/state/snapshot-reader.js';
 import { err, ok, prng } from './helpers.js';
 
 describe('history and compaction', () => {
@@ -120,6 +121,37 @@ describe('snapshots and determinism', () => {
     }
     assert.deepEqual(b.snapshot(), a.snapshot());
     assert.deepEqual(b.eventsSince(b.compactRevision() + 1, '', true, 1e6), a.eventsSince(a.compactRevision() + 1, '', true, 1e6));
+  });
+
+  it('a snapshot read in pieces (SnapshotReader) restores to exactly what one parse restores, however the bytes are cut', () => {
+    const rand = prng(23);
+    const a = new StateMachine({ historyRevisions: 60 });
+    for (let i = 0; i < 500; i++) a.apply(randomCommand(rand, i));
+    // Keys and values that look like the document's own structure, escapes and multi-byte text.
+    const tricky = ['"kvs":[', 'x]},{"history":[', 'back\\slash\\', 'quo"te', '{[,]}', 'é🔑\u2028', 'kvs', 'history'];
+    for (const [i, k] of tricky.entries()) a.apply({ op: 'put', key: `t/${k}`, value: `${k}${'"\\'.repeat(i)}` });
+    const whole = a.snapshot();
+    const enc = new TextEncoder();
+    for (const pieceBytes of [1, 7, 64, 1000, whole.length]) {
+      const r = new SnapshotReader();
+      for (let at = 0; at < whole.length; at += pieceBytes) r.push(whole.subarray(at, at + pieceBytes));
+      const b = StateMachine.restoreDoc(r.finish(), { historyRevisions: 60 });
+      assert.deepEqual(b.snapshot(), whole, `pieces of ${pieceBytes} bytes`);
+    }
+    // Pieces as the encoder cuts them, too.
+    const r = new SnapshotReader();
+    for (const p of snapshotChunks(a.cut(), 3)) r.push(p);
+    assert.deepEqual(StateMachine.restoreDoc(r.finish(), { historyRevisions: 60 }).snapshot(), whole);
+    // Defects are refused, not misread.
+    const bad = (bytes: Uint8Array) => {
+      const x = new SnapshotReader();
+      x.push(bytes);
+      return x.finish();
+    };
+    assert.throws(() => bad(whole.subarray(0, whole.length - 3)), /truncated|JSON/);
+    assert.throws(() => bad(enc.encode('{"kvs":[[1,2]]]}')), /unbalanced|JSON/);
+    assert.throws(() => bad(Uint8Array.of(0x7b, 0xff, 0x7d)), /invalid|decode|UTF/i);
+    assert.throws(() => StateMachine.restoreDoc(bad(enc.encode('{"format":"raftlock-state","version":1,"revision":1,"compactRevision":0,"kvs":[[1]]}'))), /invalid state snapshot/);
   });
 
   it('a cut encodes, a few keys at a time, to exactly the one-shot JSON document, whatever happens after the cut', () => {
