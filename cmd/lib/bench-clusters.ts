@@ -11,13 +11,13 @@
 // shared machine allows.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ensureDevCertificates, memberArgs, type LocalMember } from '../local-cluster.js';
+import { freePorts, stopper } from './start-cluster.js';
 
 export type SecurityMode = 'plain' | 'tls' | 'tls+auth';
 export const SECURITY_MODES: readonly SecurityMode[] = ['plain', 'tls', 'tls+auth'];
@@ -47,16 +47,6 @@ export const BENCH_USER = { name: 'bench', password: 'bench-password', prefix: '
 const ROOT_PASSWORD = 'bench-root-password';
 const START_TIMEOUT_MS = 60_000;
 
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function call(dispatcher: Agent, method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<{ status: number; json: unknown }> {
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
@@ -77,7 +67,8 @@ export async function startBenchCluster(mode: SecurityMode, opts: { logLevel?: s
   const dir = mkdtempSync(join(tmpdir(), `raftlock-bench-${mode.replace('+', '-')}-`));
   const daemon = fileURLToPath(new URL('../raftlockd.js', import.meta.url));
   const members: LocalMember[] = [];
-  for (let i = 0; i < 3; i++) members.push({ name: `n${i + 1}`, clientPort: await freeLoopbackPort(), peerPort: await freeLoopbackPort() });
+  const ports = await freePorts(6);
+  for (let i = 0; i < 3; i++) members.push({ name: `n${i + 1}`, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]! });
   const secure = mode !== 'plain';
   const tlsDir = secure ? join(dir, 'tls') : undefined;
   if (tlsDir !== undefined) ensureDevCertificates(tlsDir, members);
@@ -91,17 +82,8 @@ export async function startBenchCluster(mode: SecurityMode, opts: { logLevel?: s
         };
   const children: ChildProcess[] = [];
   const output: string[] = [];
-  const stop = async (): Promise<void> => {
-    await Promise.all(
-      children.map((k) => {
-        if (k.exitCode !== null || k.signalCode !== null) return undefined;
-        const gone = new Promise((r) => k.once('exit', r));
-        k.kill('SIGKILL');
-        return gone;
-      }),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = stopper(children, dir);
+
   const scheme = secure ? 'https' : 'http';
   const urls = members.map((m) => `${scheme}://127.0.0.1:${m.clientPort}`);
   const dispatcher = new Agent({ connect: tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key } });

@@ -22,7 +22,8 @@ export interface StartedCluster {
 }
 
 /** `n` distinct free loopback ports (each bound once to port 0, then released). */
-async function freePorts(n: number): Promise<number[]> {
+/** `n` distinct free loopback ports (all held open together while they are picked). */
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: n }, () => new Promise<net.Server>((res, rej) => {
       const s = net.createServer();
@@ -52,7 +53,8 @@ function track(children: ChildProcess[], dir: string): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
 }
 
-function stopper(children: ChildProcess[], dir: string): () => Promise<void> {
+/** stop() for a bench-started cluster: SIGKILL its processes, remove its data; also on exit. */
+export function stopper(children: ChildProcess[], dir: string): () => Promise<void> {
   track(children, dir);
   return async () => {
     live.delete(children);
