@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { dump, load } from 'js-yaml';
 import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
+import { freePortRange } from '../helpers/port-range.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
@@ -58,32 +58,6 @@ function podEnv(set: StatefulSet, ordinal: number): Record<string, string> {
   return out;
 }
 
-/** A base port such that base..base+count-1 are all free on 127.0.0.1 right now (held together
- *  while checked, then released). */
-async function freePortRange(count: number): Promise<number> {
-  const tryListen = (port: number): Promise<net.Server | null> =>
-    new Promise((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(null));
-      s.listen(port, '127.0.0.1', () => resolve(s));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const held: net.Server[] = [];
-    let ok = true;
-    for (let p = base; p < base + count; p++) {
-      const s = await tryListen(p);
-      if (s === null) {
-        ok = false;
-        break;
-      }
-      held.push(s);
-    }
-    await Promise.all(held.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free loopback ports found`);
-}
 
 interface Pod {
   name: string;

@@ -13,7 +13,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -25,36 +24,13 @@ import { kustomizeBuild, type Doc } from '../deploy/kustomize.js';
 import { podEnvironment, type EnvVar } from '../deploy/pod-env.js';
 import { makeCa, makeLeaf } from '../helpers/certs.js';
 import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
+import { freePortRange } from '../helpers/port-range.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STRIDE = 3;
 const PODS = 3;
 const MAX_OUTPUT_CHUNKS = 300;
 
-async function freePortRange(count: number): Promise<number> {
-  const tryListen = (port: number): Promise<net.Server | null> =>
-    new Promise((resolve) => {
-      const s = net.createServer();
-      s.once('error', () => resolve(null));
-      s.listen(port, '127.0.0.1', () => resolve(s));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const held: net.Server[] = [];
-    let ok = true;
-    for (let p = base; p < base + count; p++) {
-      const s = await tryListen(p);
-      if (s === null) {
-        ok = false;
-        break;
-      }
-      held.push(s);
-    }
-    await Promise.all(held.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free loopback ports found`);
-}
 
 interface Pod {
   name: string;
