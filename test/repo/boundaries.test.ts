@@ -4,34 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root (this file runs as dist/test/repo/boundaries.test.js). */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
-
-// Static imports and re-exports (`from '...'`, also over several lines), side-effect imports
-// (`import '...'`) and dynamic imports (`import('...')`).
-const SPECIFIER = /\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+import { ROOT, specifiers, tsFiles } from '../helpers/source-scan.js';
 
 /** The repository-relative paths (with /) of the local modules `file` imports. */
 export function localImports(file: string, text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(SPECIFIER)) {
-    const spec = m[1] ?? m[2] ?? m[3] ?? '';
+  for (const spec of specifiers(text)) {
     if (!spec.startsWith('.')) continue;
     out.push(relative(ROOT, resolve(dirname(file), spec)).split(sep).join('/'));
   }
