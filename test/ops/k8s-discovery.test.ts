@@ -7,15 +7,16 @@
 //   - the volume: the config file's dataDir (the pod's PVC mount) becomes a per-pod temp dir.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { dump, load } from 'js-yaml';
-import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
+import { eventually, http } from '../helpers/process-cluster.js';
 import { freePortRange } from '../helpers/port-range.js';
+import { killPods, spawnPod } from '../helpers/pod-process.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S_DIR = join(ROOT, 'deploy', 'kubernetes');
@@ -102,19 +103,7 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
       writeFileSync(cfgPath, dump(podCfg));
       const podArgs = [...args];
       podArgs[cfgFlag + 1] = cfgPath;
-      // Nothing RAFTLOCK_* from the test runner's own environment leaks in.
-      const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAFTLOCK_') && k !== 'POD_NAME' && k !== 'POD_NAMESPACE'));
-      const proc = spawn(process.execPath, [DAEMON, ...podArgs], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...inherited, ...env, RAFTLOCK_K8S_HOST_TEMPLATE: '127.0.0.1', RAFTLOCK_K8S_PORT_STRIDE: String(STRIDE) },
-      });
-      const pod: Pod = { name: env['POD_NAME']!, url: `http://127.0.0.1:${base + i * STRIDE}`, proc, output: [] };
-      const keep = (b: Buffer) => {
-        pod.output.push(b.toString());
-        if (pod.output.length > MAX_OUTPUT_CHUNKS) pod.output.shift();
-      };
-      proc.stdout!.on('data', keep);
-      proc.stderr!.on('data', keep);
+      const pod: Pod = { name: env['POD_NAME']!, url: `http://127.0.0.1:${base + i * STRIDE}`, ...spawnPod(podArgs, env, STRIDE, MAX_OUTPUT_CHUNKS) };
       pods.push(pod);
       return pod;
     };
@@ -122,14 +111,7 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
   });
 
   after(async () => {
-    await Promise.all(
-      pods.map((p) => {
-        if (p.proc.exitCode !== null || p.proc.signalCode !== null) return undefined;
-        const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
-        p.proc.kill('SIGKILL');
-        return exited;
-      }),
-    );
+    await killPods(pods);
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -11,7 +11,7 @@
 // the volumes (the data PVC and each Secret mount become temp dirs).
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +23,9 @@ import { Agent, request } from 'undici';
 import { kustomizeBuild, type Doc } from '../deploy/kustomize.js';
 import { podEnvironment, type EnvVar } from '../deploy/pod-env.js';
 import { makeCa, makeLeaf } from '../helpers/certs.js';
-import { DAEMON, eventually, http } from '../helpers/process-cluster.js';
+import { eventually, http } from '../helpers/process-cluster.js';
 import { freePortRange } from '../helpers/port-range.js';
+import { killPods, spawnPod } from '../helpers/pod-process.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const STRIDE = 3;
@@ -94,38 +95,20 @@ describe('deploy/overlays/tls: three pods with the overlay\'s certificates', { t
       writeFileSync(cfgPath, dump({ ...cfg, dataDir: join(podDir, 'data'), listenClient: `0.0.0.0:${base}`, listenPeer: `0.0.0.0:${base + 1}`, listenMetrics: `127.0.0.1:${base + i * STRIDE + 2}` }));
       const podArgs = [...args];
       podArgs[cfgFlag + 1] = cfgPath;
-      const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAFTLOCK_') && k !== 'POD_NAME' && k !== 'POD_NAMESPACE'));
-      const proc = spawn(process.execPath, [DAEMON, ...podArgs], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...inherited, ...env, RAFTLOCK_K8S_HOST_TEMPLATE: '127.0.0.1', RAFTLOCK_K8S_PORT_STRIDE: String(STRIDE) },
-      });
-      const pod: Pod = { name: `raftlock-${i}`, clientPort: base + i * STRIDE, proc, output: [] };
-      const keep = (b: Buffer) => {
-        pod.output.push(b.toString());
-        if (pod.output.length > MAX_OUTPUT_CHUNKS) pod.output.shift();
-      };
-      proc.stdout!.on('data', keep);
-      proc.stderr!.on('data', keep);
+      const pod: Pod = { name: `raftlock-${i}`, clientPort: base + i * STRIDE, ...spawnPod(podArgs, env, STRIDE, MAX_OUTPUT_CHUNKS) };
       pods.push(pod);
     }
   });
 
   after(async () => {
-    await Promise.all(
-      pods.map((p) => {
-        if (p.proc.exitCode !== null || p.proc.signalCode !== null) return undefined;
-        const exited = new Promise<void>((r) => p.proc.once('exit', () => r()));
-        p.proc.kill('SIGKILL');
-        return exited;
-      }),
-    );
+    await killPods(pods);
     await app?.close();
     await noCert?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
   const describePods = () => pods.map((p) => `--- ${p.name} (exit ${p.proc.exitCode ?? p.proc.signalCode ?? 'running'})\n${p.output.join('').slice(-2000)}`).join('\n');
-  const https = async (agent: Agent, method: 'GET' | 'PUT', pod: Pod, path: string, body?: unknown): Promise<{ status: number; json: any }> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const https = async (agent: Agent, method: 'GET' | 'PUT', pod: Pod, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
     const r = await request(`https://127.0.0.1:${pod.clientPort}${path}`, {
       method,
       dispatcher: agent,
