@@ -6,12 +6,13 @@
 //   ...
 //   await api.close(); http.close();
 
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { statusClassOf, type ApiMetrics } from './api-metrics.js';
 import { CodedError, errorBody, httpStatusFor, toCodedError } from './errors.js';
-import { answer, answerOf } from './http-context.js';
+import { answer, answerOf, type RouteContext } from './http-context.js';
+import { HotRoutes, LeanContext } from './hot-routes.js';
 import { resolveApiLimits, type ApiLimits } from './limits.js';
 import { lingerAfterAnswer } from './socket-answers.js';
 import { silentLogger, type ApiLogger } from './logger.js';
@@ -23,7 +24,7 @@ import { bearerToken, guardFacade, principalOf, runAs } from './auth.js';
 import { registerClusterRoutes } from './routes-cluster.js';
 import { registerKvRoutes } from './routes-kv.js';
 import { registerLeaseRoutes } from './routes-leases.js';
-import { countRequests, type RequestCountMetrics } from './request-count.js';
+import { methodLabel, routeLabel, type RequestCountMetrics } from './request-count.js';
 import { registerUiRoutes } from './routes-ui.js';
 import { LockWaitRegistry, registerLockRoutes } from './routes-locks.js';
 import { makeSchemas } from './schemas.js';
@@ -75,6 +76,8 @@ function isStaticUiPath(method: string, path: string): boolean {
 
 export interface Api {
   app: Koa;
+  /** Serve `req` here if it is for a hot route (hot-routes.ts) and say so; false: koa's. */
+  serveHot(req: IncomingMessage, res: ServerResponse): boolean;
   /** Route WebSocket upgrades for /v1/watch on `httpServer` to the watch server. */
   attachWebSockets(httpServer: HttpServer): void;
   /** Close watch sockets, abort waiting lock requests (503 SHUTTING_DOWN), refuse new ones. */
@@ -98,55 +101,71 @@ export function createApi(opts: CreateApiOptions): Api {
   const app = new Koa();
   app.silent = true;
   app.on('error', (err: unknown) => logger.debug({ err }, 'koa error'));
-  if (opts.requestCounts) app.use(countRequests(opts.requestCounts));
 
-  // Outermost: every failure becomes `{"error": {...}}` with the status from errors.ts.
-  app.use(async (ctx, next) => {
+  /**
+   * The one request pipeline, for koa's requests and the hot routes alike: refused while shutting
+   * down; `check` resolves the route (throwing 404/405) and returns its label; a body only where
+   * the route takes one; then, while auth is on, the caller's identity (a token or a client
+   * certificate naming a user) around `run`. Every failure becomes `{"error": {...}}` with the
+   * status from errors.ts; the answer is written here, then counted and timed.
+   */
+  const serve = async (rc: RouteContext, check: () => string, run: () => Promise<void>, routeLabel: () => string): Promise<void> => {
+    const counts = opts.requestCounts;
+    counts?.inFlight(1);
     const started = performance.now();
     try {
       if (closing) throw new CodedError('SHUTTING_DOWN', 'this member is shutting down; retry on another member');
-      const match = router.match(ctx.path, ctx.method);
-      if (!match.route) {
-        // No route for this method and path: 405 with the methods the path has, else 404.
-        const allow = [...new Set(match.path.flatMap((layer) => layer.methods))].join(', ');
-        if (allow === '') throw new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path} (routes are case-sensitive)`);
-        ctx.set('Allow', allow);
-        throw new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } });
+      const pattern = check();
+      if (hasBody(rc.req) && !ROUTES_WITH_BODY.has(`${rc.method} ${pattern}`)) {
+        throw new CodedError('BODY_NOT_ALLOWED', `${rc.method} ${rc.path} takes no request body; send none (no Content-Length above 0, no Transfer-Encoding)`);
       }
-      if (hasBody(ctx.req) && !match.pathAndMethod.some((layer) => ROUTES_WITH_BODY.has(`${ctx.method} ${layer.path}`))) {
-        throw new CodedError('BODY_NOT_ALLOWED', `${ctx.method} ${ctx.path} takes no request body; send none (no Content-Length above 0, no Transfer-Encoding)`);
-      }
-      await next();
+      const auth = member.state().auth();
+      if (!auth.enabled() || OPEN_PATHS.has(rc.path) || isStaticUiPath(rc.method, rc.path)) await run();
+      else await runAs(principalOf(auth, rc.req, bearerToken(rc.req), Date.now()), run);
     } catch (err) {
       const e = toCodedError(err);
-      if (e.code === 'INTERNAL') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
-      setError(ctx, e);
+      if (e.code === 'INTERNAL') logger.error({ err, method: rc.method, path: rc.path }, 'request failed');
+      setError(rc, e);
     } finally {
-      if (!ctx.req.complete) {
+      if (!rc.req.complete) {
         // Answered before the whole request arrived (a refused or oversized body): close after
         // the answer, reading and discarding the rest for a while so the client is not reset
         // before it has read the answer.
-        ctx.set('Connection', 'close');
-        lingerAfterAnswer(ctx.req, ctx.res);
+        rc.set('Connection', 'close');
+        lingerAfterAnswer(rc.req, rc.res);
       }
-      writeJsonBody(ctx);
-      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      metrics?.observeRequest?.(String(route), statusClassOf(ctx.status), (performance.now() - started) / 1000);
+      writeJsonBody(rc);
+      const route = routeLabel();
+      metrics?.observeRequest?.(route, statusClassOf(rc.status), (performance.now() - started) / 1000);
+      counts?.inFlight(-1);
+      counts?.finished(route, methodLabel(rc.method), rc.status);
     }
-  });
+  };
 
-  // Who is asking: while auth is on, every request but the open paths carries a token (or a
-  // client certificate naming a user) and runs as that user.
-  app.use(async (ctx, next) => {
-    const auth = member.state().auth();
-    if (!auth.enabled() || OPEN_PATHS.has(ctx.path) || isStaticUiPath(ctx.method, ctx.path)) return next();
-    const p = principalOf(auth, ctx.req, bearerToken(ctx.req), Date.now());
-    return runAs(p, next);
-  });
+  app.use((ctx, next) =>
+    serve(
+      ctx,
+      () => {
+        const match = router.match(ctx.path, ctx.method);
+        if (!match.route) {
+          // No route for this method and path: 405 with the methods the path has, else 404.
+          const allow = [...new Set(match.path.flatMap((layer) => layer.methods))].join(', ');
+          if (allow === '') throw new CodedError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path} (routes are case-sensitive)`);
+          ctx.set('Allow', allow);
+          throw new CodedError('METHOD_NOT_ALLOWED', `method ${ctx.method} is not allowed on ${ctx.path}`, { details: { allow } });
+        }
+        // A body is allowed when any route matching this method and path takes one.
+        return String(match.pathAndMethod.find((layer) => ROUTES_WITH_BODY.has(`${ctx.method} ${layer.path}`))?.path ?? match.pathAndMethod[0]?.path ?? '');
+      },
+      next,
+      () => routeLabel(ctx),
+    ),
+  );
 
   // Routes are case-sensitive: `/V1/KV/a` is no route (404), not a spelling of `/v1/kv/a`.
   const router = new Router({ sensitive: true });
-  const deps = { server, limits };
+  const hot = new HotRoutes();
+  const deps = { server, limits, hot };
   registerClusterRoutes(router, deps, opts.metricsHandler);
   registerKvRoutes(router, deps, schemas);
   registerLeaseRoutes(router, deps, schemas);
@@ -163,6 +182,16 @@ export function createApi(opts: CreateApiOptions): Api {
   return {
     app,
     limits,
+    serveHot(req: IncomingMessage, res: ServerResponse): boolean {
+      const route = hot.find(req);
+      if (route === undefined) return false;
+      const rc = new LeanContext(req, res);
+      void serve(rc, () => route.pattern, () => route.handler(rc), () => route.pattern).then(() => {
+        // A route that answered nothing (its client left): end the response as koa would.
+        if (!res.writableEnded) res.end();
+      });
+      return true;
+    },
     attachWebSockets(httpServer: HttpServer): void {
       watchSockets.attach(httpServer);
     },
@@ -181,7 +210,7 @@ export function createApi(opts: CreateApiOptions): Api {
  * Headers set through ctx.set (Retry-After, Allow, Connection) are already on the response.
  * Anything that is not a plain object — text, buffers, streams, no body — is left to koa.
  */
-function writeJsonBody(ctx: Koa.Context): void {
+function writeJsonBody(ctx: RouteContext & { body?: unknown; respond?: boolean }): void {
   let body: unknown = answerOf(ctx);
   if (body === undefined) {
     body = ctx.body;
@@ -198,7 +227,7 @@ function writeJsonBody(ctx: Koa.Context): void {
   else res.end(text);
 }
 
-function setError(ctx: Koa.Context, err: CodedError): void {
+function setError(ctx: RouteContext, err: CodedError): void {
   const status = httpStatusFor(err.code);
   answer(ctx, errorBody(err), status);
   if (err.retryAfterSeconds !== undefined && (status === 503 || status === 429)) {

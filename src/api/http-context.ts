@@ -1,6 +1,6 @@
 // Per-request helpers shared by the REST routes: body reading, path tails, consistency.
 
-import type Koa from 'koa';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { CodedError } from './errors.js';
 import type { ApiLimits } from './limits.js';
@@ -9,23 +9,43 @@ import { parseWith } from './schemas.js';
 import type { ServerFacade } from './server-facade.js';
 import { invariant } from '../invariant/index.js';
 
+/**
+ * What a route handler may use of its request: the part of koa's context that the hot routes
+ * (hot-routes.ts) also give without koa. A koa context is one; so is the lean one.
+ */
+export interface RouteContext {
+  readonly method: string;
+  /** The path, still percent-encoded, without the query. */
+  readonly path: string;
+  /** The query without its `?` ('' when there is none). */
+  readonly querystring: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** A request header ('' when absent). */
+  get(field: string): string;
+  /** Set a response header. */
+  set(field: string, value: string): void;
+  /** The response status. */
+  status: number;
+}
+
 /** Where answer() leaves a route's JSON answer for the outermost middleware (create-api.ts). */
 export const JSON_ANSWER = Symbol('raftlock.jsonAnswer');
 
-type AnsweringContext = Koa.Context & { [JSON_ANSWER]?: object };
+type AnsweringContext = RouteContext & { [JSON_ANSWER]?: object };
 
 /**
  * Answer with a JSON object (status 200 unless given). The outermost middleware serializes and
  * writes it in one write; koa's body setter (content-type lookup, length and status bookkeeping)
  * is skipped, as is its respond(), on every REST answer.
  */
-export function answer(ctx: Koa.Context, body: object, status = 200): void {
+export function answer(ctx: RouteContext, body: object, status = 200): void {
   (ctx as AnsweringContext)[JSON_ANSWER] = body;
   ctx.res.statusCode = status;
 }
 
 /** The JSON answer a route gave with answer(), if any. */
-export function answerOf(ctx: Koa.Context): object | undefined {
+export function answerOf(ctx: RouteContext): object | undefined {
   return (ctx as AnsweringContext)[JSON_ANSWER];
 }
 
@@ -39,7 +59,7 @@ export interface RouteDeps {
  * be utf-8). An empty body is read as `{}` when `emptyAsObject` (routes whose fields are all
  * optional).
  */
-export async function readJson<T>(ctx: Koa.Context, limits: Readonly<ApiLimits>, schema: z.ZodType<T>, emptyAsObject = false): Promise<T> {
+export async function readJson<T>(ctx: RouteContext, limits: Readonly<ApiLimits>, schema: z.ZodType<T>, emptyAsObject = false): Promise<T> {
   const raw = await readRawBody(ctx.req, limits.maxBodyBytes);
   if (raw.length === 0 && emptyAsObject) return parseWith(schema, {});
   const type = ctx.get('Content-Type');
@@ -73,7 +93,7 @@ function parseIsJson(header: string): boolean {
 }
 
 /** The raw (still percent-encoded) path after `prefix`, decoded exactly once. */
-export function pathTail(ctx: Koa.Context, prefix: string, what: string): string {
+export function pathTail(ctx: RouteContext, prefix: string, what: string): string {
   const path = ctx.path;
   invariant(path.startsWith(prefix), () => `route for "${prefix}" matched path "${path}"`);
   return percentDecode(path.slice(prefix.length), what);

@@ -67,6 +67,7 @@ export function createHttpServer(api: Api, options: Partial<HttpServerOptions> &
         writeErrorResponse(res, new CodedError('BAD_REQUEST', 'an HTTP/1.1 request needs a Host header'));
         return;
       }
+      if (api.serveHot(req, res)) return;
       void handle(req, res);
     },
   );

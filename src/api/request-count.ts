@@ -1,6 +1,6 @@
 // Request counting for `raftlock_http_requests_total{route,method,code}` and
-// `raftlock_http_requests_in_flight`: one koa middleware, mounted outside every other one so it
-// sees each request's final status (error answers included). api/ declares the hooks; cmd/ wires
+// `raftlock_http_requests_in_flight`: counted by the request pipeline (create-api.ts) around
+// everything else, so it sees each request's final status (error answers included). api/ declares the hooks; cmd/ wires
 // them to src/metrics. Labels stay bounded: the route is the router's pattern (never the raw
 // path), the method one of a fixed set, the code an HTTP status.
 
@@ -24,16 +24,4 @@ export function methodLabel(method: string): string {
 export function routeLabel(ctx: Koa.Context): string {
   const r = (ctx as unknown as { _matchedRoute?: string | RegExp })._matchedRoute;
   return r === undefined ? 'unmatched' : String(r);
-}
-
-export function countRequests(m: RequestCountMetrics): Koa.Middleware {
-  return async (ctx, next) => {
-    m.inFlight(1);
-    try {
-      await next();
-    } finally {
-      m.inFlight(-1);
-      m.finished(routeLabel(ctx), methodLabel(ctx.method), ctx.status);
-    }
-  };
 }

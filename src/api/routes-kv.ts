@@ -1,6 +1,7 @@
 // Keys: PUT/GET/DELETE /v1/kv/{key}, GET /v1/kv (range), POST /v1/txn, POST /v1/compact.
 
 import type Router from '@koa/router';
+import type { HotRoutes } from './hot-routes.js';
 import type { Command, TxnOp } from '../state/commands.js';
 import { CodedError } from './errors.js';
 import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
@@ -25,8 +26,8 @@ function assertReadableRevision(view: StateView, revision: number): void {
   }
 }
 
-export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schemas): void {
-  const { server, limits } = deps;
+export function registerKvRoutes(router: Router, deps: RouteDeps & { hot: HotRoutes }, schemas: Schemas): void {
+  const { server, limits, hot } = deps;
 
   // An empty key ("/v1/kv" or "/v1/kv/") can be listed but never written.
   const emptyKey = async (): Promise<void> => {
@@ -35,7 +36,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
   router.put('/v1/kv', emptyKey);
   router.delete('/v1/kv', emptyKey);
 
-  router.put('/v1/kv/*key', async (ctx) => {
+  hot.add(router, 'PUT', '/v1/kv/*key', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const key = pathTail(ctx, KV_PREFIX, 'key');
     assertKey(key, limits);
@@ -48,7 +49,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     answer(ctx, r.prevKv ? { revision: r.revision, prevKv: kvJson(r.prevKv) } : { revision: r.revision });
   });
 
-  router.get('/v1/kv/*key', async (ctx) => {
+  hot.add(router, 'GET', '/v1/kv/*key', async (ctx) => {
     const q = parseQuery(ctx.querystring, ['consistency', 'revision']);
     const key = pathTail(ctx, KV_PREFIX, 'key');
     assertKey(key, limits);
@@ -82,7 +83,7 @@ export function registerKvRoutes(router: Router, deps: RouteDeps, schemas: Schem
     });
   });
 
-  router.delete('/v1/kv/*key', async (ctx) => {
+  hot.add(router, 'DELETE', '/v1/kv/*key', async (ctx) => {
     const q = parseQuery(ctx.querystring, ['prefix', 'prevKv']);
     const key = pathTail(ctx, KV_PREFIX, 'key');
     const prefix = queryBool(q, 'prefix', false);

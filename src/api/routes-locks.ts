@@ -12,12 +12,12 @@
 
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
-import type Koa from 'koa';
 import type { LockHolder } from '../state/commands.js';
 import { HARD_LIMITS } from '../state/limits.js';
 import type { ApiMetrics, LockWaitOutcome } from './api-metrics.js';
 import { CodedError } from './errors.js';
-import { answer, pathTail, readConsistency, readJson, type RouteDeps } from './http-context.js';
+import { answer, pathTail, readConsistency, readJson, type RouteContext, type RouteDeps } from './http-context.js';
+import type { HotRoutes } from './hot-routes.js';
 import type { ApiLogger } from './logger.js';
 import { parseQuery, queryInt } from './request-text.js';
 import { newLeaseId } from './routes-leases.js';
@@ -62,10 +62,10 @@ type WaitEnd = 'granted' | 'gone' | 'timeout' | 'client_gone' | 'shutdown';
 
 export function registerLockRoutes(
   router: Router,
-  deps: RouteDeps & { metrics?: ApiMetrics; logger: ApiLogger; waits: LockWaitRegistry },
+  deps: RouteDeps & { metrics?: ApiMetrics; logger: ApiLogger; waits: LockWaitRegistry; hot: HotRoutes },
   schemas: Schemas,
 ): void {
-  const { server, limits, metrics, logger, waits } = deps;
+  const { server, limits, metrics, logger, waits, hot } = deps;
 
   const emptyName = async (): Promise<void> => {
     throw new CodedError('INVALID_ARGUMENT', 'lock name must not be empty');
@@ -73,7 +73,7 @@ export function registerLockRoutes(
   router.post('/v1/locks', emptyName);
   router.delete('/v1/locks', emptyName);
 
-  const lockName = (ctx: Koa.Context): string => {
+  const lockName = (ctx: RouteContext): string => {
     const name = pathTail(ctx, LOCK_PREFIX, 'lock name');
     assertKey(name, limits, 'lock name');
     if (name.length > HARD_LIMITS.maxLockNameLength) {
@@ -92,7 +92,7 @@ export function registerLockRoutes(
     }
   };
 
-  router.post('/v1/locks/*name', async (ctx) => {
+  hot.add(router, 'POST', '/v1/locks/*name', async (ctx) => {
     parseQuery(ctx.querystring, []);
     const name = lockName(ctx);
     const body = await readJson(ctx, limits, schemas.lockAcquire);
@@ -197,7 +197,7 @@ export function registerLockRoutes(
   /** Wait for the grant of `waiterId` until the deadline, the client leaving, or shutdown. A
    *  request's own lease (`keep`) gets a keepalive every third of its TTL meanwhile. */
   async function waitForGrant(
-    ctx: Koa.Context,
+    ctx: RouteContext,
     name: string,
     waiterId: string,
     waitMs: number,
@@ -253,7 +253,7 @@ export function registerLockRoutes(
     }, Math.max(100, Math.floor(ttlMs / 3)));
   }
 
-  router.delete('/v1/locks/*name', async (ctx) => {
+  hot.add(router, 'DELETE', '/v1/locks/*name', async (ctx) => {
     const q = parseQuery(ctx.querystring, ['fencingToken', 'lease']);
     const name = lockName(ctx);
     const fencingToken = queryInt(q, 'fencingToken', 1, Number.MAX_SAFE_INTEGER);
