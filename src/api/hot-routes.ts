@@ -43,20 +43,7 @@ export class HotRoutes {
     invariant(!list.some((r) => r.prefix === prefix), () => `hot route ${method} ${pattern} registered twice`);
     list.push({ method, pattern, prefix, handler });
     this.byMethod.set(method, list);
-    switch (method) {
-      case 'GET':
-        router.get(pattern, handler);
-        break;
-      case 'PUT':
-        router.put(pattern, handler);
-        break;
-      case 'POST':
-        router.post(pattern, handler);
-        break;
-      case 'DELETE':
-        router.delete(pattern, handler);
-        break;
-    }
+    router.register(pattern, [method], handler);
   }
 
   /** The hot route for this request, or undefined when koa should serve it. */

@@ -4,7 +4,7 @@
 // matter and body — successes, every kind of refusal, auth, and the request metrics.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import type http from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Router from '@koa/router';
 import { HotRoutes } from '../../src/api/hot-routes.js';
@@ -19,28 +19,11 @@ interface Answer {
   json: any;
 }
 
-/** One request with the target written as given (origin-form or absolute-form). */
-function send(port: number, method: string, target: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers, agent: false });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: res.headers['content-type'],
-          allow: res.headers.allow,
-          connection: res.headers.connection,
-          json: text === '' ? undefined : JSON.parse(text),
-        });
-      });
-    });
-    req.end(body);
-  });
+/** One request through the harness, which writes the target as given (origin-form or
+ *  absolute-form), reduced to what the two paths must agree on. */
+async function send(h: Harness, method: string, target: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const r = await h.request(method, target, body, headers);
+  return { status: r.status, contentType: r.headers['content-type'], allow: r.headers.allow, connection: r.headers.connection, json: r.json };
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -97,8 +80,8 @@ describe('hot routes: the same answers as koa', () => {
   let lean: (method: string, path: string, body?: string, headers?: Record<string, string>) => Promise<Answer>;
   beforeEach(async () => {
     h = await startHarness();
-    koa = (m, p, b, hd) => send(h.port, m, `http://127.0.0.1:${h.port}${p}`, b, hd);
-    lean = (m, p, b, hd) => send(h.port, m, p, b, hd);
+    koa = (m, p, b, hd) => send(h, m, `http://127.0.0.1:${h.port}${p}`, b, hd);
+    lean = (m, p, b, hd) => send(h, m, p, b, hd);
   });
   afterEach(async () => {
     await h.close();
@@ -170,9 +153,9 @@ describe('hot routes: the same answers as koa', () => {
     const observed: string[] = [];
     await h.close();
     h = await startHarness({ metrics: { observeRequest: (route, status) => observed.push(`${route} ${status}`) } });
-    await send(h.port, 'PUT', '/v1/kv/k', JSON.stringify({ value: 'v' }), JSON_HEADERS);
-    await send(h.port, 'PUT', `http://127.0.0.1:${h.port}/v1/kv/k`, JSON.stringify({ value: 'v' }), JSON_HEADERS);
-    await send(h.port, 'GET', '/v1/kv/nope');
+    await send(h, 'PUT', '/v1/kv/k', JSON.stringify({ value: 'v' }), JSON_HEADERS);
+    await send(h, 'PUT', `http://127.0.0.1:${h.port}/v1/kv/k`, JSON.stringify({ value: 'v' }), JSON_HEADERS);
+    await send(h, 'GET', '/v1/kv/nope');
     assert.deepEqual(observed, ['/v1/kv/*key 2xx', '/v1/kv/*key 2xx', '/v1/kv/*key 4xx']);
   });
 
