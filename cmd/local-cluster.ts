@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
 import { makeCa, makeLeaf } from './lib/dev-certs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
 
   for (const m of members) {
-    const argv = [process.execPath, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `${HOST}:${m.clientPort - 1}`], tlsDir)];
+    const argv = [process.execPath, ...DAEMON_NODE_FLAGS, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `${HOST}:${m.clientPort - 1}`], tlsDir)];
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: a terminal's Ctrl-C reaches only this launcher, which then stops each

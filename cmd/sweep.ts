@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
 import { apiDocPath, readErrorTable } from './lib/error-table.js';
 import { formatSweepReport, runSweep, sweepPassed } from './lib/sweep.js';
 
@@ -61,6 +62,7 @@ async function startCluster(size: number, maxBodyBytes: number): Promise<LocalCl
   const output: string[] = [];
   for (const m of members) {
     const child = spawn(process.execPath, [
+      ...DAEMON_NODE_FLAGS,
       join(here, 'raftlockd.js'),
       '--name', m.name,
       '--data-dir', join(dir, m.name),

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ensureDevCertificates, memberArgs, type LocalMember } from '../local-cluster.js';
+import { DAEMON_NODE_FLAGS } from './daemon-process.js';
 import { freePorts, stopper } from './start-cluster.js';
 
 export type SecurityMode = 'plain' | 'tls' | 'tls+auth';
@@ -89,7 +90,7 @@ export async function startBenchCluster(mode: SecurityMode, opts: { logLevel?: s
   const dispatcher = new Agent({ connect: tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key } });
   try {
     for (const m of members) {
-      const k = spawn(process.execPath, [daemon, ...memberArgs(m, members, dir, ['--log-level', opts.logLevel ?? 'warn'], tlsDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const k = spawn(process.execPath, [...DAEMON_NODE_FLAGS, daemon, ...memberArgs(m, members, dir, ['--log-level', opts.logLevel ?? 'warn'], tlsDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
       k.stderr!.on('data', (b: Buffer) => {
         output.push(b.toString());
         if (output.length > 50) output.shift();

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { firstPortInUse, localMembers, MAX_BASE_PORT } from '../../cmd/local-cluster.js';
 import { Agent, request } from 'undici';
 import { Client } from '../../src/client/index.js';
-import { DAEMON, eventually, freePort, http } from '../helpers/process-cluster.js';
+import { DAEMON, DAEMON_NODE_FLAGS, eventually, freePort, http } from '../helpers/process-cluster.js';
 
 const LAUNCHER = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/local-cluster.js');
 
@@ -86,6 +86,11 @@ describe('npm start (local-cluster)', { timeout: 120_000 }, () => {
     });
     for (const m of memberPids) pids.add(m.pid);
     assert.deepEqual(memberPids.map((m) => m.url), urls, 'members listen on the base port, +100, +200');
+    for (const m of memberPids) {
+      // Each member runs with the daemon's V8 flags ahead of its script (cmd/lib/daemon-process.ts).
+      const argv = readFileSync(`/proc/${m.pid}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 1 + DAEMON_NODE_FLAGS.length), [...DAEMON_NODE_FLAGS], `${m.name}: ${argv.join(' ')}`);
+    }
 
     const leader = await eventually('a leader', async () => {
       const r = await http('GET', `${urls[0]}/v1/cluster`);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { eventually, freePort } from '../helpers/process-cluster.js';
+import { DAEMON_NODE_FLAGS, eventually, freePort } from '../helpers/process-cluster.js';
 import { parseCopy, parseDockerfile, parseExecForm, type Stage } from './dockerfile.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -164,11 +164,12 @@ describe('the image builds from exactly what the Dockerfile copies, and runs', {
     for (const d of ancestors(appRun)) assert.ok(!existsSync(join(d, 'node_modules')), `${d}/node_modules would leak packages into the test`);
 
     // ---- start it: ENTRYPOINT with our flags in place of CMD (as `docker run image ARGS`) ----
-    assert.deepEqual(entrypoint, ['node', 'dist/cmd/raftlockd.js']);
+    // The image runs the daemon with the same V8 flags as every member the project starts.
+    assert.deepEqual(entrypoint, ['node', ...DAEMON_NODE_FLAGS, 'dist/cmd/raftlockd.js']);
     const [clientPort, peerPort] = [await freePort(), await freePort()];
     const dataDir = join(work, 'data');
     const proc = spawn(process.execPath, [
-      entrypoint[1]!,
+      ...entrypoint.slice(1),
       '--name', 'img',
       '--data-dir', dataDir,
       '--listen-client', `127.0.0.1:${clientPort}`,

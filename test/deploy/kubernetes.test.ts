@@ -274,7 +274,7 @@ describe('Dockerfile', () => {
     assert.match(text, /npx tsc -p tsconfig\.build\.json/);
     const user = /^USER (\S+)$/m.exec(text);
     assert.ok(user !== null && !/^(root|0)(:|$)/.test(user[1]!), 'runs as a non-root user');
-    assert.match(text, /^ENTRYPOINT \["node", "dist\/cmd\/raftlockd\.js"\]$/m);
+    assert.match(text, /^ENTRYPOINT \["node", "--single-threaded-gc", "dist\/cmd\/raftlockd\.js"\]$/m);
     assert.match(text, /^CMD \["--config", "\/etc\/raftlock\/raftlock\.yaml"\]$/m);
   });
 });

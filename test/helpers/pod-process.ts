@@ -2,7 +2,7 @@
 // manifests' environment on loopback (test/ops/k8s-discovery, test/ops/k8s-tls).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { DAEMON } from './process-cluster.js';
+import { DAEMON, DAEMON_NODE_FLAGS } from './process-cluster.js';
 
 export interface PodProcess {
   proc: ChildProcess;
@@ -17,7 +17,7 @@ export interface PodProcess {
  */
 export function spawnPod(args: string[], env: Record<string, string>, stride: number, maxChunks: number): PodProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RAFTLOCK_') && k !== 'POD_NAME' && k !== 'POD_NAMESPACE'));
-  const proc = spawn(process.execPath, [DAEMON, ...args], {
+  const proc = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...inherited, ...env, RAFTLOCK_K8S_HOST_TEMPLATE: '127.0.0.1', RAFTLOCK_K8S_PORT_STRIDE: String(stride) },
   });

@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAEMON, freePort, spawnDaemon as spawnBase } from '../../cmd/lib/daemon-process.js';
+import { DAEMON, DAEMON_NODE_FLAGS, freePort, spawnDaemon as spawnBase } from '../../cmd/lib/daemon-process.js';
 
-export { DAEMON, freePort };
+export { DAEMON, DAEMON_NODE_FLAGS, freePort };
 /** The test-only daemon with unsafe hooks (unsafe-raftlockd.ts). */
 export const UNSAFE_DAEMON = fileURLToPath(new URL('./unsafe-raftlockd.js', import.meta.url));
 
