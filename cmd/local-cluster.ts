@@ -7,14 +7,12 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
+import { DAEMON, DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
 import { makeCa, makeLeaf } from './lib/dev-certs.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
 
 export interface LocalMember {
@@ -131,7 +129,6 @@ async function main(): Promise<void> {
   const tlsDir = opts.tls === true ? join(dataRoot, 'tls') : undefined;
   if (tlsDir !== undefined) ensureDevCertificates(tlsDir, members);
   const scheme = tlsDir === undefined ? 'http' : 'https';
-  const daemon = join(here, 'raftlockd.js');
 
   const busy = await firstPortInUse(members.flatMap((m) => [m.clientPort - 1, m.clientPort, m.peerPort]));
   if (busy !== undefined) {
@@ -144,7 +141,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
 
   for (const m of members) {
-    const argv = [process.execPath, ...DAEMON_NODE_FLAGS, daemon, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `${HOST}:${m.clientPort - 1}`], tlsDir)];
+    const argv = [process.execPath, ...DAEMON_NODE_FLAGS, DAEMON, ...memberArgs(m, members, dataRoot, ['--log-level', opts.logLevel, '--listen-etcd', `${HOST}:${m.clientPort - 1}`], tlsDir)];
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'inherit', 'inherit'],
       // Own process group: a terminal's Ctrl-C reaches only this launcher, which then stops each

@@ -15,14 +15,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
+import { DAEMON, DAEMON_NODE_FLAGS } from './lib/daemon-process.js';
 import { apiDocPath, readErrorTable } from './lib/error-table.js';
 import { formatSweepReport, runSweep, sweepPassed } from './lib/sweep.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 function int(name: string, lo: number, hi: number) {
   return (v: string): number => {
@@ -63,7 +61,7 @@ async function startCluster(size: number, maxBodyBytes: number): Promise<LocalCl
   for (const m of members) {
     const child = spawn(process.execPath, [
       ...DAEMON_NODE_FLAGS,
-      join(here, 'raftlockd.js'),
+      DAEMON,
       '--name', m.name,
       '--data-dir', join(dir, m.name),
       '--listen-client', `127.0.0.1:${m.client}`,

@@ -14,10 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ensureDevCertificates, memberArgs, type LocalMember } from '../local-cluster.js';
-import { DAEMON_NODE_FLAGS } from './daemon-process.js';
+import { DAEMON, DAEMON_NODE_FLAGS } from './daemon-process.js';
 import { freePorts, stopper } from './start-cluster.js';
 
 export type SecurityMode = 'plain' | 'tls' | 'tls+auth';
@@ -66,7 +65,6 @@ async function call(dispatcher: Agent, method: 'GET' | 'POST', url: string, body
 /** Starts one cluster of `mode` and waits until it has a leader (and, for tls+auth, auth is on). */
 export async function startBenchCluster(mode: SecurityMode, opts: { logLevel?: string } = {}): Promise<BenchCluster> {
   const dir = mkdtempSync(join(tmpdir(), `raftlock-bench-${mode.replace('+', '-')}-`));
-  const daemon = fileURLToPath(new URL('../raftlockd.js', import.meta.url));
   const members: LocalMember[] = [];
   const ports = await freePorts(6);
   for (let i = 0; i < 3; i++) members.push({ name: `n${i + 1}`, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]! });
@@ -90,7 +88,7 @@ export async function startBenchCluster(mode: SecurityMode, opts: { logLevel?: s
   const dispatcher = new Agent({ connect: tls === undefined ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key } });
   try {
     for (const m of members) {
-      const k = spawn(process.execPath, [...DAEMON_NODE_FLAGS, daemon, ...memberArgs(m, members, dir, ['--log-level', opts.logLevel ?? 'warn'], tlsDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const k = spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON, ...memberArgs(m, members, dir, ['--log-level', opts.logLevel ?? 'warn'], tlsDir)], { stdio: ['ignore', 'ignore', 'pipe'] });
       k.stderr!.on('data', (b: Buffer) => {
         output.push(b.toString());
         if (output.length > 50) output.shift();

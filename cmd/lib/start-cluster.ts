@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { memberArgs, type LocalMember } from '../local-cluster.js';
-import { DAEMON_NODE_FLAGS } from './daemon-process.js';
+import { DAEMON, DAEMON_NODE_FLAGS } from './daemon-process.js';
 
 const HOST = '127.0.0.1';
 
@@ -91,9 +90,8 @@ export async function startRaftlock(extra: string[] = []): Promise<StartedCluste
   const dir = mkdtempSync(join(tmpdir(), 'raftlock-bench-'));
   const ports = await freePorts(6);
   const members: LocalMember[] = [0, 1, 2].map((i) => ({ name: `n${i + 1}`, clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
-  const daemon = fileURLToPath(new URL('../raftlockd.js', import.meta.url));
   const children = members.map((m) =>
-    spawn(process.execPath, [...DAEMON_NODE_FLAGS, daemon, ...memberArgs(m, members, dir, ['--log-level', 'warn', ...extra])], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...DAEMON_NODE_FLAGS, DAEMON, ...memberArgs(m, members, dir, ['--log-level', 'warn', ...extra])], { stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   const stop = stopper(children, dir);
   const urls = members.map((m) => `http://${HOST}:${m.clientPort}`);
