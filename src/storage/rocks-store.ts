@@ -87,8 +87,12 @@ const FORMAT_VERSION = 'raftlock-store-v3';
 /** Older formats this build reads: v2 stored one entry per key (a run of one), v1 also had no
  *  snapshot generations. Either is upgraded by its first write of entries or snapshot chunks. */
 const OLDER_FORMATS: readonly string[] = ['raftlock-store-v2', 'raftlock-store-v1'];
-/** Snapshot data is stored in chunks of this size. */
-const SNAPSHOT_CHUNK_BYTES = 1 << 20;
+/** Snapshot data is stored in chunks of this size, one chunk per batch while the member serves.
+ *  The synchronous part of writing one (checksum, record copy, building RocksDB's batch) grows
+ *  faster than its size: about 7 ms of event loop for 1 MiB, under 1 ms for 256 KiB, measured
+ *  here. Reading takes chunks of any size (load concatenates them), so stores written with
+ *  1 MiB chunks load unchanged. */
+const SNAPSHOT_CHUNK_BYTES = 1 << 18;
 
 const KEY_VERSION = Buffer.from([P_VERSION]);
 const KEY_HARD_STATE = Buffer.from([P_HARD_STATE]);

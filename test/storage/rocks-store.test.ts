@@ -288,7 +288,7 @@ describe('RocksRaftStore', () => {
       });
       return n;
     };
-    assert.equal(await countChunks(), 4);
+    assert.equal(await countChunks(), 13); // 256 KiB chunks: 12 whole ones and the 12,345-byte rest
 
     const s = new RocksRaftStore(path);
     await s.open();
@@ -415,8 +415,40 @@ describe('RocksRaftStore', () => {
     assert.deepEqual(await reloaded(), [[1, 1], [2, 1], [3, 2], [4, 2], [5, 2]]);
   });
 
+  it('writes snapshots in 256 KiB chunks and still loads one stored in the 1 MiB chunks of earlier builds', async () => {
+    const snap = snapshotAt(2, 2 * (1 << 20) + 5, 9);
+    await seed([1, 2, 3].map((i) => ent(i, 1)), snap);
+    await withRaw(path, async (db) => {
+      const keys = await rawKeysOf(db, 0x04);
+      assert.equal(keys.length, 9, 'eight 256 KiB chunks and the 5-byte rest');
+      const gen = keys[0]!.readUInt32BE(1);
+      for (const key of keys) await p((cb) => db.del(key, { sync: true }, cb));
+      // Rewrite it as a build with 1 MiB chunks wrote it: three chunks, metadata saying so.
+      const data = Buffer.from(snap.data);
+      for (let c = 0; c < 3; c++) {
+        const key = Buffer.alloc(9);
+        key[0] = 0x04;
+        key.writeUInt32BE(gen, 1);
+        key.writeUInt32BE(c, 5);
+        await p((cb) => db.put(key, rawRecord(data.subarray(c << 20, Math.min(data.length, (c + 1) << 20))), { sync: true }, cb));
+      }
+      const meta = await p<Buffer>((cb) => db.get(Buffer.from([0x03]), {}, cb));
+      const payload = Buffer.from(meta.subarray(4));
+      // The metadata ends with uvarints: data length, chunk count, generation (one byte each here).
+      assert.deepEqual([payload[payload.length - 2], payload[payload.length - 1]], [9, gen]);
+      payload[payload.length - 2] = 3;
+      await p((cb) => db.put(Buffer.from([0x03]), rawRecord(payload), { sync: true }, cb));
+    });
+    const s = new RocksRaftStore(path);
+    await s.open();
+    const r = await s.load();
+    assert.ok(Buffer.from(r.snapshot!.data).equals(Buffer.from(snap.data)));
+    assert.deepEqual(r.entries.map((e) => e.index), [3]);
+    await s.close();
+  });
+
   it('reads a format v1 store (chunks without generation) and upgrades it with the next snapshot', async () => {
-    const old = snapshotAt(2, (1 << 20) + 3, 5);
+    const old = snapshotAt(2, (1 << 18) + 3, 5);
     await seed([1, 2, 3].map((i) => ent(i, 1)), old);
     // Rewrite it as v1 wrote it: version string, 5-byte chunk keys, metadata without generation.
     await withRaw(path, async (db) => {
