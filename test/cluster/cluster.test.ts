@@ -90,6 +90,9 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
     const down = c.members.find((m) => !c.isRunning(m))!;
     const leader = await waitForLeader(c);
     // Far more entries than the snapshot threshold: the leader compacts past what `down` has.
+    // Eight 96 KiB values make the snapshot several of the store's 256 KiB chunks, which the
+    // restarted member writes a chunk per batch (the next test reloads them from its disk).
+    for (let i = 0; i < 8; i++) await put(leader, `big/${i}`, String.fromCharCode(97 + i).repeat(96 * 1024));
     for (let i = 0; i < 300; i++) await put(leader, `while-down/${String(i).padStart(3, '0')}`, `z${i}`);
     c.spawn(down);
     await eventually('the restarted member to serve every key', async () => {
@@ -98,6 +101,12 @@ describe('three-member cluster (real processes)', { timeout: 180_000 }, () => {
     }, 60_000).catch((e) => {
       throw new Error(`${e.message}\n--- ${down.name} output ---\n${c.logs(down)}`);
     });
+    const big = await http('GET', `${down.url}/v1/kv?prefix=big/&consistency=serializable`);
+    assert.equal(big.status, 200);
+    assert.deepEqual(
+      big.body.kvs.map((kv: { key: string; value: string }) => [kv.key, kv.value.length, kv.value[0]]),
+      Array.from({ length: 8 }, (_, i) => [`big/${i}`, 96 * 1024, String.fromCharCode(97 + i)]),
+    );
     const st = await http('GET', `${down.url}/v1/cluster`);
     assert.equal(st.body.leader?.name, leader.name);
     // The member got there through a snapshot: its log starts after index 1.

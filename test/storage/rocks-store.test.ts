@@ -415,6 +415,36 @@ describe('RocksRaftStore', () => {
     assert.deepEqual(await reloaded(), [[1, 1], [2, 1], [3, 2], [4, 2], [5, 2]]);
   });
 
+  it('installs a received multi-chunk snapshot a chunk per batch, atomically with its Ready, and orders later saves after it', async () => {
+    await seed(Array.from({ length: 30 }, (_, i) => ent(i + 1, 1)), snapshotAt(10, 100, 1));
+    const s = new RocksRaftStore(path);
+    await s.open();
+    await s.load();
+    const before = s.stats();
+    const snap: Snapshot = { metadata: { index: 40, term: 2, confState: { voters: [1], learners: [] } }, data: new Uint8Array(3 * (1 << 20) + 7) };
+    for (let i = 0; i < snap.data.length; i++) snap.data[i] = (i * 13 + (i >> 9)) & 0xff;
+    const install = s.save({ snapshot: snap, entries: [ent(41, 2), ent(42, 2)], hardState: { term: 2, vote: 1, commit: 40 } }, true);
+    const later = s.save({ entries: [ent(43, 2)] }, true); // issued before the install has landed
+    await Promise.all([install, later]);
+    const after = s.stats();
+    assert.equal(after.writes - before.writes, 13 + 1 + 1, 'thirteen chunk batches, the Ready batch, the later save');
+    assert.equal(after.syncedWrites - before.syncedWrites, 2, 'only the Ready batch and the later save are synced');
+    assert.deepEqual([after.snapshotIndex, after.lastIndex], [40, 43]);
+    await s.close();
+
+    const keys = await rawKeys(path, 0x04);
+    assert.equal(keys.length, 13, 'the old snapshot chunk is gone');
+    assert.equal(new Set(keys.map((k) => k.readUInt32BE(1))).size, 1, 'all chunks under one generation');
+    const s2 = new RocksRaftStore(path);
+    await s2.open();
+    const r = await s2.load();
+    assert.equal(r.snapshot?.metadata.index, 40);
+    assert.ok(Buffer.from(r.snapshot!.data).equals(Buffer.from(snap.data)));
+    assert.deepEqual(r.entries.map((e) => e.index), [41, 42, 43]);
+    assert.deepEqual(r.hardState, { term: 2, vote: 1, commit: 40 });
+    await s2.close();
+  });
+
   it('writes snapshots in 256 KiB chunks and still loads one stored in the 1 MiB chunks of earlier builds', async () => {
     const snap = snapshotAt(2, 2 * (1 << 20) + 5, 9);
     await seed([1, 2, 3].map((i) => ent(i, 1)), snap);
