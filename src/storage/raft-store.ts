@@ -47,9 +47,10 @@ export interface RaftStore {
   /**
    * Persists one Ready atomically, in ONE write batch (synced when `sync`): the snapshot first,
    * then the entries, then the hard state. (A store may write a large snapshot's data ahead, in
-   * pieces nothing refers to until that batch lands; a crash before it leaves the old state.) With a snapshot: if the stored entry at snapshot.index has
-   * snapshot.term the entries after it are kept (it is a prefix of our log), otherwise the whole
-   * stored log is discarded (etcd's rule: a snapshot that does not match replaces the log).
+   * pieces nothing refers to until that batch lands; a crash before it leaves the old state.)
+   * With a snapshot: if the stored entry at snapshot.index has snapshot.term the entries after
+   * it are kept (it is a prefix of our log), otherwise the whole stored log is discarded (etcd's
+   * rule: a snapshot that does not match replaces the log).
    * Calls must be awaited in order (writes are applied in call order either way).
    */
   save(batch: SaveBatch, sync: boolean): Promise<void>;

@@ -267,10 +267,7 @@ export class RocksRaftStore implements RaftStore {
   save(batch: SaveBatch, sync: boolean): Promise<void> {
     // While a received snapshot's chunks are being staged, later saves wait for its last batch
     // (they append after it, so they must see its effect on the tracker).
-    if (this.installing !== null) {
-      const after = this.installing.then(() => this.save(batch, sync));
-      return after;
-    }
+    if (this.installing !== null) return this.installing.then(() => this.save(batch, sync));
     const snap = batch.snapshot;
     if (snap !== undefined && snap.data.length > SNAPSHOT_CHUNK_BYTES) {
       const run = this.installStaged(snap, batch, sync);
@@ -310,10 +307,7 @@ export class RocksRaftStore implements RaftStore {
     const gen = this.nextGen++;
     const data = snap.data;
     const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
-    for (let c = 0; c < chunks; c++) {
-      const key = chunkKey(gen, c);
-      await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(chunkOf(data, c)) }]);
-    }
+    for (let c = 0; c < chunks; c++) await this.enqueue(false, () => [...this.upgradeOps(), chunkOp(gen, data, c)]);
     await this.enqueue(sync, () => this.saveOps(batch, { gen, ops: [] }));
   }
 
@@ -323,7 +317,7 @@ export class RocksRaftStore implements RaftStore {
     const data = snap.data;
     const ops: BatchOp[] = [];
     const chunks = Math.ceil(data.length / SNAPSHOT_CHUNK_BYTES);
-    for (let c = 0; c < chunks; c++) ops.push({ type: 'put', key: chunkKey(gen, c), value: record(chunkOf(data, c)) });
+    for (let c = 0; c < chunks; c++) ops.push(chunkOp(gen, data, c));
     return { gen, ops };
   }
 
@@ -358,7 +352,7 @@ export class RocksRaftStore implements RaftStore {
     for (let c = 0; c < chunks && !overtaken(); c++) {
       const key = chunkKey(gen, c);
       written.push(key);
-      await this.enqueue(false, () => [...this.upgradeOps(), { type: 'put', key, value: record(chunkOf(data, c)) }]);
+      await this.enqueue(false, () => [...this.upgradeOps(), chunkOp(gen, data, c)]);
     }
     let stored = false;
     await this.enqueue(true, () => {
@@ -758,6 +752,11 @@ export class RocksRaftStore implements RaftStore {
 /** Piece `c` of snapshot data as stored: SNAPSHOT_CHUNK_BYTES each, the last one shorter. */
 function chunkOf(data: Uint8Array, c: number): Uint8Array {
   return data.subarray(c * SNAPSHOT_CHUNK_BYTES, Math.min(data.length, (c + 1) * SNAPSHOT_CHUNK_BYTES));
+}
+
+/** The write of piece `c` of snapshot data under generation `gen` (checksummed now). */
+function chunkOp(gen: number, data: Uint8Array, c: number): BatchOp {
+  return { type: 'put', key: chunkKey(gen, c), value: record(chunkOf(data, c)) };
 }
 
 function snapMetaRecord(metadata: SnapshotMetadata, dataBytes: number, chunks: number, gen: number): Buffer {
