@@ -181,6 +181,9 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
         const v = await view(founders[0]!);
         if (v.members.length !== 5 || v.members.some((m) => m.role === 'learner')) return undefined;
         for (const p of added) if ((await http('GET', `${p.url}/readyz`)).status !== 200) return undefined;
+        // The pod logs its promotion after the leader has committed it, so the leader's view can
+        // show five voters a moment before the new pod's line arrives on its stdout.
+        if (!added.every((p) => p.output.join('').includes('promoted this member to a voter'))) return undefined;
         return v;
       }, 60_000, 100);
       assert.deepEqual(five.members.map((m) => m.name).sort(), ['raftlock-0', 'raftlock-1', 'raftlock-2', 'raftlock-3', 'raftlock-4']);
@@ -214,7 +217,8 @@ describe('Kubernetes discovery with the StatefulSet environment', { timeout: 150
       await eventually('four voters with the returning pod', async () => {
         if (again.proc.exitCode !== null) throw new Error(`${again.name} exited with ${again.proc.exitCode}`);
         const v = await view(founders[0]!);
-        return v.members.length === 4 && !v.members.some((m) => m.role === 'learner') ? true : undefined;
+        if (v.members.length !== 4 || v.members.some((m) => m.role === 'learner')) return undefined;
+        return again.output.join('').includes('promoted this member to a voter') ? true : undefined;
       }, 60_000, 100);
       assert.match(again.output.join(''), /added this member as a learner[\s\S]*promoted this member to a voter/);
       const r4 = await http('GET', `${again.url}/v1/kv/scale%2Ffive?consistency=serializable`);
