@@ -11,7 +11,7 @@ import {
   parsePeerUrl,
 } from '../../src/transport/index.js';
 import type { PeerTransportOptions, TransportLogger } from '../../src/transport/index.js';
-import { helloAckFrame, helloFrame } from '../../src/transport/codec.js';
+import { helloAckFrame, helloFrame, pingFrame } from '../../src/transport/codec.js';
 import { EntryType, MessageType } from '../../src/raft/types.js';
 import type { Message } from '../../src/raft/types.js';
 
@@ -246,6 +246,29 @@ describe('PeerTransport', { timeout: 30_000 }, () => {
     assert.ok(stuckStats.queueBytes <= 256 * 1024, `queue bounded, got ${stuckStats.queueBytes}`);
     assert.ok(a.unreachable.includes(3));
     assert.equal(a.t.peerStats(2)!.sendFailures, 0);
+  });
+
+  it('answers everything an inbound connection sent in one turn, in order, the hello first', async () => {
+    const a = await node(1);
+    const sock = net.connect({ host: '127.0.0.1', port: a.port });
+    rawSockets.push(sock);
+    await new Promise((r) => sock.once('connect', r));
+    // Replies are gathered until the turn's I/O callbacks ran, then leave together: a hello and
+    // 50 pings in one write must come back as the hello's ack and 50 pongs, none lost or reordered.
+    const nonces = Array.from({ length: 50 }, (_, i) => 1000 + i * 7);
+    const frames: Array<{ kind: number; payload: Uint8Array }> = [];
+    const dec = new FrameDecoder(1 << 20);
+    sock.on('data', (chunk: Buffer) => dec.push(chunk, (kind, payload) => frames.push({ kind, payload })));
+    sock.write(Buffer.concat([helloFrame(CLUSTER, 9, 1), ...nonces.map((n) => pingFrame(n))]));
+    await waitFor('hello ack and 50 pongs', () => frames.length >= 1 + nonces.length);
+    assert.equal(frames.length, 1 + nonces.length);
+    assert.equal(frames[0]!.kind, FrameKind.HelloAck);
+    const pongs = frames.slice(1).map((f) => {
+      const parsed = parseFrame(f.kind, f.payload);
+      assert.equal(parsed.kind, FrameKind.Pong);
+      return (parsed as { nonce: number }).nonce;
+    });
+    assert.deepEqual(pongs, nonces);
   });
 
   it('request/response, remote errors, timeouts and unreachable peers', async () => {
