@@ -5,10 +5,7 @@
 // (responses, pongs, snapshot acks). Inbound connections are the mirror image.
 //
 // Sending never blocks: send() puts frames on a bounded per-peer queue and a pump writes them,
-// many frames per socket write (cork/uncork), respecting the socket's backpressure. Replies on an
-// inbound connection are gathered until the event-loop turn's I/O callbacks have run
-// (setImmediate) and leave in one write: on a loaded member each socket write costs a system call
-// and a wake-up of the peer, which on a small virtual machine is a large share of the CPU. A slow or dead
+// many frames per socket write (cork/uncork), respecting the socket's backpressure. A slow or dead
 // peer only fills its own queue; overflow drops messages for that peer and reports it unreachable
 // (Raft tolerates loss). Snapshots are streamed in chunks behind the regular messages, so
 // heartbeats keep flowing while a multi-MiB snapshot is in transit.
@@ -252,9 +249,6 @@ interface Inbound {
   decoder: FrameDecoder;
   snap: InboundSnapshot | null;
   inflight: number;
-  /** Replies written at the end of this event-loop turn (reply), with their bytes. */
-  replies: Uint8Array[];
-  replyBytes: number;
 }
 
 /** A protocol violation by the remote side: the connection is closed. */
@@ -827,8 +821,6 @@ export class PeerTransport {
       decoder: new FrameDecoder(this.o.maxFrameBytes),
       snap: null,
       inflight: 0,
-      replies: [],
-      replyBytes: 0,
     };
     this.inbound.add(c);
     sock.setNoDelay(true);
@@ -853,35 +845,15 @@ export class PeerTransport {
     sock.on('close', () => this.inbound.delete(c));
   }
 
-  /** Queue `frame` for the inbound connection `c`; the turn's replies leave in one write. */
   private reply(c: Inbound, frame: Uint8Array): void {
     const sock = c.socket;
     if (sock.destroyed) return;
-    if (sock.writableLength + c.replyBytes > this.o.maxQueueBytes) {
+    if (sock.writableLength > this.o.maxQueueBytes) {
       this.log.warn({ remote: c.remote, peer: c.peerId }, 'peer is not reading its replies; closing the connection');
-      c.replies = [];
-      c.replyBytes = 0;
       sock.destroy();
       return;
     }
-    c.replies.push(frame);
-    c.replyBytes += frame.length;
-    if (c.replies.length === 1) setImmediate(() => this.flushReplies(c));
-  }
-
-  private flushReplies(c: Inbound): void {
-    const frames = c.replies;
-    c.replies = [];
-    c.replyBytes = 0;
-    const sock = c.socket;
-    if (sock.destroyed || frames.length === 0) return;
-    if (frames.length === 1) {
-      sock.write(frames[0]!);
-      return;
-    }
-    sock.cork();
-    for (const f of frames) sock.write(f);
-    sock.uncork();
+    sock.write(frame);
   }
 
   private onInboundFrame(c: Inbound, f: Frame): void {

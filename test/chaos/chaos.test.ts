@@ -14,15 +14,19 @@ const seedEnv = process.env['RAFTLOCK_CHAOS_SEED'];
 const seed = seedEnv === undefined ? 20_261_126 : seedEnv === 'random' ? randomInt(0, 2 ** 31) : Number(seedEnv);
 const seconds = Number(process.env['RAFTLOCK_CHAOS_SECONDS'] ?? 75);
 
+/** A failed run prints the tail of each member's output, for the post-mortem. */
+function printMemberLogsIfFailed(r: Awaited<ReturnType<typeof runChaos>>): void {
+  if (r.ok) return;
+  for (const [name, out] of Object.entries(r.memberLogs)) if (out.trim()) process.stdout.write(`--- ${name} (tail) ---\n${out}\n`);
+}
+
 test(`chaos: ${seconds}s of faults on 3 members (seed ${seed})`, { timeout: (seconds + 180) * 1000 }, async (t) => {
   assert.ok(Number.isInteger(seed) && seed >= 0, `RAFTLOCK_CHAOS_SEED must be a non-negative integer (got ${seedEnv})`);
   const r = await runChaos({ seed, durationMs: seconds * 1000, members: 3, log: (l) => t.diagnostic(l) });
   const report = formatReport(r);
   // The statistics are printed for every run, passing or not.
   process.stdout.write(`${report}\n`);
-  if (!r.ok) {
-    for (const [name, out] of Object.entries(r.memberLogs)) if (out.trim()) process.stdout.write(`--- ${name} (tail) ---\n${out}\n`);
-  }
+  printMemberLogsIfFailed(r);
   assert.ok(r.ok, report);
   // The run must have exercised what it checks; otherwise a pass means nothing.
   const faults = Object.values(r.stats.faults).reduce((a, b) => a + b, 0);
@@ -80,6 +84,7 @@ test('chaos: TLS on both ports and auth on, the workload limited to its prefixes
   const r = await runChaos({ seed: 31, durationMs: 30_000, members: 3, secure: true, log: (l) => t.diagnostic(l) });
   const report = formatReport(r);
   process.stdout.write(`${report}\n`);
+  printMemberLogsIfFailed(r);
   assert.ok(r.ok, report);
   const reg = r.stats.operations.register;
   const okOps = Object.entries(reg).filter(([k]) => k.endsWith(':ok') || k.endsWith(':compare-failed')).reduce((a, [, v]) => a + v, 0);

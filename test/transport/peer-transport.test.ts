@@ -248,13 +248,13 @@ describe('PeerTransport', { timeout: 30_000 }, () => {
     assert.equal(a.t.peerStats(2)!.sendFailures, 0);
   });
 
-  it('answers everything an inbound connection sent in one turn, in order, the hello first', async () => {
+  it('answers everything an inbound connection sent in one write, in order, the hello first', async () => {
     const a = await node(1);
     const sock = net.connect({ host: '127.0.0.1', port: a.port });
     rawSockets.push(sock);
     await new Promise((r) => sock.once('connect', r));
-    // Replies are gathered until the turn's I/O callbacks ran, then leave together: a hello and
-    // 50 pings in one write must come back as the hello's ack and 50 pongs, none lost or reordered.
+    // A hello and 50 pings arriving in one chunk: the hello's ack and 50 pongs come back, none
+    // lost or reordered.
     const nonces = Array.from({ length: 50 }, (_, i) => 1000 + i * 7);
     const frames: Array<{ kind: number; payload: Uint8Array }> = [];
     const dec = new FrameDecoder(1 << 20);
