@@ -6,6 +6,13 @@ import { StateError } from './errors.js';
 import { RESERVED_PREFIX, HARD_LIMITS } from './limits.js';
 import { ACCESS_VALUES, type Access } from './auth/auth-table.js';
 
+type PutCommand = Extract<Command, { op: 'put' }>;
+type DeleteCommand = Extract<Command, { op: 'delete' }>;
+type LockReleaseCommand = Extract<Command, { op: 'lockRelease' }>;
+type TxnPut = Extract<TxnOp, { put: unknown }>['put'];
+type TxnGet = Extract<TxnOp, { get: unknown }>['get'];
+type TxnDelete = Extract<TxnOp, { delete: unknown }>['delete'];
+
 const COMPARE_TARGETS: ReadonlySet<string> = new Set<CompareTarget>(['value', 'version', 'createRevision', 'modRevision', 'lease', 'fencingToken']);
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['=', '!=', '<', '>']);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -59,9 +66,14 @@ function userWritableKey(k: string, where: string): string {
   return k;
 }
 
-/** Keep optional fields only when present, so a validated command re-encodes without `undefined`s. */
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+/**
+ * Add an optional field only when it is present, so a validated command re-encodes without
+ * `undefined`s. Fields are added, never deleted: an object that loses a property drops to V8's
+ * slow dictionary layout, and every command is validated when proposed and again on every member
+ * that applies it.
+ */
+function opt<T extends object, K extends keyof T>(o: T, field: K, v: T[K] | undefined): T {
+  if (v !== undefined) o[field] = v;
   return o;
 }
 
@@ -92,27 +104,21 @@ function validateTxnOp(x: unknown, where: string): TxnOp {
   switch (kinds[0]) {
     case 'put':
       return {
-        put: compact({
-          key: userWritableKey(key(body, 'key', w), w),
-          value: str(body, 'value', w, HARD_LIMITS.maxValueLength),
-          lease: optStr(body, 'lease', w, HARD_LIMITS.maxIdLength),
-          prevKv: optBool(body, 'prevKv', w),
-        }),
+        put: opt(
+          opt({ key: userWritableKey(key(body, 'key', w), w), value: str(body, 'value', w, HARD_LIMITS.maxValueLength) } as TxnPut, 'lease', optStr(body, 'lease', w, HARD_LIMITS.maxIdLength)),
+          'prevKv',
+          optBool(body, 'prevKv', w),
+        ),
       };
     case 'get': {
       const prefix = optBool(body, 'prefix', w);
-      return {
-        get: compact({
-          key: prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w),
-          prefix,
-          limit: optInt(body, 'limit', w, 0, HARD_LIMITS.maxRangeLimit),
-        }),
-      };
+      const get = opt({ key: prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w) } as TxnGet, 'prefix', prefix);
+      return { get: opt(get, 'limit', optInt(body, 'limit', w, 0, HARD_LIMITS.maxRangeLimit)) };
     }
     default: {
       const prefix = optBool(body, 'prefix', w);
       const k = prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w);
-      return { delete: compact({ key: userWritableKey(k, w), prefix, prevKv: optBool(body, 'prevKv', w) }) };
+      return { delete: opt(opt({ key: userWritableKey(k, w) } as TxnDelete, 'prefix', prefix), 'prevKv', optBool(body, 'prevKv', w)) };
     }
   }
 }
@@ -142,17 +148,15 @@ export function validateCommand(x: unknown): Command {
   const w = 'command';
   switch (x.op) {
     case 'put':
-      return compact({
-        op: 'put',
-        key: userWritableKey(key(x, 'key', w), w),
-        value: str(x, 'value', w, HARD_LIMITS.maxValueLength),
-        lease: optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
-        prevKv: optBool(x, 'prevKv', w),
-      });
+      return opt(
+        opt({ op: 'put', key: userWritableKey(key(x, 'key', w), w), value: str(x, 'value', w, HARD_LIMITS.maxValueLength) } as PutCommand, 'lease', optStr(x, 'lease', w, HARD_LIMITS.maxIdLength)),
+        'prevKv',
+        optBool(x, 'prevKv', w),
+      );
     case 'delete': {
       const prefix = optBool(x, 'prefix', w);
       const k = prefix ? str(x, 'key', w, HARD_LIMITS.maxKeyLength) : key(x, 'key', w);
-      return compact({ op: 'delete', key: userWritableKey(k, w), prefix, prevKv: optBool(x, 'prevKv', w) });
+      return opt(opt({ op: 'delete', key: userWritableKey(k, w) } as DeleteCommand, 'prefix', prefix), 'prevKv', optBool(x, 'prevKv', w));
     }
     case 'txn':
       return {
@@ -188,12 +192,11 @@ export function validateCommand(x: unknown): Command {
         waiterId: str(x, 'waiterId', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
       };
     case 'lockRelease': {
-      const cmd = compact({
-        op: 'lockRelease' as const,
-        name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }),
-        fencingToken: optInt(x, 'fencingToken', w, 1),
-        lease: optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
-      });
+      const cmd = opt(
+        opt({ op: 'lockRelease', name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }) } as LockReleaseCommand, 'fencingToken', optInt(x, 'fencingToken', w, 1)),
+        'lease',
+        optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
+      );
       if (cmd.fencingToken === undefined && cmd.lease === undefined) fail(`${w}: lockRelease needs fencingToken or lease`);
       return cmd;
     }

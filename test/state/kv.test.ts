@@ -283,6 +283,29 @@ describe('command validation and coding', () => {
     assert.equal(sm.revision(), 0);
   });
 
+  it('normalises commands to their known fields, optional ones only when given, in a fixed order', () => {
+    // The log encoding of a validated command: unknown fields dropped, absent optional fields
+    // left out (never written as null or undefined), fields in the same order however they came.
+    const cases: Array<[unknown, string]> = [
+      [{ value: 'v', key: 'k', op: 'put', extra: 1 }, '{"op":"put","key":"k","value":"v"}'],
+      [{ op: 'put', key: 'k', value: 'v', prevKv: true, lease: 'L' }, '{"op":"put","key":"k","value":"v","lease":"L","prevKv":true}'],
+      [{ op: 'delete', key: 'k', prevKv: false }, '{"op":"delete","key":"k","prevKv":false}'],
+      [{ op: 'delete', key: '', prefix: true }, '{"op":"delete","key":"","prefix":true}'],
+      [{ op: 'lockRelease', lease: 'L', name: 'm' }, '{"op":"lockRelease","name":"m","lease":"L"}'],
+      [{ op: 'lockRelease', name: 'm', fencingToken: 3, lease: 'L' }, '{"op":"lockRelease","name":"m","fencingToken":3,"lease":"L"}'],
+      [
+        { op: 'txn', compare: [], success: [{ get: { limit: 5, key: 'a' } }, { put: { key: 'a', value: '' } }, { delete: { key: 'a', prevKv: true } }], failure: [] },
+        '{"op":"txn","compare":[],"success":[{"get":{"key":"a","limit":5}},{"put":{"key":"a","value":""}},{"delete":{"key":"a","prevKv":true}}],"failure":[]}',
+      ],
+    ];
+    for (const [input, want] of cases) {
+      const cmd = validateCommand(input);
+      assert.equal(JSON.stringify(cmd), want);
+      assert.ok(Object.values(cmd).every((v) => v !== undefined), want);
+      assert.deepEqual(decodeCommand(encodeCommand(cmd)), cmd);
+    }
+  });
+
   it('applies commands in their log encoding, refusing bytes that are no command', () => {
     const sm = new StateMachine();
     const put = sm.applyEncoded(encodeCommand({ op: 'put', key: 'k', value: 'v' }));
