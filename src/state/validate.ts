@@ -102,23 +102,23 @@ function validateTxnOp(x: unknown, where: string): TxnOp {
   const w = `${where}.${kinds[0]}`;
   if (!isObject(body)) fail(`${w} must be an object`);
   switch (kinds[0]) {
-    case 'put':
-      return {
-        put: opt(
-          opt({ key: userWritableKey(key(body, 'key', w), w), value: str(body, 'value', w, HARD_LIMITS.maxValueLength) } as TxnPut, 'lease', optStr(body, 'lease', w, HARD_LIMITS.maxIdLength)),
-          'prevKv',
-          optBool(body, 'prevKv', w),
-        ),
-      };
+    case 'put': {
+      const put: TxnPut = { key: userWritableKey(key(body, 'key', w), w), value: str(body, 'value', w, HARD_LIMITS.maxValueLength) };
+      opt(put, 'lease', optStr(body, 'lease', w, HARD_LIMITS.maxIdLength));
+      return { put: opt(put, 'prevKv', optBool(body, 'prevKv', w)) };
+    }
     case 'get': {
       const prefix = optBool(body, 'prefix', w);
-      const get = opt({ key: prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w) } as TxnGet, 'prefix', prefix);
+      const get: TxnGet = { key: prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w) };
+      opt(get, 'prefix', prefix);
       return { get: opt(get, 'limit', optInt(body, 'limit', w, 0, HARD_LIMITS.maxRangeLimit)) };
     }
     default: {
       const prefix = optBool(body, 'prefix', w);
       const k = prefix ? str(body, 'key', w, HARD_LIMITS.maxKeyLength) : key(body, 'key', w);
-      return { delete: opt(opt({ key: userWritableKey(k, w) } as TxnDelete, 'prefix', prefix), 'prevKv', optBool(body, 'prevKv', w)) };
+      const del: TxnDelete = { key: userWritableKey(k, w) };
+      opt(del, 'prefix', prefix);
+      return { delete: opt(del, 'prevKv', optBool(body, 'prevKv', w)) };
     }
   }
 }
@@ -147,16 +147,17 @@ export function validateCommand(x: unknown): Command {
   if (!isObject(x)) fail('command must be a JSON object');
   const w = 'command';
   switch (x.op) {
-    case 'put':
-      return opt(
-        opt({ op: 'put', key: userWritableKey(key(x, 'key', w), w), value: str(x, 'value', w, HARD_LIMITS.maxValueLength) } as PutCommand, 'lease', optStr(x, 'lease', w, HARD_LIMITS.maxIdLength)),
-        'prevKv',
-        optBool(x, 'prevKv', w),
-      );
+    case 'put': {
+      const cmd: PutCommand = { op: 'put', key: userWritableKey(key(x, 'key', w), w), value: str(x, 'value', w, HARD_LIMITS.maxValueLength) };
+      opt(cmd, 'lease', optStr(x, 'lease', w, HARD_LIMITS.maxIdLength));
+      return opt(cmd, 'prevKv', optBool(x, 'prevKv', w));
+    }
     case 'delete': {
       const prefix = optBool(x, 'prefix', w);
       const k = prefix ? str(x, 'key', w, HARD_LIMITS.maxKeyLength) : key(x, 'key', w);
-      return opt(opt({ op: 'delete', key: userWritableKey(k, w) } as DeleteCommand, 'prefix', prefix), 'prevKv', optBool(x, 'prevKv', w));
+      const cmd: DeleteCommand = { op: 'delete', key: userWritableKey(k, w) };
+      opt(cmd, 'prefix', prefix);
+      return opt(cmd, 'prevKv', optBool(x, 'prevKv', w));
     }
     case 'txn':
       return {
@@ -192,11 +193,9 @@ export function validateCommand(x: unknown): Command {
         waiterId: str(x, 'waiterId', w, HARD_LIMITS.maxIdLength, { nonEmpty: true }),
       };
     case 'lockRelease': {
-      const cmd = opt(
-        opt({ op: 'lockRelease', name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }) } as LockReleaseCommand, 'fencingToken', optInt(x, 'fencingToken', w, 1)),
-        'lease',
-        optStr(x, 'lease', w, HARD_LIMITS.maxIdLength),
-      );
+      const cmd: LockReleaseCommand = { op: 'lockRelease', name: str(x, 'name', w, HARD_LIMITS.maxLockNameLength, { nonEmpty: true }) };
+      opt(cmd, 'fencingToken', optInt(x, 'fencingToken', w, 1));
+      opt(cmd, 'lease', optStr(x, 'lease', w, HARD_LIMITS.maxIdLength));
       if (cmd.fencingToken === undefined && cmd.lease === undefined) fail(`${w}: lockRelease needs fencingToken or lease`);
       return cmd;
     }
