@@ -6,8 +6,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { Client, type Dispatcher } from 'undici';
 import WebSocket from 'ws';
+import { BenchConnection, type BenchAnswer } from './lib/bench-http.js';
 import { SECURITY_MODES, startBenchCluster, type BenchCluster } from './lib/bench-clusters.js';
 import { EtcdGrpcOps } from './lib/etcd-grpc-ops.js';
 import { startFloor } from './lib/start-floor.js';
@@ -35,8 +35,6 @@ class UsageError extends Error {}
 const security: Security = {};
 const secOf = (ep: Endpoint): Security => ep.sec ?? security;
 
-const originOf = (ep: Endpoint): string => `${ep.tls ? 'https' : 'http'}://${ep.host}:${ep.port}`;
-
 interface Result {
   workload: string;
   target: string;
@@ -51,53 +49,38 @@ interface Result {
   maxMs: number;
   /** CPU time the target's processes (--cpu-pids / --etcd-cpu-pids) spent per operation. */
   cpuUsPerOp?: number;
+  /** CPU time the bench itself (the load generator) spent per operation. */
+  clientUsPerOp?: number;
   /** With --rounds > 1: how many runs this median row summarises. */
   rounds?: number;
 }
 
 // The load generator shares the machine's two cores with the members it measures, so it costs
-// as little CPU per request as it can: undici's low-level dispatch on one keep-alive connection
-// per simulated client (node:http's client costs about twice as much CPU per request, and both
-// targets would pay for it in their own throughput).
-const dispatchers = new Map<string, Dispatcher>();
+// as little CPU per request as it can: one keep-alive connection per simulated client through
+// the bench's own HTTP/1.1 client (cmd/lib/bench-http.ts), which the bench also measures itself
+// by (the `client us/op` column).
+const connections = new Map<string, BenchConnection>();
 
 /** The connection of one simulated client (`slot`) to `ep`. */
-function dispatcherFor(ep: Endpoint, slot: number): Dispatcher {
+function connectionFor(ep: Endpoint, slot: number): BenchConnection {
   const key = `${ep.host}:${ep.port}/${slot}`;
-  let d = dispatchers.get(key);
-  if (!d) {
-    d = new Client(originOf(ep), { keepAliveTimeout: 30_000, ...(ep.tls ? { connect: { ...secOf(ep).tls } } : {}) });
-    dispatchers.set(key, d);
+  let c = connections.get(key);
+  if (!c) {
+    c = new BenchConnection({ host: ep.host, port: ep.port, ...(ep.tls ? { tls: { ...secOf(ep).tls } } : {}) });
+    connections.set(key, c);
   }
-  return d;
+  return c;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-function headersFor(ep: Endpoint, hasBody: boolean): Record<string, string> {
+const JSON_HEADERS = ['Content-Type: application/json'];
+function headersFor(ep: Endpoint, hasBody: boolean): readonly string[] {
   const token = secOf(ep).token;
-  if (token === undefined) return hasBody ? JSON_HEADERS : {};
-  return hasBody ? { ...JSON_HEADERS, authorization: `Bearer ${token}` } : { authorization: `Bearer ${token}` };
+  if (token === undefined) return hasBody ? JSON_HEADERS : [];
+  return hasBody ? [...JSON_HEADERS, `Authorization: Bearer ${token}`] : [`Authorization: Bearer ${token}`];
 }
 
-function request(ep: Endpoint, slot: number, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    let status = 0;
-    const chunks: Buffer[] = [];
-    dispatcherFor(ep, slot).dispatch(
-      { origin: originOf(ep), method: method as Dispatcher.HttpMethod, path, headers: headersFor(ep, body !== undefined), body },
-      {
-        onRequestStart: () => {},
-        onResponseStart: (_c, statusCode) => {
-          status = statusCode;
-        },
-        onResponseData: (_c, chunk) => {
-          chunks.push(chunk);
-        },
-        onResponseEnd: () => resolve({ status, text: chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString() }),
-        onResponseError: (_c, err) => reject(err),
-      },
-    );
-  });
+function request(ep: Endpoint, slot: number, method: string, path: string, body?: string): Promise<BenchAnswer> {
+  return connectionFor(ep, slot).request(method, path, headersFor(ep, body !== undefined), body);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -190,6 +173,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   // ~0.4 s otherwise held most of a level's slowest 1%, on both targets).
   await Promise.all(Array.from({ length: clients }, (_, w) => op(eps[w % eps.length]!, w, 0).catch(() => false)));
   const cpu0 = cpuPids.map(cpuTicks);
+  const self0 = process.cpuUsage();
   const lat: number[] = [];
   let errors = 0;
   let maxMs = 0;
@@ -216,6 +200,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
   );
   const elapsed = (performance.now() - t0) / 1000;
   const cpuTicksUsed = cpuPids.reduce((sum, pid, i) => sum + cpuTicks(pid) - cpu0[i]!, 0);
+  const self = process.cpuUsage(self0);
   lat.sort((a, b) => a - b);
   const r: Result = {
     workload,
@@ -230,6 +215,7 @@ async function runLevel(workload: string, target: string, eps: Endpoint[], clien
     maxMs: Number(maxMs.toFixed(3)),
   };
   if (cpuPids.length > 0 && lat.length > 0) r.cpuUsPerOp = Math.round((cpuTicksUsed * TICK_US) / lat.length);
+  if (lat.length > 0) r.clientUsPerOp = Math.round((self.user + self.system) / lat.length);
   return r;
 }
 
@@ -252,6 +238,8 @@ function medianOf(runs: Result[]): Result {
   };
   const cpu = runs.map((x) => x.cpuUsPerOp).filter((x): x is number => x !== undefined);
   if (cpu.length > 0) r.cpuUsPerOp = med(cpu);
+  const client = runs.map((x) => x.clientUsPerOp).filter((x): x is number => x !== undefined);
+  if (client.length > 0) r.clientUsPerOp = med(client);
   return r;
 }
 
@@ -576,7 +564,7 @@ async function main(): Promise<void> {
     await floor?.stop();
     await stopClusters();
   }
-  await Promise.all([...dispatchers.values()].map((d) => d.close()));
+  for (const c of connections.values()) c.close();
   grpcOps.close();
 }
 
@@ -625,7 +613,7 @@ async function runAll(
         for (const t of these.map((_, j) => these[(j + round) % these.length]!)) {
           const r = await runLevel(wl, labelOf(t), t.eps, n, seconds, opFor(t.name), t.cpuPids);
           runs.get(labelOf(t))!.push(r);
-          const cpu = r.cpuUsPerOp === undefined ? '' : `, ${r.cpuUsPerOp} us CPU/op`;
+          const cpu = (r.cpuUsPerOp === undefined ? '' : `, ${r.cpuUsPerOp} us CPU/op`) + (r.clientUsPerOp === undefined ? '' : `, client ${r.clientUsPerOp} us/op`);
           process.stderr.write(`${labelOf(t)} ${wl} x${n}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.opsPerSec} ops/s p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.errors} errors${cpu})\n`);
         }
       }
@@ -654,9 +642,10 @@ async function runAll(
     r.p99Ms.toFixed(3),
     r.maxMs.toFixed(1),
     r.cpuUsPerOp === undefined ? '-' : String(r.cpuUsPerOp),
+    r.clientUsPerOp === undefined ? '-' : String(r.clientUsPerOp),
     String(r.errors),
   ]);
-  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'cpu us/op', 'errors'];
+  const head = ['target', 'workload', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'max ms', 'cpu us/op', 'client us/op', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   if (rounds > 1) process.stdout.write(`medians of ${rounds} interleaved rounds per level\n`);
