@@ -10,7 +10,6 @@
 //     lease alive, and renews it once more after a grant that waited, before answering, so the
 //     grant comes with its full TTL (if that renewal fails, the lock is given back with it).
 
-import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { LockHolder } from '../state/commands.js';
 import { HARD_LIMITS } from '../state/limits.js';
@@ -27,6 +26,7 @@ export const LOCK_LEASE_PREFIX = 'lock.';
 import { assertKey, LEASE_ID_PATTERN, type Schemas } from './schemas.js';
 import { invariant } from '../invariant/index.js';
 import { expectResult, holderJson, waiterJson } from './wire.js';
+import { randomWaiterId } from './random-id.js';
 
 const LOCK_PREFIX = '/v1/locks/';
 
@@ -119,7 +119,7 @@ export function registerLockRoutes(
 
     let holdsLock = false;
     try {
-      const waiterId = randomBytes(8).toString('hex');
+      const waiterId = randomWaiterId();
       const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire', { LEASE_NOT_FOUND: { lease } });
       let holder: LockHolder | null = acq.granted ? acq.holder : null;
       // Granted to this request, or already held by the same lease (re-entrant by lease).

@@ -7,7 +7,6 @@
 // holder itself is observable at the reserved key _raftlock/locks/<name>, and the response
 // header's revision is the holder's fencing token (the revision of the grant).
 
-import { randomBytes } from 'node:crypto';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { expectResult } from '../api/wire.js';
 import type { LockHolder } from '../state/commands.js';
@@ -15,6 +14,7 @@ import { HARD_LIMITS } from '../state/limits.js';
 import { bytesOf, leaseIdFromEtcd, textOf } from './codec.js';
 import { unary, type EtcdContext, type WaitCounter } from './context.js';
 import { ETCD_ERRORS, EtcdError } from './errors.js';
+import { randomWaiterId } from '../api/random-id.js';
 
 const LOCK_KEY = /^(.+)\/([0-9a-f]{1,16})$/;
 
@@ -51,7 +51,7 @@ export function lockService(ctx: EtcdContext, waits: WaitCounter) {
     const leave = waits.enter();
     const { signal, done } = callSignal(ctx, call);
     try {
-      const waiterId = randomBytes(8).toString('hex');
+      const waiterId = randomWaiterId();
       const acq = expectResult(await server.propose({ op: 'lockAcquire', name, lease, waiterId }), 'lockAcquire');
       // Granted now, or already held by this lease (locks are re-entrant by lease).
       if (acq.granted && acq.holder) return answer(name, lease, acq.holder);

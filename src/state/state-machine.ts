@@ -614,6 +614,16 @@ export class StateMachine {
   }
 
   /** Every lease sorted by id. */
+  /** How many leases are live; O(1). */
+  leaseCount(): number {
+    return this.leaseTable.size;
+  }
+
+  /** How many locks are held and how many waiters are queued on them; O(1). */
+  lockCounts(): { held: number; waiters: number } {
+    return this.lockTable.counts();
+  }
+
   leases(): { id: string; ttlMs: number }[] {
     return this.leaseTable.list().map((l) => ({ id: l.id, ttlMs: l.ttlMs }));
   }

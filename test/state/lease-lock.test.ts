@@ -1,7 +1,7 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine, lockKey } from '../../src/state/index.js';
-import { err, ok } from './helpers.js';
+import { err, ok, prng } from './helpers.js';
 
 function withLeases(...ids: string[]): StateMachine {
   const sm = new StateMachine();
@@ -204,4 +204,46 @@ test('a lease that already holds a lock gets it back instead of queueing behind 
   assert.equal(again.granted, true);
   assert.equal(again.holder?.waiterId, 'w1');
   assert.equal(sm.lock('job')?.waiters.length, 0);
+});
+
+test('the lease and lock counts the gauges read stay equal to what the tables list, through grants, queues, cancels, releases, revokes and a snapshot', () => {
+  const rnd = prng(21);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const leases = ['A', 'B', 'C', 'D', 'E'];
+  const names = ['m1', 'm2', 'm3'];
+  let sm = new StateMachine();
+  const check = (when: string): void => {
+    const locks = sm.locks();
+    assert.equal(sm.leaseCount(), sm.leases().length, `${when}: lease count`);
+    assert.deepEqual(
+      sm.lockCounts(),
+      { held: locks.filter((l) => l.holder !== null).length, waiters: locks.reduce((n, l) => n + l.waiters.length, 0) },
+      `${when}: lock counts`,
+    );
+  };
+  let waiter = 0;
+  let queuedSeen = 0;
+  for (let i = 0; i < 2_000; i++) {
+    const r = rnd();
+    const lease = pick(leases);
+    const name = pick(names);
+    if (r < 0.15) sm.apply({ op: 'leaseGrant', id: lease, ttlMs: 10_000 });
+    else if (r < 0.25) sm.apply({ op: 'leaseRevoke', id: lease, reason: 'revoke' });
+    else if (r < 0.6) {
+      const { result } = sm.apply({ op: 'lockAcquire', name, lease, waiterId: `w${waiter++}` });
+      if (result.op === 'lockAcquire' && !result.granted) queuedSeen++;
+    } else if (r < 0.75) {
+      const queued = sm.lock(name)?.waiters ?? [];
+      if (queued.length > 0) sm.apply({ op: 'lockCancel', name, waiterId: pick(queued).waiterId });
+    } else {
+      const holder = sm.lock(name)?.holder;
+      if (holder) sm.apply({ op: 'lockRelease', name, fencingToken: holder.fencingToken });
+    }
+    check(`step ${i}`);
+    if (i === 1_000) {
+      sm = StateMachine.restore(sm.snapshot());
+      check('after restore');
+    }
+  }
+  assert.ok(queuedSeen > 100, `the sequence queued waiters (${queuedSeen})`);
 });

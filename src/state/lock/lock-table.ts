@@ -45,9 +45,17 @@ export class LockTable {
   private readonly heldByLease = new Map<string, Set<string>>();
   /** lease -> names of locks it has at least one queued waiter on. */
   private readonly waitingByLease = new Map<string, Set<string>>();
+  /** Waiters queued over all locks (kept as they come and go, for the gauges). */
+  private queued = 0;
 
   get size(): number {
     return this.byName.size;
+  }
+
+  /** How many locks are held (every lock in the table has a holder) and how many waiters are
+   *  queued on them all; O(1). */
+  counts(): { held: number; waiters: number } {
+    return { held: this.byName.size, waiters: this.queued };
   }
 
   get(name: string): LockRecord | undefined {
@@ -92,6 +100,7 @@ export class LockTable {
     if (at >= 0) return { kind: 'already-queued', holder, position: at + 1 };
     if (rec.waiters.length >= maxWaiters) return { kind: 'queue-full', holder };
     rec.waiters.push(Object.freeze({ name, lease, waiterId, revision: queueRevision }));
+    this.queued++;
     this.index(this.waitingByLease, lease, name);
     return { kind: 'queued', holder, position: rec.waiters.length };
   }
@@ -116,6 +125,7 @@ export class LockTable {
     const at = rec.waiters.findIndex((w) => w.waiterId === waiterId);
     if (at < 0) return undefined;
     const [w] = rec.waiters.splice(at, 1);
+    this.queued--;
     this.unindexWaiter(rec, w!.lease);
     return w;
   }
@@ -132,6 +142,7 @@ export class LockTable {
       invariant(rec, () => `lease ${JSON.stringify(lease)} indexed as waiting on missing lock ${JSON.stringify(name)}`);
       const keep: LockWaiter[] = [];
       for (const w of rec.waiters) (w.lease === lease ? withdrawn : keep).push(w);
+      this.queued -= rec.waiters.length - keep.length;
       rec.waiters = keep;
     }
     this.waitingByLease.delete(lease);
@@ -148,6 +159,7 @@ export class LockTable {
     const ids = new Set([holder.waiterId, ...waiters.map((w) => w.waiterId)]);
     invariant(ids.size === waiters.length + 1, () => `snapshot lock ${JSON.stringify(name)} has duplicate waiter ids`);
     this.byName.set(name, { name, holder: Object.freeze({ ...holder }), waiters: waiters.map((w) => Object.freeze({ ...w })) });
+    this.queued += waiters.length;
     this.index(this.heldByLease, holder.lease, name);
     for (const w of waiters) this.index(this.waitingByLease, w.lease, name);
   }
@@ -163,6 +175,7 @@ export class LockTable {
       this.byName.delete(name);
       return { name, released, next: null };
     }
+    this.queued--;
     this.unindexWaiter(rec, w.lease);
     const next = makeHolder(name, w.lease, w.waiterId, revision);
     rec.holder = next;
