@@ -14,14 +14,16 @@ interface LockWaiterWatch {
 }
 
 export class LockWaits {
-  private readonly watches = new Set<LockWaiterWatch>();
+  /** Waiting requests by lock name; `size` counts them all. */
+  private readonly byName = new Map<string, Set<LockWaiterWatch>>();
+  private size = 0;
 
   constructor(private readonly m: MemberContext) {}
 
   /** Resolves with the holder record once `waiterId` holds `name`, or null once it is gone. */
   awaitGrant(name: string, waiterId: string, signal: AbortSignal): Promise<LockHolder | null> {
     return new Promise((resolve, reject) => {
-      if (this.watches.size >= MAX_LOCK_WATCHES) {
+      if (this.size >= MAX_LOCK_WATCHES) {
         reject(new CodedError('TOO_MANY_REQUESTS', 'too many lock waits'));
         return;
       }
@@ -29,13 +31,13 @@ export class LockWaits {
         name,
         waiterId,
         resolve: (h) => {
-          this.watches.delete(w);
+          this.remove(w);
           signal.removeEventListener('abort', onAbort);
           resolve(h);
         },
       };
       const onAbort = () => {
-        this.watches.delete(w);
+        this.remove(w);
         reject(new CodedError('TIMEOUT', 'lock wait aborted'));
       };
       if (signal.aborted) {
@@ -43,28 +45,55 @@ export class LockWaits {
         return;
       }
       signal.addEventListener('abort', onAbort, { once: true });
-      this.watches.add(w);
-      this.check(w);
+      let set = this.byName.get(name);
+      if (set === undefined) {
+        set = new Set();
+        this.byName.set(name, set);
+      }
+      set.add(w);
+      this.size++;
+      this.checkLock(name, set);
     });
   }
 
-  private check(w: LockWaiterWatch): void {
-    const info = this.m.sm.lock(w.name);
-    if (info?.holder && info.holder.waiterId === w.waiterId) return w.resolve(info.holder);
-    if (!info || !info.waiters.some((x) => x.waiterId === w.waiterId)) {
-      // Not holder and not queued: either not applied here yet, or gone. Only "gone" once the
-      // acquire has been seen here — the API calls us after its acquire was applied locally.
-      return w.resolve(null);
+  private remove(w: LockWaiterWatch): void {
+    const set = this.byName.get(w.name);
+    if (set === undefined || !set.delete(w)) return;
+    this.size--;
+    if (set.size === 0) this.byName.delete(w.name);
+  }
+
+  /**
+   * Settle the waits on lock `name` that the applied state has decided: the holder's is granted;
+   * one no longer queued is gone (not applied here yet is not possible: the API waits only after
+   * its acquire was applied on this member). The queue is read once, so this is linear in the
+   * lock's waiters, however many of them wait on this member.
+   */
+  private checkLock(name: string, set: Set<LockWaiterWatch>): void {
+    const rec = this.m.sm.lockRecord(name);
+    let queued: Set<string> | null = null;
+    for (const w of [...set]) {
+      if (rec?.holder && rec.holder.waiterId === w.waiterId) {
+        w.resolve(rec.holder);
+        continue;
+      }
+      if (rec === undefined) {
+        w.resolve(null);
+        continue;
+      }
+      queued ??= new Set(rec.waiters.map((x) => x.waiterId));
+      if (!queued.has(w.waiterId)) w.resolve(null);
     }
   }
 
   /** After every apply batch and snapshot install. */
   checkAll(): void {
-    for (const w of [...this.watches]) this.check(w);
+    if (this.size === 0) return;
+    for (const [name, set] of [...this.byName]) this.checkLock(name, set);
   }
 
   /** The member stops: every wait ends without a grant. */
   releaseAll(): void {
-    for (const w of [...this.watches]) w.resolve(null);
+    for (const set of [...this.byName.values()]) for (const w of [...set]) w.resolve(null);
   }
 }

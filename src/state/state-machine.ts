@@ -633,6 +633,11 @@ export class StateMachine {
     return rec ? { name: rec.name, holder: rec.holder, waiters: [...rec.waiters] } : undefined;
   }
 
+  /** Lock `name` as the table holds it, not copied: for reading at once, never for keeping. */
+  lockRecord(name: string): { readonly holder: LockHolder | null; readonly waiters: readonly LockWaiter[] } | undefined {
+    return this.lockTable.get(name);
+  }
+
   /** Every lock (held or waited for) sorted by name. */
   locks(): LockView[] {
     return this.lockTable.list().map((rec) => ({ name: rec.name, holder: rec.holder, waiters: [...rec.waiters] }));
