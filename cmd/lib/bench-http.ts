@@ -26,6 +26,9 @@ export interface BenchConnectionOptions {
   tls?: tls.ConnectionOptions;
   /** Largest answer (head and body) accepted; a larger one fails its request. */
   maxAnswerBytes?: number;
+  /** A connection silent this long is closed, failing the request in flight (default 120 s:
+   *  above the longest lock wait the bench asks for). */
+  idleTimeoutMs?: number;
 }
 
 interface Waiting {
@@ -47,11 +50,13 @@ export class BenchConnection {
   private readonly queue: Waiting[] = [];
   private readonly hostHeader: string;
   private readonly maxAnswerBytes: number;
+  private readonly idleTimeoutMs: number;
   private closed = false;
 
   constructor(private readonly o: BenchConnectionOptions) {
     this.hostHeader = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
     this.maxAnswerBytes = o.maxAnswerBytes ?? 64 * 1024 * 1024;
+    this.idleTimeoutMs = o.idleTimeoutMs ?? 120_000;
   }
 
   /**
@@ -87,6 +92,7 @@ export class BenchConnection {
     const o = this.o;
     const s = o.tls === undefined ? net.connect({ host: o.host, port: o.port, noDelay: true }) : tls.connect({ host: o.host, port: o.port, ...o.tls, ...(net.isIP(o.host) === 0 ? { servername: o.host } : {}) });
     s.setNoDelay(true);
+    s.setTimeout(this.idleTimeoutMs, () => this.drop(s, new BenchHttpError(`no answer within ${this.idleTimeoutMs} ms`)));
     this.sock = s;
     this.buf = null;
     s.on('data', (chunk: Buffer) => {

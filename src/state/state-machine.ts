@@ -613,7 +613,6 @@ export class StateMachine {
     return { id: rec.id, ttlMs: rec.ttlMs, keys: [...rec.keys].sort(), locks: this.lockTable.heldBy(id) };
   }
 
-  /** Every lease sorted by id. */
   /** How many leases are live; O(1). */
   leaseCount(): number {
     return this.leaseTable.size;
@@ -624,6 +623,7 @@ export class StateMachine {
     return this.lockTable.counts();
   }
 
+  /** Every lease sorted by id. */
   leases(): { id: string; ttlMs: number }[] {
     return this.leaseTable.list().map((l) => ({ id: l.id, ttlMs: l.ttlMs }));
   }

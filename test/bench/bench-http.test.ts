@@ -142,6 +142,22 @@ describe('bench HTTP client', () => {
     assert.deepEqual(await c.request('GET', '/4', []), { status: 503, text: 'busy' });
   });
 
+  test('a server that never answers fails the request after the idle timeout, and the connection is closed', async () => {
+    let closed = false;
+    const server = net.createServer((s) => {
+      s.on('close', () => (closed = true));
+      s.resume();
+    });
+    servers.push(server);
+    const c = new BenchConnection({ host: '127.0.0.1', port: await listen(server), idleTimeoutMs: 50 });
+    conns.push(c);
+    await assert.rejects(c.request('GET', '/', []), /no answer within 50 ms/);
+    await new Promise<void>((res) => {
+      const poll = (): void => (closed ? res() : void setImmediate(poll));
+      poll();
+    });
+  });
+
   test('a request to a port nobody listens on fails with the connection error', async () => {
     const s = net.createServer();
     const port = await listen(s);
