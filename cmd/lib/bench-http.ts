@@ -134,6 +134,7 @@ export class BenchConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.current === null) throw new BenchHttpError('the server sent bytes with no request in flight');
     const buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     this.buf = buf;
     if (buf.length > this.maxAnswerBytes) throw new BenchHttpError(`answer larger than ${this.maxAnswerBytes} bytes`);
@@ -162,8 +163,8 @@ export class BenchConnection {
       const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
       if (name === 'content-length') {
-        length = Number(value);
-        if (!Number.isSafeInteger(length) || length < 0) throw new BenchHttpError(`bad Content-Length ${JSON.stringify(value)}`);
+        length = /^[0-9]{1,15}$/.test(value) ? Number(value) : -1;
+        if (length < 0) throw new BenchHttpError(`bad Content-Length ${JSON.stringify(value)}`);
       } else if (name === 'transfer-encoding') chunked = value.toLowerCase().endsWith('chunked');
       else if (name === 'connection') close = value.toLowerCase().includes('close');
     }
@@ -186,7 +187,7 @@ export class BenchConnection {
     }
     if (used !== buf.length) throw new BenchHttpError('bytes after the answer (the bench never pipelines)');
     this.buf = null;
-    const w = this.current!;
+    const w = this.current;
     this.current = null;
     if (close && this.sock !== null) {
       const s = this.sock;

@@ -129,6 +129,8 @@ describe('bench HTTP client', () => {
           s.destroy();
         } else if (n === 3) {
           s.write('SMTP ready\r\n\r\n');
+        } else if (n === 4) {
+          s.write('HTTP/1.1 200 OK\r\nContent-Length: 1e1\r\n\r\n0123456789');
         } else {
           s.write('HTTP/1.0 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy');
         }
@@ -139,7 +141,8 @@ describe('bench HTTP client', () => {
     assert.deepEqual(await c.request('GET', '/1', []), { status: 200, text: 'abcde' });
     await assert.rejects(c.request('GET', '/2', []), BenchHttpError);
     await assert.rejects(c.request('GET', '/3', []), /not an HTTP\/1.x status line/);
-    assert.deepEqual(await c.request('GET', '/4', []), { status: 503, text: 'busy' });
+    await assert.rejects(c.request('GET', '/4', []), /bad Content-Length "1e1"/);
+    assert.deepEqual(await c.request('GET', '/5', []), { status: 503, text: 'busy' });
   });
 
   test('a server that never answers fails the request after the idle timeout, and the connection is closed', async () => {
