@@ -52,8 +52,18 @@ export class LockWaits {
       }
       set.add(w);
       this.size++;
-      this.checkLock(name, set);
+      this.checkOne(w);
     });
+  }
+
+  /** Settle a new wait at once if the applied state already decided it. Its waiter was queued
+   *  last (or nearly), so the queue is searched from its end. */
+  private checkOne(w: LockWaiterWatch): void {
+    const rec = this.m.sm.lockRecord(w.name);
+    if (rec?.holder && rec.holder.waiterId === w.waiterId) return w.resolve(rec.holder);
+    if (rec === undefined) return w.resolve(null);
+    for (let i = rec.waiters.length - 1; i >= 0; i--) if (rec.waiters[i]!.waiterId === w.waiterId) return;
+    w.resolve(null);
   }
 
   private remove(w: LockWaiterWatch): void {
