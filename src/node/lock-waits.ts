@@ -96,7 +96,18 @@ export class LockWaits {
     }
   }
 
-  /** After every apply batch and snapshot install. */
+  /** After an apply batch: settle the waits on the locks it changed (`changed`, from
+   *  StateMachine.takeChangedLocks); a wait on any other lock is decided as it was before. */
+  checkChanged(changed: ReadonlySet<string> | 'all'): void {
+    if (changed === 'all') return this.checkAll();
+    if (this.size === 0) return;
+    for (const name of changed) {
+      const set = this.byName.get(name);
+      if (set !== undefined) this.checkLock(name, set);
+    }
+  }
+
+  /** After a snapshot install (or when too many locks changed to list). */
   checkAll(): void {
     if (this.size === 0) return;
     for (const [name, set] of [...this.byName]) this.checkLock(name, set);

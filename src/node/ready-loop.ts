@@ -177,7 +177,7 @@ export class ReadyLoop {
     m.o.metrics?.applySeconds?.((m.o.clock.now() - now) / 1000);
     if (leaseChange) m.leases.updateGauges();
     m.applyWaits.notify();
-    m.locks.checkAll();
+    m.locks.checkChanged(m.sm.takeChangedLocks());
   }
 
   /**

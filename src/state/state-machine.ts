@@ -638,6 +638,12 @@ export class StateMachine {
     return this.lockTable.get(name);
   }
 
+  /** The locks whose holder changed or that lost a queued waiter since the last call (or 'all';
+   *  see LockTable.takeChanged): what a member's lock waits re-check after an apply batch. */
+  takeChangedLocks(): ReadonlySet<string> | 'all' {
+    return this.lockTable.takeChanged();
+  }
+
   /** Every lock (held or waited for) sorted by name. */
   locks(): LockView[] {
     return this.lockTable.list().map((rec) => ({ name: rec.name, holder: rec.holder, waiters: [...rec.waiters] }));

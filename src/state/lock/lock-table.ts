@@ -31,6 +31,11 @@ export interface Handoff {
   next: LockHolder | null;
 }
 
+/** At most this many names are listed as changed between two takeChanged() calls; past it the
+ *  table answers 'all' (a reader that never takes them costs no more than this). */
+const MAX_CHANGED_LISTED = 10_000;
+const NONE_CHANGED: ReadonlySet<string> = new Set();
+
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -45,6 +50,10 @@ export class LockTable {
   private readonly heldByLease = new Map<string, Set<string>>();
   /** lease -> names of locks it has at least one queued waiter on. */
   private readonly waitingByLease = new Map<string, Set<string>>();
+  /** Locks that lost a holder or a queued waiter since takeChanged(). Only observed (by the
+   *  member's lock waits); nothing the table decides reads it. */
+  private changed = new Set<string>();
+  private changedAll = false;
   /** Waiters queued over all locks (kept as they come and go, for the gauges). */
   private queued = 0;
 
@@ -126,6 +135,7 @@ export class LockTable {
     if (at < 0) return undefined;
     const [w] = rec.waiters.splice(at, 1);
     this.queued--;
+    this.noteChanged(name);
     this.unindexWaiter(rec, w!.lease);
     return w;
   }
@@ -144,12 +154,39 @@ export class LockTable {
       for (const w of rec.waiters) (w.lease === lease ? withdrawn : keep).push(w);
       this.queued -= rec.waiters.length - keep.length;
       rec.waiters = keep;
+      this.noteChanged(name);
     }
     this.waitingByLease.delete(lease);
     const handoffs: Handoff[] = [];
     for (const name of this.heldBy(lease)) handoffs.push(this.handOff(name, revision));
     invariant(!this.heldByLease.has(lease), () => `lease ${JSON.stringify(lease)} still holds locks after revoke`);
     return { withdrawn, handoffs };
+  }
+
+  /**
+   * The names of the locks whose holder changed or that lost a queued waiter (released, handed
+   * off, cancelled, revoked) since the last call, or 'all' when more than MAX_CHANGED_LISTED did.
+   * A waiter that queues changes no one else's wait, so acquires are not listed.
+   */
+  takeChanged(): ReadonlySet<string> | 'all' {
+    if (this.changedAll) {
+      this.changedAll = false;
+      return 'all';
+    }
+    if (this.changed.size === 0) return NONE_CHANGED;
+    const out = this.changed;
+    this.changed = new Set();
+    return out;
+  }
+
+  private noteChanged(name: string): void {
+    if (this.changedAll) return;
+    if (this.changed.size >= MAX_CHANGED_LISTED) {
+      this.changedAll = true;
+      this.changed.clear();
+      return;
+    }
+    this.changed.add(name);
   }
 
   /** Restore one lock from a snapshot. */
@@ -170,6 +207,7 @@ export class LockTable {
     invariant(rec && released, () => `hand-off of free lock ${JSON.stringify(name)}`);
     invariant(revision > released.fencingToken, () => `lock ${JSON.stringify(name)} handed off at ${revision}, not after its grant at ${released.fencingToken}`);
     this.unindex(this.heldByLease, released.lease, name);
+    this.noteChanged(name);
     const w = rec.waiters.shift();
     if (!w) {
       this.byName.delete(name);
