@@ -72,8 +72,6 @@ export class Forwarder {
   async leaderOrForward<T>(r: LeaderRequest<T>): Promise<T> {
     const m = this.m;
     const clock = m.o.clock;
-    const mayRetry = (attempt: number) => attempt < r.retries && clock.now() < r.deadline;
-    const pause = () => m.sleep(Math.min(RETRY_PAUSE_MS, Math.max(0, r.deadline - clock.now())));
     for (let attempt = 0; ; attempt++) {
       m.assertRunning();
       if (m.role === StateRole.Leader) {
@@ -81,8 +79,8 @@ export class Forwarder {
           return await r.local();
         } catch (e) {
           // Deposed while answering (nothing was changed): ask the new leader, within the deadline.
-          if (!(r.retryDeposed && e instanceof CodedError && e.code === 'NO_LEADER' && mayRetry(attempt))) throw e;
-          await pause();
+          if (!(r.retryDeposed && e instanceof CodedError && e.code === 'NO_LEADER' && this.mayRetry(r, attempt))) throw e;
+          await this.pause(r);
           continue;
         }
       }
@@ -99,12 +97,20 @@ export class Forwarder {
       }
       // The peer we thought was leader is not (any more): nothing was proposed; retry once the
       // leader is known again, within the deadline.
-      if ((resp.code === 'NO_LEADER' || resp.code === 'PEER_UNREACHABLE') && mayRetry(attempt)) {
-        await pause();
+      if ((resp.code === 'NO_LEADER' || resp.code === 'PEER_UNREACHABLE') && this.mayRetry(r, attempt)) {
+        await this.pause(r);
         continue;
       }
       throw new CodedError(isErrorCode(resp.code) ? resp.code : 'INTERNAL', resp.message, { details: resp.details });
     }
+  }
+
+  private mayRetry(r: LeaderRequest<unknown>, attempt: number): boolean {
+    return attempt < r.retries && this.m.o.clock.now() < r.deadline;
+  }
+
+  private pause(r: LeaderRequest<unknown>): Promise<void> {
+    return this.m.sleep(Math.min(RETRY_PAUSE_MS, Math.max(0, r.deadline - this.m.o.clock.now())));
   }
 
   /** This member learnt of leader `lead`: requests forwarded to another one stop waiting. */
@@ -118,14 +124,18 @@ export class Forwarder {
    * membership change) with the outcome-unknown TIMEOUT, since the old leader may have proposed
    * it; a keepalive or TTL query with NO_LEADER (it changed nothing and is asked again).
    */
-  private async forward(req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
+  private forward(req: ForwardRequest, deadline: number): Promise<ForwardResponse> {
     const to = this.m.lead;
-    if (to === 0) return { ok: false, code: 'NO_LEADER', message: 'no leader is known' };
-    let rec!: ForwardInFlight;
-    const superseded = new Promise<ForwardResponse>((resolve) => {
-      rec = {
+    if (to === 0) return Promise.resolve({ ok: false, code: 'NO_LEADER', message: 'no leader is known' });
+    // One promise, settled by whichever comes first: the leader's answer or a new leader.
+    return new Promise<ForwardResponse>((resolve, reject) => {
+      let settled = false;
+      const rec: ForwardInFlight = {
         to,
         supersede: (lead) => {
+          if (settled) return;
+          settled = true;
+          this.inFlight.delete(rec);
           const what = `leader changed from ${to} to ${lead} while the request was forwarded`;
           resolve(
             req.kind === 'propose' || req.kind === 'confChange'
@@ -134,13 +144,20 @@ export class Forwarder {
           );
         },
       };
+      this.inFlight.add(rec);
+      const answered = (resp: ForwardResponse) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(rec);
+        resolve(resp);
+      };
+      this.request(to, req, deadline).then(answered, (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(rec);
+        reject(e);
+      });
     });
-    this.inFlight.add(rec);
-    try {
-      return await Promise.race([this.request(to, req, deadline), superseded]);
-    } finally {
-      this.inFlight.delete(rec);
-    }
   }
 
   private async request(to: NodeId, req: ForwardRequest, deadline: number): Promise<ForwardResponse> {

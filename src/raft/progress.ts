@@ -253,8 +253,17 @@ export class ProgressTracker {
     if (n === 0) return 0;
     const m = this.matchScratch;
     m.length = n;
-    for (let k = 0; k < n; k++) m[k] = this.progress.get(this.voterIds[k]!)!.match;
-    m.sort((a, b) => b - a);
+    // Insertion sort, largest first: voters are few, and Array.prototype.sort allocates a work
+    // array on every call (this runs for every proposal and every append answer).
+    for (let k = 0; k < n; k++) {
+      const v = this.progress.get(this.voterIds[k]!)!.match;
+      let j = k;
+      while (j > 0 && m[j - 1]! < v) {
+        m[j] = m[j - 1]!;
+        j--;
+      }
+      m[j] = v;
+    }
     return m[this.quorum() - 1]!;
   }
 
