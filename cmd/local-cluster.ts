@@ -166,6 +166,8 @@ async function main(): Promise<void> {
       if (running.size === 0) process.exit(exitCode);
     });
   }
+  // etcdctl takes host:port endpoints (https:// when the cluster speaks TLS).
+  const etcdEndpoints = members.map((m) => `${tlsDir === undefined ? '' : 'https://'}${HOST}:${m.clientPort - 1}`).join(',');
   process.stdout.write(
     'raftlock local cluster:\n' +
       members
@@ -173,9 +175,12 @@ async function main(): Promise<void> {
         .join('\n') +
       `\n  data under ${dataRoot}\n` +
       (tlsDir === undefined
-        ? `  try: curl -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' http://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n`
+        ? `  try: curl -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' http://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n` +
+          `   or: etcdctl --endpoints ${etcdEndpoints} get greeting\n`
         : `  try: curl --cacert ${tlsDir}/client-ca/ca.crt --cert ${tlsDir}/client-ca/client.crt --key ${tlsDir}/client-ca/client.key \\\n` +
-          `         -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' https://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n`) +
+          `         -X PUT -d '{"value":"hello"}' -H 'content-type: application/json' https://${HOST}:${members[0]!.clientPort}/v1/kv/greeting\n` +
+          `   or: etcdctl --cacert ${tlsDir}/client-ca/ca.crt --cert ${tlsDir}/client-ca/client.crt --key ${tlsDir}/client-ca/client.key \\\n` +
+          `         --endpoints ${etcdEndpoints} get greeting\n`) +
       `  a member that ends leaves the others running; Ctrl-C stops all.\n`,
   );
 
