@@ -15,19 +15,7 @@ import { firstPortInUse, localMembers, MAX_BASE_PORT } from '../../cmd/local-clu
 import { Agent, request } from 'undici';
 import { Client } from '../../src/client/index.js';
 import { DAEMON, DAEMON_NODE_FLAGS, eventually, freePort, http } from '../helpers/process-cluster.js';
-
-/** Run a command to its end; its exit code and output. */
-function runTool(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCDCTL_API: '3' } });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    c.once('error', rej);
-    c.once('exit', (code) => res({ code, stdout, stderr }));
-  });
-}
+import { etcdctl } from '../etcd/support.js';
 
 const LAUNCHER = resolve(dirname(fileURLToPath(import.meta.url)), '../../cmd/local-cluster.js');
 
@@ -169,12 +157,12 @@ describe('npm start (local-cluster)', { timeout: 120_000 }, () => {
       }, 30_000);
       assert.match(put, /"revision":\d+/);
       // The etcdctl line the launcher prints works as printed (TLS flags, https endpoints).
-      const hint = /^ {3}or: (etcdctl [^\n]*?)\\\n\s+(--endpoints \S+) get greeting$/m.exec(launcher.stdout);
+      const hint = /^ {3}or: etcdctl ([^\n]*?)\\\n\s+--endpoints (\S+) get greeting$/m.exec(launcher.stdout);
       assert.ok(hint, launcher.stdout);
-      const argv = `${hint[1]!.trim()} ${hint[2]!}`.split(/\s+/).slice(1);
-      const etcdPut = await runTool('etcdctl', [...argv, 'put', 'greeting', 'hello']);
+      const flags = hint[1]!.trim().split(/\s+/);
+      const etcdPut = await etcdctl(hint[2]!, [...flags, 'put', 'greeting', 'hello']);
       assert.equal(etcdPut.code, 0, etcdPut.stderr);
-      const got = await runTool('etcdctl', [...argv, 'get', 'greeting', '--print-value-only']);
+      const got = await etcdctl(hint[2]!, [...flags, 'get', 'greeting', '--print-value-only']);
       assert.equal(got.code, 0, got.stderr);
       assert.equal(got.stdout.trim(), 'hello');
       // no client certificate: the handshake fails
