@@ -130,12 +130,17 @@ export class Forwarder {
     // One promise, settled by whichever comes first: the leader's answer or a new leader.
     return new Promise<ForwardResponse>((resolve, reject) => {
       let settled = false;
+      /** True for the first of the two outcomes only. */
+      const first = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        this.inFlight.delete(rec);
+        return true;
+      };
       const rec: ForwardInFlight = {
         to,
         supersede: (lead) => {
-          if (settled) return;
-          settled = true;
-          this.inFlight.delete(rec);
+          if (!first()) return;
           const what = `leader changed from ${to} to ${lead} while the request was forwarded`;
           resolve(
             req.kind === 'propose' || req.kind === 'confChange'
@@ -145,18 +150,10 @@ export class Forwarder {
         },
       };
       this.inFlight.add(rec);
-      const answered = (resp: ForwardResponse) => {
-        if (settled) return;
-        settled = true;
-        this.inFlight.delete(rec);
-        resolve(resp);
-      };
-      this.request(to, req, deadline).then(answered, (e: unknown) => {
-        if (settled) return;
-        settled = true;
-        this.inFlight.delete(rec);
-        reject(e);
-      });
+      this.request(to, req, deadline).then(
+        (resp) => first() && resolve(resp),
+        (e: unknown) => first() && reject(e),
+      );
     });
   }
 
