@@ -1,7 +1,7 @@
 // Shared helpers for state/ tests.
 import assert from 'node:assert/strict';
 import type { Command, CommandResult } from '../../src/state/commands.js';
-import type { StateMachine } from '../../src/state/index.js';
+import { StateMachine } from '../../src/state/index.js';
 
 /** Apply and assert the result has op `op`; returns the narrowed result. */
 export function ok<Op extends CommandResult['op']>(sm: StateMachine, cmd: Command, op: Op): Extract<CommandResult, { op: Op }> {
@@ -28,4 +28,11 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A fresh state machine with a 10 s lease granted for each id. */
+export function withLeases(...ids: string[]): StateMachine {
+  const sm = new StateMachine();
+  for (const id of ids) ok(sm, { op: 'leaseGrant', id, ttlMs: 10_000 }, 'leaseGrant');
+  return sm;
 }

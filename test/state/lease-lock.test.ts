@@ -1,13 +1,7 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StateMachine, lockKey } from '../../src/state/index.js';
-import { err, ok, prng } from './helpers.js';
-
-function withLeases(...ids: string[]): StateMachine {
-  const sm = new StateMachine();
-  for (const id of ids) ok(sm, { op: 'leaseGrant', id, ttlMs: 10_000 }, 'leaseGrant');
-  return sm;
-}
+import { err, ok, prng, withLeases } from './helpers.js';
 
 describe('leases', () => {
   it('grants unique ids and lists them sorted', () => {

@@ -3,16 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StateMachine } from '../../src/state/index.js';
 import { LockTable } from '../../src/state/lock/lock-table.js';
-import { err, ok } from './helpers.js';
+import { err, ok, withLeases } from './helpers.js';
 
 const names = (c: ReadonlySet<string> | 'all'): string[] | 'all' => (c === 'all' ? 'all' : [...c].sort());
 
 describe('changed locks', () => {
   it('lists the locks whose holder changed or that lost a waiter; queueing and failed releases are not changes', () => {
-    const sm = new StateMachine();
-    for (const id of ['A', 'B', 'C']) ok(sm, { op: 'leaseGrant', id, ttlMs: 10_000 }, 'leaseGrant');
+    const sm = withLeases('A', 'B', 'C');
     ok(sm, { op: 'lockAcquire', name: 'm1', lease: 'A', waiterId: 'a1' }, 'lockAcquire');
     ok(sm, { op: 'lockAcquire', name: 'm1', lease: 'B', waiterId: 'b1' }, 'lockAcquire');
     ok(sm, { op: 'lockAcquire', name: 'm1', lease: 'C', waiterId: 'c1' }, 'lockAcquire');
